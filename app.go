@@ -1,0 +1,118 @@
+package nexo
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/nexogo/nexo/ws"
+)
+
+// App is a nexo application: HTTP routes on chi, WebSocket routes, and the
+// lifecycle that drains both. It implements http.Handler.
+//
+// Set routes up before serving. Everything else on an App is safe for
+// concurrent use.
+type App struct {
+	*Router
+	cfg    config
+	ws     *ws.Server
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu   sync.Mutex
+	http *http.Server
+}
+
+var _ http.Handler = (*App)(nil)
+
+// New returns an App with the given options.
+func New(opts ...Option) *App {
+	cfg := config{
+		shutdownWindow:  time.Second,
+		shutdownTimeout: 10 * time.Second,
+		logger:          slog.Default(),
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a := &App{Router: NewRouter(), cfg: cfg, ctx: ctx, cancel: cancel}
+	wsOpts := append([]ws.Option{ws.WithLogger(cfg.logger)}, cfg.wsOpts...)
+	a.ws = ws.NewServer(ctx, wsOpts...)
+	a.Router.bind(a.ws, nil)
+	return a
+}
+
+// WS returns the App's WebSocket server: live connections, counters.
+func (a *App) WS() *ws.Server { return a.ws }
+
+// Context returns the App's base context, cancelled by Shutdown once every
+// connection has ended. Connection contexts derive from it.
+func (a *App) Context() context.Context { return a.ctx }
+
+// Run serves HTTP on addr until SIGINT or SIGTERM, then shuts down
+// gracefully within the shutdown timeout.
+func (a *App) Run(addr string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return a.Serve(ctx, ln)
+}
+
+// Serve serves HTTP on ln until ctx ends, then shuts down gracefully within
+// the shutdown timeout.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.cfg.logger.Handler(), slog.LevelWarn),
+	}
+	a.mu.Lock()
+	a.http = srv
+	a.mu.Unlock()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.shutdownTimeout)
+	defer cancel()
+	err := a.Shutdown(sctx)
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return err
+}
+
+// Shutdown stops new handshakes and HTTP connections, closes every
+// WebSocket with 1001 (spread over the shutdown window), waits for their
+// handlers and for HTTP requests in flight, then cancels the App's context.
+// When ctx ends first, what is left is closed at once and ctx.Err() is
+// returned.
+func (a *App) Shutdown(ctx context.Context) error {
+	a.mu.Lock()
+	srv := a.http
+	a.mu.Unlock()
+	var wg sync.WaitGroup
+	var httpErr error
+	if srv != nil {
+		wg.Go(func() { httpErr = srv.Shutdown(ctx) })
+	}
+	wsErr := a.ws.Shutdown(ctx, a.cfg.shutdownWindow)
+	wg.Wait()
+	a.cancel()
+	return errors.Join(wsErr, httpErr)
+}

@@ -1,0 +1,42 @@
+package nexo
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/nexogo/nexo/ws"
+)
+
+// Option configures an App.
+type Option func(*config)
+
+type config struct {
+	wsOpts          []ws.Option
+	shutdownWindow  time.Duration
+	shutdownTimeout time.Duration
+	logger          *slog.Logger
+}
+
+// WithWS sets the WebSocket defaults of every route: limits, heartbeat,
+// origins, compression.
+func WithWS(opts ...ws.Option) Option {
+	return func(c *config) { c.wsOpts = append(c.wsOpts, opts...) }
+}
+
+// WithShutdownWindow sets the time over which Shutdown spreads the 1001
+// closes of live WebSockets (default 1 s), so that clients do not all
+// reconnect at the same instant.
+func WithShutdownWindow(d time.Duration) Option {
+	return func(c *config) { c.shutdownWindow = d }
+}
+
+// WithShutdownTimeout bounds the graceful shutdown done by Run and Serve
+// (default 10 s).
+func WithShutdownTimeout(d time.Duration) Option {
+	return func(c *config) { c.shutdownTimeout = d }
+}
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) { c.logger = l }
+}

@@ -1,0 +1,123 @@
+package ws
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Accept completes the WebSocket handshake. Options change this
+// connection's settings, such as the subprotocols offered. Middleware runs
+// before Accept, so it can refuse a connection with Reject or Close first.
+func (c *Conn) Accept(opts ...Option) error {
+	c.amu.Lock()
+	defer c.amu.Unlock()
+	switch c.state.Load() {
+	case stateOpen:
+		return ErrAlreadyAccepted
+	case stateRejected:
+		return ErrNotAccepted
+	}
+	cfg := c.cfg.with(opts).withDefaults()
+	up := websocket.Upgrader{
+		HandshakeTimeout:  cfg.HandshakeTimeout,
+		Subprotocols:      cfg.Subprotocols,
+		EnableCompression: cfg.Compression,
+		WriteBufferPool:   c.srv.writePool,
+		CheckOrigin:       func(*http.Request) bool { return true }, // checked before the handler
+		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
+			http.Error(w, http.StatusText(status), status)
+		},
+	}
+	ws, err := up.Upgrade(hijacker{c.rw}, c.req, nil)
+	c.rw = nil
+	if err != nil {
+		c.state.Store(stateRejected)
+		c.srv.stats.refused.Add(1)
+		return fmt.Errorf("ws: handshake: %w", err)
+	}
+	c.cfg = cfg
+	c.ws = ws
+	c.nc = ws.NetConn()
+	c.compress = cfg.Compression && offersDeflate(c.req)
+	if !c.compress {
+		switch nc := c.nc.(type) {
+		case *net.TCPConn:
+			c.raw, _ = nc.SyscallConn()
+		case *net.UnixConn:
+			c.raw, _ = nc.SyscallConn()
+		}
+	}
+	if c.compress {
+		ws.EnableWriteCompression(true)
+	}
+	ws.SetReadLimit(0)
+	ws.SetPingHandler(func(data string) error {
+		c.seen()
+		c.sendControl(opPong, []byte(data))
+		return nil
+	})
+	ws.SetPongHandler(func(string) error { c.seen(); return nil })
+	ws.SetCloseHandler(c.onPeerClose)
+	c.seen()
+	c.accepted = time.Now()
+	c.state.Store(stateOpen)
+	c.srv.stats.accepted.Add(1)
+	c.hb.start(c)
+	if c.srv.Draining() {
+		c.closeWith(CloseGoingAway, "server shutting down", false)
+	}
+	if cfg.MaxLifetime > 0 {
+		c.life = time.AfterFunc(cfg.MaxLifetime, func() {
+			c.closeWith(CloseGoingAway, "maximum connection lifetime reached", false)
+		})
+	}
+	return nil
+}
+
+// Reject refuses the connection with a plain HTTP status before the
+// handshake. Browsers do not show the status to scripts; prefer Close with a
+// code when the client should know why.
+func (c *Conn) Reject(status int) error {
+	c.amu.Lock()
+	defer c.amu.Unlock()
+	if c.state.Load() != stateNew {
+		return ErrAlreadyAccepted
+	}
+	c.state.Store(stateRejected)
+	c.srv.stats.refused.Add(1)
+	http.Error(c.rw, http.StatusText(status), status)
+	c.rw = nil
+	c.cancel(fmt.Errorf("%w: HTTP %d", ErrNotAccepted, status))
+	return nil
+}
+
+// Accepted reports whether the handshake has completed.
+func (c *Conn) Accepted() bool { return c.state.Load() == stateOpen }
+
+// offersDeflate reports whether the client offered permessage-deflate, the
+// same test gorilla makes when it negotiates compression.
+func offersDeflate(r *http.Request) bool {
+	for _, h := range r.Header.Values("Sec-WebSocket-Extensions") {
+		for ext := range strings.SplitSeq(h, ",") {
+			name, _, _ := strings.Cut(ext, ";")
+			if strings.EqualFold(strings.TrimSpace(name), "permessage-deflate") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hijacker lets gorilla hijack through any ResponseWriter wrapper that
+// implements Unwrap, as http.ResponseController does.
+type hijacker struct{ http.ResponseWriter }
+
+func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(h.ResponseWriter).Hijack()
+}

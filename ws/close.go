@@ -1,0 +1,162 @@
+package ws
+
+import (
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"time"
+)
+
+// Close starts the closing handshake with code and reason: queued messages
+// are written first, then the close frame. Close does not wait; Receive
+// returns once the peer answers, and the socket is closed after
+// CloseTimeout at the latest. Calling Close before Accept completes the
+// handshake first, so that the client sees the code. Close is idempotent:
+// only the first code is sent.
+func (c *Conn) Close(code int, reason string) error {
+	if c.state.Load() == stateNew {
+		if err := c.Accept(); err != nil && err != ErrAlreadyAccepted {
+			return err
+		}
+	}
+	if c.state.Load() != stateOpen {
+		return ErrNotAccepted
+	}
+	c.closeWith(code, reason, false)
+	return nil
+}
+
+func (w *writer) isClosing() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.closing
+}
+
+// closeWith queues a close frame; drop discards the messages still queued.
+// It reports whether this call started the close.
+func (c *Conn) closeWith(code int, reason string, drop bool) bool {
+	return c.closeWithErr(&CloseError{Code: code, Reason: reason}, drop)
+}
+
+func (c *Conn) closeWithErr(ce *CloseError, drop bool) bool {
+	if c.state.Load() != stateOpen {
+		return false
+	}
+	w := &c.w
+	w.mu.Lock()
+	if w.closing {
+		w.mu.Unlock()
+		return false
+	}
+	w.closing = true
+	c.closeErr.CompareAndSwap(nil, ce)
+	if drop {
+		clear(w.queue)
+		w.queue = w.queue[:0]
+	}
+	if w.err == nil {
+		w.queue = append(c.takeQueue(), frame{op: opClose, payload: closePayload(ce.Code, ce.Reason)})
+		c.kickLocked()
+	}
+	w.mu.Unlock()
+	c.cancel(ce)
+	c.force.Store(time.AfterFunc(c.cfg.CloseTimeout, c.closeSocket))
+	return true
+}
+
+// abort ends the connection at once: the socket is closed without a
+// closing handshake.
+func (c *Conn) abort(ce *CloseError) {
+	c.closeErr.CompareAndSwap(nil, ce)
+	c.w.mu.Lock()
+	c.w.closing = true
+	c.w.mu.Unlock()
+	c.cancel(c.closeErr.Load())
+	c.closeSocket()
+}
+
+func (c *Conn) closeSocket() {
+	if c.nc != nil {
+		c.nc.Close()
+	}
+}
+
+// endErr is the error returned by operations on an ended connection.
+func (c *Conn) endErr() error {
+	if ce := c.closeErr.Load(); ce != nil {
+		return ce
+	}
+	return ErrClosed
+}
+
+// finish runs after the handler returns: it closes the connection according
+// to the handler's result and waits for the closing handshake.
+func (c *Conn) finish(err error, stack []byte) {
+	log := c.srv.logger
+	panicked := stack != nil
+	switch {
+	case panicked:
+		c.srv.stats.panics.Add(1)
+		log.Error("ws: handler panic", "conn", c.id, "path", c.req.URL.Path, "panic", err, "stack", string(stack))
+	case !isNormalEnd(err):
+		c.srv.stats.handlerErrors.Add(1)
+		log.Error("ws: handler error", "conn", c.id, "path", c.req.URL.Path, "err", err)
+	}
+	c.amu.Lock()
+	state := c.state.Load()
+	if state == stateNew {
+		// The handler neither accepted nor refused: refuse in plain HTTP.
+		c.state.Store(stateRejected)
+		status := http.StatusForbidden
+		if !isNormalEnd(err) {
+			status = http.StatusInternalServerError
+		}
+		http.Error(c.rw, http.StatusText(status), status)
+		c.rw = nil
+	}
+	c.amu.Unlock()
+	if state == stateOpen {
+		switch {
+		case panicked || !isNormalEnd(err):
+			c.closeWith(CloseInternalError, "internal error", false)
+		default:
+			c.closeWith(CloseNormal, "", false)
+		}
+		c.drainReads()
+		c.waitFlushed(c.cfg.CloseTimeout)
+	}
+	c.release()
+}
+
+// release frees everything the connection holds.
+func (c *Conn) release() {
+	if !c.released.CompareAndSwap(false, true) {
+		return
+	}
+	c.closeErr.CompareAndSwap(nil, &CloseError{Code: CloseNormal})
+	c.cancel(c.closeErr.Load())
+	c.hb.stop()
+	if c.life != nil {
+		c.life.Stop()
+	}
+	c.closeSocket()
+	close(c.done)
+	if c.r.bgDone != nil {
+		<-c.r.bgDone
+	}
+	c.waitFlushed(c.cfg.CloseTimeout)
+	if t := c.force.Load(); t != nil {
+		t.Stop()
+	}
+	c.srv.untrack(c)
+}
+
+// run calls the handler, turning a panic into an error and its stack.
+func (c *Conn) run(h HandlerFunc) (err error, stack []byte) {
+	defer func() {
+		if v := recover(); v != nil {
+			err, stack = fmt.Errorf("ws: handler panic: %v", v), debug.Stack()
+		}
+	}()
+	return h(c), nil
+}

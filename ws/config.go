@@ -1,0 +1,159 @@
+package ws
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Default limits. Each can be changed with an Option.
+const (
+	DefaultReadLimit        = 1 << 20 // 1 MiB per message
+	DefaultSendQueue        = 1024    // messages waiting to be written
+	DefaultPingInterval     = 25 * time.Second
+	DefaultPongTimeout      = 10 * time.Second
+	DefaultWriteTimeout     = 10 * time.Second
+	DefaultCloseTimeout     = 5 * time.Second
+	DefaultHandshakeTimeout = 10 * time.Second
+)
+
+// SlowConsumerPolicy says what happens when a connection's send queue is
+// full.
+type SlowConsumerPolicy int
+
+const (
+	// SlowConsumerClose drops what is queued and closes the connection with
+	// 1013 and the reason "connection too slow to keep up with messages".
+	// It is the default.
+	SlowConsumerClose SlowConsumerPolicy = iota
+	// SlowConsumerDrop refuses the new message: the send returns
+	// ErrSendQueueFull and the connection stays open.
+	SlowConsumerDrop
+)
+
+// Config holds the settings of a connection. The zero value is the safe
+// default: same-host origins only, 1 MiB messages, a 1,024-message send
+// queue that closes slow consumers, pings every 25 s, no compression.
+type Config struct {
+	// ReadLimit is the largest message accepted, in bytes after
+	// decompression. Larger messages close the connection with 1009.
+	ReadLimit int64
+	// SendQueue is how many messages may wait to be written.
+	SendQueue int
+	// SlowConsumer says what happens when the send queue is full.
+	SlowConsumer SlowConsumerPolicy
+	// PingInterval is the time between pings; negative disables heartbeats.
+	PingInterval time.Duration
+	// PongTimeout is how long a pong may take before the connection is
+	// closed with 4000.
+	PongTimeout time.Duration
+	// WriteTimeout bounds each write to the network.
+	WriteTimeout time.Duration
+	// CloseTimeout bounds the closing handshake.
+	CloseTimeout time.Duration
+	// HandshakeTimeout bounds writing the handshake response.
+	HandshakeTimeout time.Duration
+	// MaxLifetime closes a connection with 1001 once it has been open this
+	// long, so that load balancers can rebalance. Zero means no limit.
+	MaxLifetime time.Duration
+	// Origins lists the origins allowed besides the request's own host:
+	// exact origins ("https://app.example.com") or wildcards
+	// ("https://*.example.com"). "*" allows any origin and must be set with
+	// WithInsecureAnyOrigin.
+	Origins []string
+	// CheckOrigin, when set, replaces the origin check entirely.
+	CheckOrigin func(r *http.Request) bool
+	// Subprotocols are the subprotocols the server speaks, in preference
+	// order.
+	Subprotocols []string
+	// Compression enables permessage-deflate when the client offers it.
+	Compression bool
+	// Logger receives handler errors and panics. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Option changes a Config.
+type Option func(*Config)
+
+// WithReadLimit sets the largest message accepted, in bytes.
+func WithReadLimit(n int64) Option { return func(c *Config) { c.ReadLimit = n } }
+
+// WithSendQueue sets the send queue length and what happens when it is full.
+func WithSendQueue(n int, policy SlowConsumerPolicy) Option {
+	return func(c *Config) { c.SendQueue, c.SlowConsumer = n, policy }
+}
+
+// WithHeartbeat sets the ping interval and how long a pong may take. A
+// negative interval disables heartbeats.
+func WithHeartbeat(interval, timeout time.Duration) Option {
+	return func(c *Config) { c.PingInterval, c.PongTimeout = interval, timeout }
+}
+
+// WithWriteTimeout bounds each write to the network.
+func WithWriteTimeout(d time.Duration) Option { return func(c *Config) { c.WriteTimeout = d } }
+
+// WithCloseTimeout bounds the closing handshake.
+func WithCloseTimeout(d time.Duration) Option { return func(c *Config) { c.CloseTimeout = d } }
+
+// WithMaxLifetime closes connections with 1001 after d.
+func WithMaxLifetime(d time.Duration) Option { return func(c *Config) { c.MaxLifetime = d } }
+
+// WithOrigins allows these origins besides the same host. See Config.Origins.
+func WithOrigins(origins ...string) Option {
+	return func(c *Config) { c.Origins = append(c.Origins[:len(c.Origins):len(c.Origins)], origins...) }
+}
+
+// WithInsecureAnyOrigin allows cross-site pages to open connections. Only use
+// it when every route authenticates with something a browser does not send
+// on its own (a token, not a cookie).
+func WithInsecureAnyOrigin() Option {
+	return func(c *Config) { c.CheckOrigin = func(*http.Request) bool { return true } }
+}
+
+// WithSubprotocols sets the subprotocols the server speaks, in preference
+// order.
+func WithSubprotocols(protocols ...string) Option {
+	return func(c *Config) { c.Subprotocols = protocols }
+}
+
+// WithCompression enables permessage-deflate when the client offers it.
+func WithCompression() Option { return func(c *Config) { c.Compression = true } }
+
+// WithLogger sets the logger for handler errors and panics.
+func WithLogger(l *slog.Logger) Option { return func(c *Config) { c.Logger = l } }
+
+// withDefaults returns c with every zero field set to its default.
+func (c Config) withDefaults() Config {
+	if c.ReadLimit <= 0 {
+		c.ReadLimit = DefaultReadLimit
+	}
+	if c.SendQueue <= 0 {
+		c.SendQueue = DefaultSendQueue
+	}
+	if c.PingInterval == 0 {
+		c.PingInterval = DefaultPingInterval
+	}
+	if c.PongTimeout <= 0 {
+		c.PongTimeout = DefaultPongTimeout
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.CloseTimeout <= 0 {
+		c.CloseTimeout = DefaultCloseTimeout
+	}
+	if c.HandshakeTimeout <= 0 {
+		c.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+func (c Config) with(opts []Option) Config {
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}

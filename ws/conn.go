@@ -1,0 +1,163 @@
+package ws
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
+)
+
+// Conn is one WebSocket connection, from the upgrade request to the close.
+//
+// A Conn starts before the handshake: middleware inspects the request and
+// may refuse it with Reject (plain HTTP) or Close (the client sees the close
+// code). Accept performs the handshake; the first Send or Receive does it
+// implicitly.
+//
+// # Concurrency
+//
+// All send methods, Close, Context, Get, Set and the request accessors are
+// safe for concurrent use; sends never interleave and never block on the
+// network (a full send queue applies the SlowConsumerPolicy). Receive
+// methods may be called by one goroutine at a time.
+type Conn struct {
+	id  string
+	req *http.Request
+	srv *Server
+	cfg Config
+
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	vmu    sync.Mutex
+	values map[string]any
+
+	amu      sync.Mutex // guards the handshake
+	rw       http.ResponseWriter
+	state    atomic.Int32
+	accepted time.Time
+
+	ws       *websocket.Conn
+	nc       net.Conn
+	raw      syscall.RawConn // non-nil for TCP and Unix sockets
+	compress bool
+
+	w  writer
+	r  reader
+	hb heartbeat
+
+	closeErr atomic.Pointer[CloseError] // how the connection ended
+	force    atomic.Pointer[time.Timer]  // closes the socket when the closing handshake stalls
+	life     *time.Timer
+	released atomic.Bool
+	done     chan struct{}
+
+	stats connStats
+}
+
+const (
+	stateNew int32 = iota
+	stateOpen
+	stateRejected
+)
+
+func newConn(s *Server, w http.ResponseWriter, r *http.Request) *Conn {
+	c := &Conn{
+		id:   uuid.NewString(),
+		req:  r,
+		srv:  s,
+		cfg:  s.cfg,
+		rw:   w,
+		done: make(chan struct{}),
+	}
+	c.ctx, c.cancel = context.WithCancelCause(s.base)
+	return c
+}
+
+// ID returns the connection's unique identifier, a random UUID.
+func (c *Conn) ID() string { return c.id }
+
+// Request returns the upgrade request. Its context ends with the handshake;
+// use Context for the connection's lifetime.
+func (c *Conn) Request() *http.Request { return c.req }
+
+// PathParam returns the value of a route parameter, such as "room" for
+// the pattern /chat/{room}.
+func (c *Conn) PathParam(name string) string { return c.req.PathValue(name) }
+
+// Query returns the parsed query string of the upgrade request.
+func (c *Conn) Query() url.Values { return c.req.URL.Query() }
+
+// Header returns the headers of the upgrade request.
+func (c *Conn) Header() http.Header { return c.req.Header }
+
+// Cookie returns the named cookie of the upgrade request.
+func (c *Conn) Cookie(name string) (*http.Cookie, error) { return c.req.Cookie(name) }
+
+// RemoteAddr returns the network address of the peer as seen on the socket.
+func (c *Conn) RemoteAddr() string { return c.req.RemoteAddr }
+
+// Subprotocol returns the negotiated subprotocol, or "".
+func (c *Conn) Subprotocol() string {
+	if c.state.Load() != stateOpen {
+		return ""
+	}
+	return c.ws.Subprotocol()
+}
+
+// Context returns a context that is cancelled when the connection ends; its
+// cause is a *CloseError. It derives from the server's base context, not
+// from the upgrade request.
+func (c *Conn) Context() context.Context { return c.ctx }
+
+// Done returns a channel that is closed once the connection is fully torn
+// down: socket closed, handler returned.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// CloseErr returns how the connection ended, or nil while it is open.
+func (c *Conn) CloseErr() *CloseError { return c.closeErr.Load() }
+
+// Set stores a value for the connection, typically by middleware for the
+// handler (the authenticated user, for example).
+func (c *Conn) Set(key string, v any) {
+	c.vmu.Lock()
+	if c.values == nil {
+		c.values = make(map[string]any)
+	}
+	c.values[key] = v
+	c.vmu.Unlock()
+}
+
+// Get returns a value stored with Set.
+func (c *Conn) Get(key string) (any, bool) {
+	c.vmu.Lock()
+	v, ok := c.values[key]
+	c.vmu.Unlock()
+	return v, ok
+}
+
+// Configure changes the connection's settings before the handshake, for
+// example a route-specific read limit set by middleware.
+func (c *Conn) Configure(opts ...Option) error {
+	c.amu.Lock()
+	defer c.amu.Unlock()
+	if c.state.Load() != stateNew {
+		return ErrAlreadyAccepted
+	}
+	c.cfg = c.cfg.with(opts)
+	return nil
+}
+
+// Config returns the connection's settings, defaults applied.
+func (c *Conn) Config() Config {
+	c.amu.Lock()
+	defer c.amu.Unlock()
+	return c.cfg.withDefaults()
+}

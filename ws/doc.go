@@ -1,0 +1,42 @@
+// Package ws is nexo's WebSocket layer: one connection (Conn), its handler
+// types (HandlerFunc, Events, Endpoint), a middleware chain that runs before
+// the handshake, a Router of WebSocket routes, and the Server that upgrades
+// requests and drains connections on shutdown. It is built on
+// github.com/gorilla/websocket, whose connection never leaves this package.
+//
+// # Handshake
+//
+// A handler receives its *Conn before the handshake. Middleware can read
+// the request, refuse it in plain HTTP with Reject, or Close it with a code
+// the client will see (the handshake completes, then the close frame is
+// sent). Accept performs the handshake; the first Send or Receive does it
+// implicitly.
+//
+// # Concurrency
+//
+// Sends are safe from any goroutine and never interleave: every frame goes
+// through the connection's bounded send queue. A send that finds the queue
+// empty writes on the caller's goroutine with one non-blocking system call;
+// whatever the socket does not take is finished by a short-lived writer
+// goroutine, which also writes everything queued behind it in one writev.
+// No send ever waits for the network. When the queue is full the
+// SlowConsumerPolicy applies: by default the connection is closed with 1013.
+//
+// Receives happen on the handler's goroutine. A handler that never reads (a
+// server-push endpoint) still gets heartbeats and close detection: the
+// heartbeat notices and starts a background reader.
+//
+// # Limits and security
+//
+// The zero Config is the safe one: the Origin must be the request's own host
+// (or absent), messages are limited to 1 MiB after decompression (1009),
+// text must be valid UTF-8 (1007), protocol errors close with 1002, pings
+// go out every 25 s and a missing pong closes with 4000.
+//
+// # Errors
+//
+// A connection that ended surfaces as a *CloseError carrying the code and
+// reason; it matches ErrClosed with errors.Is. A handler that returns such
+// an error is not logged as failing; any other error, or a panic, closes its
+// connection with 1011 and is logged.
+package ws

@@ -1,0 +1,90 @@
+package ws
+
+import (
+	"sync"
+	"time"
+)
+
+// probeDelay is how soon after the handshake the heartbeat checks whether
+// the handler reads; if it does not, a background reader takes over so
+// that close frames and pongs are seen.
+const probeDelay = time.Second
+
+// heartbeat drives pings, pong deadlines and the reader check from one
+// runtime timer: an idle connection holds no goroutine for it.
+type heartbeat struct {
+	mu      sync.Mutex
+	t       *time.Timer
+	phase   int
+	pingAt  int64
+	stopped bool
+}
+
+const (
+	phaseProbe = iota
+	phasePing
+	phaseCheck
+)
+
+func (h *heartbeat) start(c *Conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	d := probeDelay
+	if c.cfg.PingInterval > 0 && c.cfg.PingInterval < d {
+		d = c.cfg.PingInterval
+	}
+	h.phase = phaseProbe
+	h.t = time.AfterFunc(d, func() { h.tick(c, d) })
+}
+
+func (h *heartbeat) stop() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.stopped = true
+	if h.t != nil {
+		h.t.Stop()
+	}
+}
+
+// tick runs on the timer's goroutine; after is how long ago it was armed.
+func (h *heartbeat) tick(c *Conn, after time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopped || c.w.isClosing() {
+		return
+	}
+	c.ensureReader()
+	cfg := &c.cfg
+	var next time.Duration
+	switch h.phase {
+	case phaseProbe:
+		if cfg.PingInterval < 0 {
+			return
+		}
+		h.phase, next = phasePing, max(cfg.PingInterval-after, 0)
+	case phasePing:
+		h.pingAt = time.Now().UnixNano()
+		c.sendControl(opPing, nil)
+		h.phase, next = phaseCheck, cfg.PongTimeout
+	case phaseCheck:
+		if c.r.lastSeen.Load() < h.pingAt && !c.r.bgWait.Load() {
+			c.closeWith(CloseHeartbeat, "heartbeat timeout", true)
+			return
+		}
+		h.phase, next = phasePing, max(cfg.PingInterval-cfg.PongTimeout, 0)
+	}
+	h.t = time.AfterFunc(next, func() { h.tick(c, next) })
+}
+
+// ensureReader starts the background reader when the handler has not read
+// since the last tick and is not reading now.
+func (c *Conn) ensureReader() {
+	r := &c.r
+	if r.recent.Swap(false) || !r.mu.TryLock() {
+		return
+	}
+	if r.bg == nil && r.err == nil {
+		c.startBackgroundReader()
+	}
+	r.mu.Unlock()
+}

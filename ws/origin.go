@@ -1,0 +1,59 @@
+package ws
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// originAllowed applies the server's origin policy to an upgrade request.
+func (s *Server) originAllowed(r *http.Request) bool {
+	if s.cfg.CheckOrigin != nil {
+		return s.cfg.CheckOrigin(r)
+	}
+	return OriginAllowed(r, s.cfg.Origins)
+}
+
+// OriginAllowed reports whether the request's Origin header is acceptable:
+// absent (not a browser), the request's own host, or a match for one of
+// patterns. A pattern is an exact origin ("https://app.example.com") or a
+// wildcard on the leftmost labels ("https://*.example.com", which matches
+// sub-domains but not example.com itself). A pattern without a scheme
+// matches any scheme. Hosts compare case-insensitively.
+func OriginAllowed(r *http.Request, patterns []string) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	for _, p := range patterns {
+		if MatchOrigin(u, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// MatchOrigin reports whether the parsed origin u matches pattern, as
+// described in OriginAllowed.
+func MatchOrigin(u *url.URL, pattern string) bool {
+	scheme, host, ok := strings.Cut(pattern, "://")
+	if !ok {
+		scheme, host = "", pattern
+	}
+	if scheme != "" && !strings.EqualFold(scheme, u.Scheme) {
+		return false
+	}
+	origin := strings.ToLower(u.Host)
+	host = strings.ToLower(host)
+	if rest, ok := strings.CutPrefix(host, "*."); ok {
+		return strings.HasSuffix(origin, "."+rest) && len(origin) > len(rest)+1
+	}
+	return origin == host
+}

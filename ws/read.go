@@ -1,0 +1,278 @@
+package ws
+
+import (
+	"errors"
+	"io"
+	"iter"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+)
+
+// reader is the receive side of a Conn. The handler reads on its own
+// goroutine; when it does not read at all (a server-push endpoint), the
+// heartbeat starts a background reader so that pongs and close frames are
+// still seen.
+type reader struct {
+	mu       sync.Mutex    // held by an inline read
+	bg       chan readResult // non-nil once the background reader runs
+	bgDone   chan struct{}
+	bgWait   atomic.Bool // the background reader waits for the handler
+	recent   atomic.Bool // the handler read since the last heartbeat tick
+	err      error       // sticky read error, owned by the reading goroutine
+	lastSeen atomic.Int64
+	iterErr  error
+}
+
+type readResult struct {
+	m   Message
+	err error
+}
+
+var errTooBig = errors.New("ws: message too big")
+
+// Receive returns the next data message. It answers pings and notes pongs
+// while it waits.
+func (c *Conn) Receive() (Message, error) {
+	if c.state.Load() != stateOpen {
+		if err := c.Accept(); err != nil && err != ErrAlreadyAccepted {
+			return Message{}, err
+		}
+	}
+	r := &c.r
+	r.mu.Lock()
+	if r.bg != nil {
+		r.mu.Unlock()
+		res, ok := <-r.bg
+		if !ok {
+			return Message{}, c.endErr()
+		}
+		return res.m, res.err
+	}
+	m, err := c.readMessage()
+	r.recent.Store(true)
+	r.mu.Unlock()
+	return m, err
+}
+
+// ReceiveText returns the next message, which must be text. A binary
+// message is consumed and reported as ErrMessageType.
+func (c *Conn) ReceiveText() (string, error) {
+	m, err := c.Receive()
+	if err != nil {
+		return "", err
+	}
+	if m.Type != TextMessage {
+		return "", ErrMessageType
+	}
+	return string(m.Data), nil
+}
+
+// ReceiveBytes returns the next message, which must be binary. A text
+// message is consumed and reported as ErrMessageType.
+func (c *Conn) ReceiveBytes() ([]byte, error) {
+	m, err := c.Receive()
+	if err != nil {
+		return nil, err
+	}
+	if m.Type != BinaryMessage {
+		return nil, ErrMessageType
+	}
+	return m.Data, nil
+}
+
+// ReceiveJSON decodes the next message, text or binary, as JSON into v. A
+// malformed message is a *DecodeError; the connection stays open.
+func (c *Conn) ReceiveJSON(v any) error {
+	m, err := c.Receive()
+	if err != nil {
+		return err
+	}
+	return m.JSON(v)
+}
+
+// Texts iterates over text messages until the connection ends:
+//
+//	for msg := range c.Texts() { ... }
+//	if err := c.Err(); err != nil { ... }
+//
+// A binary message closes the connection with 1003.
+func (c *Conn) Texts() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for m := range c.Messages() {
+			if m.Type != TextMessage {
+				c.Close(CloseUnsupportedData, "binary messages are not accepted")
+				c.r.iterErr = c.endErr()
+				return
+			}
+			if !yield(string(m.Data)) {
+				return
+			}
+		}
+	}
+}
+
+// Messages iterates over data messages until the connection ends; Err
+// reports why it ended.
+func (c *Conn) Messages() iter.Seq[Message] {
+	return func(yield func(Message) bool) {
+		c.r.iterErr = nil
+		for {
+			m, err := c.Receive()
+			if err != nil {
+				c.r.iterErr = err
+				return
+			}
+			if !yield(m) {
+				return
+			}
+		}
+	}
+}
+
+// Err returns the error that ended the last Texts or Messages loop, or nil
+// when the peer closed normally (1000, 1001 or no code).
+func (c *Conn) Err() error {
+	err := c.r.iterErr
+	var ce *CloseError
+	if errors.As(err, &ce) && ce.Remote {
+		switch ce.Code {
+		case CloseNormal, CloseGoingAway, CloseNoStatus:
+			return nil
+		}
+	}
+	return err
+}
+
+// readMessage reads one data message. Only one goroutine calls it at a time.
+func (c *Conn) readMessage() (Message, error) {
+	r := &c.r
+	for r.err == nil {
+		typ, rd, err := c.ws.NextReader()
+		if err != nil {
+			r.err = c.readFailed(err)
+			break
+		}
+		c.seen()
+		data, err := readAll(rd, c.cfg.ReadLimit)
+		if c.w.isClosing() {
+			continue // after our close frame, data is discarded
+		}
+		switch {
+		case err == errTooBig:
+			c.closeWith(CloseMessageTooBig, "message too big", false)
+			continue
+		case err != nil:
+			r.err = c.readFailed(err)
+			continue
+		case typ == websocket.TextMessage && !utf8.Valid(data):
+			c.closeWith(CloseInvalidPayload, "invalid UTF-8 in text message", false)
+			continue
+		}
+		c.stats.msgsIn.Add(1)
+		c.stats.bytesIn.Add(uint64(len(data)))
+		return Message{Type: MessageType(typ), Data: data}, nil
+	}
+	return Message{}, r.err
+}
+
+// readAll reads a message up to limit bytes.
+func readAll(rd io.Reader, limit int64) ([]byte, error) {
+	lr := io.LimitedReader{R: rd, N: limit + 1}
+	data, err := io.ReadAll(&lr)
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, errTooBig
+	}
+	return data, nil
+}
+
+// readFailed turns a read error into the error the handler sees, and ends
+// the connection.
+func (c *Conn) readFailed(err error) error {
+	var gce *websocket.CloseError
+	if errors.As(err, &gce) && gce.Code != websocket.CloseAbnormalClosure {
+		// The peer's close frame; the close handler has queued our answer.
+		if ce := c.closeErr.Load(); ce != nil && !ce.Remote {
+			return ce
+		}
+		return &CloseError{Code: gce.Code, Reason: gce.Text, Remote: true}
+	}
+	if ce := c.closeErr.Load(); ce != nil {
+		// We closed (or timed out) and the socket went away.
+		c.abort(ce)
+		return ce
+	}
+	var ne net.Error
+	if !errors.As(err, &ne) && strings.HasPrefix(err.Error(), "websocket: ") && !errors.Is(err, io.ErrUnexpectedEOF) && gce == nil {
+		// gorilla found a protocol error and has sent close 1002.
+		ce := &CloseError{Code: CloseProtocolError, Reason: strings.TrimPrefix(err.Error(), "websocket: ")}
+		c.w.mu.Lock()
+		c.w.closing, c.w.sentFin = true, true
+		c.w.mu.Unlock()
+		c.abort(ce)
+		return ce
+	}
+	ce := &CloseError{Code: CloseAbnormal, Reason: err.Error(), Remote: true}
+	c.abort(ce)
+	return ce
+}
+
+// seen records that the peer showed signs of life.
+func (c *Conn) seen() { c.r.lastSeen.Store(time.Now().UnixNano()) }
+
+// onPeerClose is gorilla's close handler: it answers the peer's close
+// frame with the same code.
+func (c *Conn) onPeerClose(code int, text string) error {
+	c.seen()
+	c.closeWithErr(&CloseError{Code: code, Reason: text, Remote: true}, false)
+	return nil
+}
+
+// startBackgroundReader moves reading to its own goroutine. Called with
+// r.mu held.
+func (c *Conn) startBackgroundReader() {
+	r := &c.r
+	r.bg = make(chan readResult)
+	r.bgDone = make(chan struct{})
+	go func() {
+		defer close(r.bgDone)
+		defer close(r.bg)
+		for {
+			m, err := c.readMessage()
+			r.bgWait.Store(true)
+			select {
+			case r.bg <- readResult{m, err}:
+			case <-c.done:
+				return
+			}
+			r.bgWait.Store(false)
+			if err != nil {
+				return
+			}
+		}
+	}()
+}
+
+// drainReads reads and discards until the peer's close frame or the end of
+// the socket. Called after the handler returned.
+func (c *Conn) drainReads() {
+	r := &c.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.bg != nil {
+		for range r.bg {
+		}
+		return
+	}
+	for r.err == nil {
+		c.readMessage()
+	}
+}

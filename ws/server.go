@@ -1,0 +1,211 @@
+package ws
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/gorilla/websocket"
+)
+
+// Server upgrades requests to WebSocket connections, runs their handlers
+// and keeps track of them until they end, so that Shutdown can close them
+// all. An App holds one; it can also be used on its own with net/http.
+//
+// A Server is safe for concurrent use. Create it with NewServer.
+type Server struct {
+	cfg       Config
+	base      context.Context
+	logger    *slog.Logger
+	writePool websocket.BufferPool
+	validate  *validator.Validate
+
+	mu       sync.Mutex
+	conns    map[*Conn]struct{}
+	byID     map[string]*Conn
+	draining bool
+	wg       sync.WaitGroup
+
+	stats serverStats
+}
+
+// NewServer returns a Server whose connections derive their context from
+// base (context.Background when nil) and use opts as their settings.
+func NewServer(base context.Context, opts ...Option) *Server {
+	if base == nil {
+		base = context.Background()
+	}
+	cfg := Config{}.with(opts)
+	return &Server{
+		cfg:       cfg,
+		base:      base,
+		logger:    cfg.withDefaults().Logger,
+		writePool: new(sync.Pool),
+		validate:  newValidator(),
+		conns:     make(map[*Conn]struct{}),
+		byID:      make(map[string]*Conn),
+	}
+}
+
+// Handler returns an http.Handler that upgrades each request and runs h
+// on the connection. Requests that are not WebSocket upgrades get 426.
+func (s *Server) Handler(h HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.Serve(w, r, h) })
+}
+
+// Serve runs h on a connection made from w and r and returns when the
+// connection has ended.
+func (s *Server) Serve(w http.ResponseWriter, r *http.Request, h HandlerFunc) {
+	if !websocket.IsWebSocketUpgrade(r) {
+		s.stats.refused.Add(1)
+		w.Header().Set("Upgrade", "websocket")
+		w.Header().Set("Connection", "Upgrade")
+		http.Error(w, "this endpoint speaks WebSocket", http.StatusUpgradeRequired)
+		return
+	}
+	c := newConn(s, w, r)
+	if !s.track(c) {
+		s.stats.refused.Add(1)
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
+		c.cancel(ErrClosed)
+		return
+	}
+	defer s.wg.Done()
+	if !s.originAllowed(r) {
+		c.Close(CloseForbidden, "origin not allowed")
+		c.finish(nil, nil)
+		return
+	}
+	err, stack := c.run(h)
+	c.finish(err, stack)
+}
+
+func (s *Server) track(c *Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining {
+		return false
+	}
+	s.wg.Add(1)
+	s.conns[c] = struct{}{}
+	s.byID[c.id] = c
+	return true
+}
+
+func (s *Server) untrack(c *Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	delete(s.byID, c.id)
+	s.mu.Unlock()
+}
+
+// Conn returns the live connection with the given ID.
+func (s *Server) Conn(id string) (*Conn, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.byID[id]
+	return c, ok
+}
+
+// Conns returns a snapshot of the live connections.
+func (s *Server) Conns() []*Conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*Conn, 0, len(s.conns))
+	for c := range s.conns {
+		out = append(out, c)
+	}
+	return out
+}
+
+// Len returns the number of live connections.
+func (s *Server) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// Stats returns the server's counters.
+func (s *Server) Stats() ServerStats {
+	return ServerStats{
+		Open:          s.Len(),
+		Accepted:      s.stats.accepted.Load(),
+		Refused:       s.stats.refused.Load(),
+		SlowConsumers: s.stats.slow.Load(),
+		HandlerErrors: s.stats.handlerErrors.Load(),
+		Panics:        s.stats.panics.Load(),
+	}
+}
+
+// Draining reports whether Shutdown has started.
+func (s *Server) Draining() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.draining
+}
+
+// Shutdown refuses new connections, closes every live one with 1001,
+// spreading the closes evenly over window so that clients do not all
+// reconnect at the same instant, and waits for their handlers to return.
+// When ctx ends first, the remaining sockets are closed at once and
+// Shutdown returns ctx.Err() once their handlers have returned.
+func (s *Server) Shutdown(ctx context.Context, window time.Duration) error {
+	s.mu.Lock()
+	s.draining = true
+	s.mu.Unlock()
+	conns := s.Conns()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+
+	stop := make(chan struct{})
+	var spread sync.WaitGroup
+	spread.Add(1)
+	go func() {
+		defer spread.Done()
+		for i, c := range conns {
+			if window > 0 && i > 0 {
+				t := time.NewTimer(window / time.Duration(len(conns)))
+				select {
+				case <-t.C:
+				case <-stop:
+					t.Stop()
+					return
+				}
+			}
+			c.shutdownClose()
+		}
+	}()
+	defer spread.Wait()
+	defer close(stop)
+
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	for _, c := range s.Conns() {
+		c.abort(&CloseError{Code: CloseGoingAway, Reason: "server shutting down"})
+	}
+	// Sockets are closed; handlers that watch their connection return now.
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
+	return ctx.Err()
+}
+
+// shutdownClose closes a connection for server shutdown, whether or not the
+// handshake has happened yet.
+func (c *Conn) shutdownClose() {
+	if c.state.Load() == stateOpen {
+		c.closeWith(CloseGoingAway, "server shutting down", false)
+		return
+	}
+	c.cancel(&CloseError{Code: CloseGoingAway, Reason: "server shutting down"})
+}

@@ -1,0 +1,51 @@
+package ws
+
+import "sync/atomic"
+
+// Stats counts a connection's traffic. Bytes are payload bytes, without
+// frame headers.
+type Stats struct {
+	MessagesIn  uint64
+	MessagesOut uint64
+	BytesIn     uint64
+	BytesOut    uint64
+	// Dropped counts messages refused under SlowConsumerDrop.
+	Dropped uint64
+}
+
+type connStats struct {
+	msgsIn, msgsOut, bytesIn, bytesOut, dropped atomic.Uint64
+}
+
+// Stats returns the connection's traffic counters so far.
+func (c *Conn) Stats() Stats {
+	return Stats{
+		MessagesIn:  c.stats.msgsIn.Load(),
+		MessagesOut: c.stats.msgsOut.Load(),
+		BytesIn:     c.stats.bytesIn.Load(),
+		BytesOut:    c.stats.bytesOut.Load(),
+		Dropped:     c.stats.dropped.Load(),
+	}
+}
+
+// ServerStats counts what a Server has seen since it started.
+type ServerStats struct {
+	// Open is the number of live connections, accepted or not yet.
+	Open int
+	// Accepted counts completed handshakes.
+	Accepted uint64
+	// Refused counts upgrade requests refused before or at the handshake.
+	Refused uint64
+	// SlowConsumers counts connections closed because their send queue
+	// filled up.
+	SlowConsumers uint64
+	// HandlerErrors counts handlers that returned an error other than the
+	// connection ending.
+	HandlerErrors uint64
+	// Panics counts handlers that panicked.
+	Panics uint64
+}
+
+type serverStats struct {
+	accepted, refused, slow, handlerErrors, panics atomic.Uint64
+}

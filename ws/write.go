@@ -1,0 +1,378 @@
+package ws
+
+import (
+	"encoding/json"
+	"net"
+	"sync"
+	"time"
+	"unsafe"
+)
+
+// writer is the send side of a Conn. Every frame goes through its queue;
+// whoever holds the flushing role writes it to the socket. A send that finds
+// the queue empty tries a non-blocking write on its own goroutine; anything
+// left goes to a flusher goroutine that lives only while there is something
+// to write, and writes everything queued in one system call.
+type writer struct {
+	mu       sync.Mutex
+	queue    []frame // data frames, and the close frame
+	ctrl     []frame // pings and pongs, written before queued data
+	flushing bool    // a goroutine owns writing
+	closing  bool    // a close frame is queued or sent: no more data
+	sentFin  bool    // the close frame has been written
+	err      error   // sticky write error
+	idle     chan struct{}
+}
+
+// maxBatchBytes bounds what one flush writes, so that a close frame queued
+// behind a stalled batch is not held up by more than this.
+const maxBatchBytes = 256 << 10
+
+var framePool = sync.Pool{New: func() any { s := make([]frame, 0, 16); return &s }}
+
+var batchPool = sync.Pool{New: func() any { return new(batch) }}
+
+// batch is the scratch space of one flush: frame headers and the vector of
+// buffers handed to writev.
+type batch struct {
+	hdr  []byte
+	bufs net.Buffers
+	flat []byte
+}
+
+// SendText sends s as a text message.
+func (c *Conn) SendText(s string) error {
+	return c.send(frame{op: opText, payload: unsafe.Slice(unsafe.StringData(s), len(s))}, true, false)
+}
+
+// SendBytes sends b as a binary message. b is not retained after the call.
+func (c *Conn) SendBytes(b []byte) error {
+	return c.send(frame{op: opBinary, payload: b}, true, true)
+}
+
+// SendJSON sends v encoded as JSON in a text message.
+func (c *Conn) SendJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return &EncodeError{Err: err}
+	}
+	return c.send(frame{op: opText, payload: b}, true, false)
+}
+
+// Send sends v by its type: a []byte as a binary message, a string as a
+// text message, a *PreparedMessage as itself, anything else as JSON.
+func (c *Conn) Send(v any) error {
+	switch x := v.(type) {
+	case []byte:
+		return c.SendBytes(x)
+	case string:
+		return c.SendText(x)
+	case *PreparedMessage:
+		return c.SendPrepared(x)
+	case Message:
+		return c.send(frame{op: byte(x.Type), payload: x.Data}, true, true)
+	}
+	return c.SendJSON(v)
+}
+
+// SendMessage sends data with the given message type. data is not retained
+// after the call.
+func (c *Conn) SendMessage(typ MessageType, data []byte) error {
+	return c.send(frame{op: byte(typ), payload: data}, true, true)
+}
+
+// SendPrepared queues a message framed once for many connections. It never
+// writes on the caller's goroutine, so a fan-out loop costs one queue
+// insertion per connection and never waits for a socket.
+func (c *Conn) SendPrepared(pm *PreparedMessage) error {
+	return c.send(frame{op: byte(pm.typ), pm: pm}, false, false)
+}
+
+// send queues f. inline allows a non-blocking write on this goroutine when
+// nothing else is queued; copy says the payload belongs to the caller.
+func (c *Conn) send(f frame, inline, copyPayload bool) error {
+	if c.state.Load() != stateOpen {
+		if err := c.Accept(); err != nil && err != ErrAlreadyAccepted {
+			return err
+		}
+	}
+	w := &c.w
+	w.mu.Lock()
+	if w.closing || w.err != nil {
+		w.mu.Unlock()
+		return c.endErr()
+	}
+	if len(w.queue) >= c.cfg.SendQueue {
+		w.mu.Unlock()
+		return c.queueFull()
+	}
+	if inline && !w.flushing && c.raw != nil && len(w.queue) == 0 && len(w.ctrl) == 0 {
+		w.flushing = true
+		w.mu.Unlock()
+		rest, err := c.writeNow(&f)
+		c.countOut(&f)
+		if err != nil {
+			c.writeFailed(err)
+			return c.endErr()
+		}
+		w.mu.Lock()
+		if rest != nil {
+			// Frames queued meanwhile go after the unwritten remainder.
+			q := append(c.takeQueue(), frame{})
+			copy(q[1:], q)
+			q[0] = frame{raw: rest}
+			w.queue = q
+		}
+		if len(w.queue) == 0 && len(w.ctrl) == 0 {
+			w.flushing = false
+			w.signalIdle()
+			w.mu.Unlock()
+			return nil
+		}
+		w.mu.Unlock()
+		go c.flushLoop()
+		return nil
+	}
+	if copyPayload && f.payload != nil {
+		f.payload = append([]byte(nil), f.payload...)
+	}
+	if w.queue == nil {
+		w.queue = *framePool.Get().(*[]frame)
+	}
+	w.queue = append(w.queue, f)
+	c.countOut(&f)
+	c.kickLocked()
+	w.mu.Unlock()
+	return nil
+}
+
+// takeQueue returns w.queue, allocating it from the pool when nil. Called
+// with w.mu held.
+func (c *Conn) takeQueue() []frame {
+	if c.w.queue == nil {
+		return *framePool.Get().(*[]frame)
+	}
+	return c.w.queue
+}
+
+func (c *Conn) countOut(f *frame) {
+	if f.raw != nil || isControl(f.op) {
+		return
+	}
+	n := len(f.payload)
+	if f.pm != nil {
+		n = len(f.pm.data)
+	}
+	c.stats.msgsOut.Add(1)
+	c.stats.bytesOut.Add(uint64(n))
+}
+
+// queueFull applies the slow-consumer policy.
+func (c *Conn) queueFull() error {
+	if c.cfg.SlowConsumer == SlowConsumerDrop {
+		c.stats.dropped.Add(1)
+		return ErrSendQueueFull
+	}
+	if c.closeWith(CloseTryAgainLater, "connection too slow to keep up with messages", true) {
+		c.srv.stats.slow.Add(1)
+	}
+	return ErrSendQueueFull
+}
+
+// sendControl queues a ping or pong ahead of data.
+func (c *Conn) sendControl(op byte, payload []byte) {
+	w := &c.w
+	w.mu.Lock()
+	if w.sentFin || w.err != nil || c.state.Load() != stateOpen {
+		w.mu.Unlock()
+		return
+	}
+	w.ctrl = append(w.ctrl, frame{op: op, payload: payload})
+	c.kickLocked()
+	w.mu.Unlock()
+}
+
+// kickLocked starts a flusher unless one runs. Called with w.mu held.
+func (c *Conn) kickLocked() {
+	if !c.w.flushing {
+		c.w.flushing = true
+		go c.flushLoop()
+	}
+}
+
+// flushLoop writes queued frames until the queue is empty, then exits.
+func (c *Conn) flushLoop() {
+	w := &c.w
+	b := batchPool.Get().(*batch)
+	defer batchPool.Put(b)
+	for {
+		w.mu.Lock()
+		if w.err != nil || (len(w.ctrl) == 0 && len(w.queue) == 0) {
+			w.flushing = false
+			w.signalIdle()
+			w.mu.Unlock()
+			return
+		}
+		frames := *framePool.Get().(*[]frame)
+		frames = append(frames, w.ctrl...)
+		clear(w.ctrl)
+		w.ctrl = w.ctrl[:0]
+		n := 0
+		for _, f := range frames {
+			n += f.size()
+		}
+		i := 0
+		for i < len(w.queue) && (i == 0 || n+w.queue[i].size() <= maxBatchBytes) {
+			n += w.queue[i].size()
+			i++
+		}
+		frames = append(frames, w.queue[:i]...)
+		rest := copy(w.queue, w.queue[i:])
+		clear(w.queue[rest:])
+		w.queue = w.queue[:rest]
+		if rest == 0 {
+			q := w.queue
+			w.queue = nil
+			framePool.Put(&q)
+		}
+		w.mu.Unlock()
+
+		fin := false
+		for _, f := range frames {
+			fin = fin || f.op == opClose
+		}
+		err := c.writeFrames(b, frames)
+		clear(frames)
+		frames = frames[:0]
+		framePool.Put(&frames)
+		if err != nil {
+			c.writeFailed(err)
+			continue
+		}
+		if fin {
+			w.mu.Lock()
+			w.sentFin = true
+			w.mu.Unlock()
+		}
+	}
+}
+
+// signalIdle wakes a goroutine waiting for the queue to drain. Called with
+// w.mu held.
+func (w *writer) signalIdle() {
+	if w.idle != nil {
+		close(w.idle)
+		w.idle = nil
+	}
+}
+
+// waitFlushed waits until nothing is queued or being written, or until the
+// deadline.
+func (c *Conn) waitFlushed(d time.Duration) {
+	w := &c.w
+	w.mu.Lock()
+	if !w.flushing {
+		w.mu.Unlock()
+		return
+	}
+	if w.idle == nil {
+		w.idle = make(chan struct{})
+	}
+	ch := w.idle
+	w.mu.Unlock()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ch:
+	case <-t.C:
+	}
+}
+
+// writeFrames writes frames to the socket in as few system calls as it can,
+// within the write timeout.
+func (c *Conn) writeFrames(b *batch, frames []frame) error {
+	if err := c.nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout)); err != nil {
+		return err
+	}
+	if c.compress {
+		return c.writeGorilla(frames)
+	}
+	b.hdr = b.hdr[:0]
+	b.bufs = b.bufs[:0]
+	for i := range frames {
+		f := &frames[i]
+		switch {
+		case f.raw != nil:
+			b.bufs = append(b.bufs, f.raw)
+		case f.pm != nil:
+			b.bufs = append(b.bufs, f.pm.framed)
+		default:
+			start := len(b.hdr)
+			b.hdr = appendHeader(b.hdr, f.op, len(f.payload))
+			b.bufs = append(b.bufs, b.hdr[start:len(b.hdr):len(b.hdr)])
+			if len(f.payload) > 0 {
+				b.bufs = append(b.bufs, f.payload)
+			}
+		}
+	}
+	var err error
+	if _, ok := c.nc.(*net.TCPConn); ok || len(b.bufs) == 1 {
+		bufs := b.bufs // WriteTo consumes its receiver
+		_, err = bufs.WriteTo(c.nc)
+	} else {
+		// One Write keeps a frame whole on connections that are not
+		// plain sockets (TLS), where writev is not available.
+		b.flat = b.flat[:0]
+		for _, p := range b.bufs {
+			b.flat = append(b.flat, p...)
+		}
+		_, err = c.nc.Write(b.flat)
+		if cap(b.flat) > maxBatchBytes {
+			b.flat = nil
+		}
+	}
+	clear(b.bufs[:cap(b.bufs)])
+	return err
+}
+
+// writeGorilla writes frames through gorilla, which compresses them.
+func (c *Conn) writeGorilla(frames []frame) error {
+	deadline := time.Now().Add(c.cfg.WriteTimeout)
+	if err := c.ws.SetWriteDeadline(deadline); err != nil {
+		return err
+	}
+	for i := range frames {
+		f := &frames[i]
+		var err error
+		switch {
+		case f.raw != nil:
+			_, err = c.nc.Write(f.raw)
+		case isControl(f.op):
+			err = c.ws.WriteControl(int(f.op), f.payload, deadline)
+		case f.pm != nil:
+			gpm, perr := f.pm.gorilla()
+			if err = perr; err == nil {
+				err = c.ws.WritePreparedMessage(gpm)
+			}
+		default:
+			err = c.ws.WriteMessage(int(f.op), f.payload)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFailed records a write error: the connection is broken.
+func (c *Conn) writeFailed(err error) {
+	w := &c.w
+	w.mu.Lock()
+	if w.err == nil {
+		w.err = err
+	}
+	clear(w.queue)
+	w.queue = w.queue[:0]
+	w.mu.Unlock()
+	c.abort(&CloseError{Code: CloseAbnormal, Reason: "write failed: " + err.Error()})
+}
