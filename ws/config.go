@@ -70,6 +70,8 @@ type Config struct {
 	Compression bool
 	// Logger receives handler errors and panics. Nil means slog.Default().
 	Logger *slog.Logger
+	// Filters inspect every data message before the handler sees it.
+	Filters []MessageFilter
 }
 
 // Option changes a Config.

@@ -176,7 +176,16 @@ func (c *Conn) readMessage() (Message, error) {
 		}
 		c.stats.msgsIn.Add(1)
 		c.stats.bytesIn.Add(uint64(len(data)))
-		return Message{Type: MessageType(typ), Data: data}, nil
+		m := Message{Type: MessageType(typ), Data: data}
+		if len(c.cfg.Filters) > 0 {
+			if pass, err := c.filter(m); !pass {
+				if err != nil {
+					return Message{}, err
+				}
+				continue
+			}
+		}
+		return m, nil
 	}
 	return Message{}, r.err
 }
