@@ -1,11 +1,11 @@
 package nexotest
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
+	"syscall"
 	"testing"
 	"time"
 
@@ -90,18 +90,19 @@ func (s *Server) TryDial(path string, opts ...DialOption) (*Conn, *http.Response
 	if cfg.localIP != "" {
 		nd.LocalAddr = &net.TCPAddr{IP: net.ParseIP(cfg.localIP)}
 	}
-	rcv := cfg.rcvBuf
-	cfg.dialer.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		nc, err := nd.DialContext(ctx, network, addr)
-		if err == nil && rcv > 0 {
-			if tc, ok := nc.(*net.TCPConn); ok {
-				tc.SetReadBuffer(rcv)
-			}
+	if rcv := cfg.rcvBuf; rcv > 0 {
+		// Set before connecting, so that the advertised window is small.
+		nd.Control = func(network, address string, rc syscall.RawConn) error {
+			var serr error
+			err := rc.Control(func(fd uintptr) {
+				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, rcv)
+			})
+			return errors.Join(err, serr)
 		}
-		return nc, err
 	}
+	cfg.dialer.NetDialContext = nd.DialContext
 	cfg.dialer.HandshakeTimeout = cfg.timeout
-	if rcv > 0 {
+	if cfg.rcvBuf > 0 {
 		cfg.dialer.ReadBufferSize = 256
 	}
 	wc, resp, err := cfg.dialer.Dial(s.WSURL(path), cfg.header)

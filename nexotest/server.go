@@ -2,6 +2,7 @@ package nexotest
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -22,13 +23,45 @@ type Server struct {
 	h http.Handler
 }
 
+// ServerOption changes how NewServer serves.
+type ServerOption func(*serverConfig)
+
+type serverConfig struct{ sndBuf int }
+
+// WithSendBuffer shrinks the send buffer of every accepted socket, so that
+// a client that stops reading stalls the server's writes quickly instead of
+// after megabytes of kernel buffering.
+func WithSendBuffer(bytes int) ServerOption { return func(c *serverConfig) { c.sndBuf = bytes } }
+
 // NewServer starts h on a loopback address. At the end of the test it shuts
 // h down (when h is a Shutdowner) and closes the server.
-func NewServer(t testing.TB, h http.Handler) *Server {
+func NewServer(t testing.TB, h http.Handler, opts ...ServerOption) *Server {
 	t.Helper()
-	s := &Server{Server: httptest.NewServer(h), t: t, h: h}
+	var cfg serverConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	hs := httptest.NewUnstartedServer(h)
+	if cfg.sndBuf > 0 {
+		hs.Listener = sendBufferListener{hs.Listener, cfg.sndBuf}
+	}
+	hs.Start()
+	s := &Server{Server: hs, t: t, h: h}
 	t.Cleanup(func() { s.Shutdown() })
 	return s
+}
+
+type sendBufferListener struct {
+	net.Listener
+	size int
+}
+
+func (l sendBufferListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(l.size)
+	}
+	return c, err
 }
 
 // Shutdown shuts the handler down, as the end of the test would, and closes

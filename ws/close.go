@@ -51,8 +51,14 @@ func (c *Conn) closeWithErr(ce *CloseError, drop bool) bool {
 	w.closing = true
 	c.closeErr.CompareAndSwap(nil, ce)
 	if drop {
-		clear(w.queue)
-		w.queue = w.queue[:0]
+		// A partly written frame must still be finished, or the stream
+		// breaks before the close frame.
+		keep := 0
+		if len(w.queue) > 0 && w.queue[0].raw != nil {
+			keep = 1
+		}
+		clear(w.queue[keep:])
+		w.queue = w.queue[:keep]
 	}
 	if w.err == nil {
 		w.queue = append(c.takeQueue(), frame{op: opClose, payload: closePayload(ce.Code, ce.Reason)})

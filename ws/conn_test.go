@@ -12,11 +12,16 @@ import (
 
 // serve starts a ws.Server with h at /ws.
 func serve(t *testing.T, h ws.HandlerFunc, opts ...ws.Option) (*nexotest.Server, *ws.Server) {
+	return serveWith(t, nil, h, opts...)
+}
+
+// serveWith is serve with options for the test server.
+func serveWith(t *testing.T, sopts []nexotest.ServerOption, h ws.HandlerFunc, opts ...ws.Option) (*nexotest.Server, *ws.Server) {
 	t.Helper()
 	srv := ws.NewServer(context.Background(), opts...)
 	mux := http.NewServeMux()
 	mux.Handle("/ws", srv.Handler(h))
-	return nexotest.NewServer(t, shutdowner{mux, srv}), srv
+	return nexotest.NewServer(t, shutdowner{mux, srv}, sopts...), srv
 }
 
 type shutdowner struct {
