@@ -21,7 +21,7 @@ func TestSlowConsumerIsolated(t *testing.T) {
 	const readers, msgs = 50, 2000
 	conns := make(chan *ws.Conn, readers+1)
 	ended := make(chan error, readers+1)
-	s, _ := serveWith(t, []nexotest.ServerOption{nexotest.WithSendBuffer(64<<10)}, func(c *ws.Conn) error {
+	s, _ := serveWith(t, []nexotest.ServerOption{nexotest.WithSendBuffer(64 << 10)}, func(c *ws.Conn) error {
 		if err := c.Accept(); err != nil {
 			return err
 		}

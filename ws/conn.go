@@ -54,7 +54,7 @@ type Conn struct {
 	hb heartbeat
 
 	closeErr atomic.Pointer[CloseError] // how the connection ended
-	force    atomic.Pointer[time.Timer]  // closes the socket when the closing handshake stalls
+	force    atomic.Pointer[time.Timer] // closes the socket when the closing handshake stalls
 	life     *time.Timer
 	released atomic.Bool
 	done     chan struct{}

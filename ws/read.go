@@ -19,7 +19,7 @@ import (
 // heartbeat starts a background reader so that pongs and close frames are
 // still seen.
 type reader struct {
-	mu       sync.Mutex    // held by an inline read
+	mu       sync.Mutex      // held by an inline read
 	bg       chan readResult // non-nil once the background reader runs
 	bgDone   chan struct{}
 	bgWait   atomic.Bool // the background reader waits for the handler
