@@ -24,6 +24,7 @@ type reader struct {
 	bgDone   chan struct{}
 	bgWait   atomic.Bool // the background reader waits for the handler
 	recent   atomic.Bool // the handler read since the last heartbeat tick
+	replying atomic.Bool // the handler holds a message it just received
 	err      error       // sticky read error, owned by the reading goroutine
 	lastSeen atomic.Int64
 	iterErr  error
@@ -54,8 +55,10 @@ func (c *Conn) Receive() (Message, error) {
 		}
 		return res.m, res.err
 	}
+	r.replying.Store(false)
 	m, err := c.readMessage()
 	r.recent.Store(true)
+	r.replying.Store(err == nil)
 	r.mu.Unlock()
 	return m, err
 }

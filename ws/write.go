@@ -9,9 +9,10 @@ import (
 )
 
 // writer is the send side of a Conn. Every frame goes through its queue;
-// whoever holds the flushing role writes it to the socket. A send that finds
-// the queue empty tries a non-blocking write on its own goroutine; anything
-// left goes to a flusher goroutine that lives only while there is something
+// whoever holds the flushing role writes it to the socket. A reply (a send
+// made while the handler holds a message it just received) that finds the
+// queue empty tries a non-blocking write on its own goroutine; anything
+// else goes to a flusher goroutine that lives only while there is something
 // to write, and writes everything queued in one system call.
 type writer struct {
 	mu       sync.Mutex
@@ -106,7 +107,11 @@ func (c *Conn) send(f frame, inline, copyPayload bool) error {
 		w.mu.Unlock()
 		return c.queueFull()
 	}
-	if inline && !w.flushing && c.raw != nil && len(w.queue) == 0 && len(w.ctrl) == 0 {
+	// Only a reply writes inline: the handler received a message and
+	// answers on its own goroutine. Any other sender (a fan-out loop over
+	// many connections) queues, so that flushers write in parallel and
+	// coalesce.
+	if inline && !w.flushing && c.raw != nil && len(w.queue) == 0 && len(w.ctrl) == 0 && c.r.replying.Load() {
 		w.flushing = true
 		w.mu.Unlock()
 		rest, err := c.writeNow(&f)
