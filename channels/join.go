@@ -1,0 +1,148 @@
+package channels
+
+import (
+	"context"
+	"sync"
+
+	"github.com/nexogo/nexo/ws"
+)
+
+// brokerKey is the ws.Conn value under which the App stores its broker.
+const brokerKey = "nexo.broker"
+
+// Attach returns WS middleware that makes b the broker of every connection
+// it runs for (BrokerFor). A nexo App installs it first in every chain.
+func Attach(b Broker) ws.Middleware {
+	return func(next ws.HandlerFunc) ws.HandlerFunc {
+		return func(c *ws.Conn) error {
+			c.Set(brokerKey, b)
+			return next(c)
+		}
+	}
+}
+
+// BrokerFor returns the broker of the App that serves c, or nil.
+func BrokerFor(c *ws.Conn) Broker {
+	v, _ := c.Get(brokerKey)
+	b, _ := v.(Broker)
+	return b
+}
+
+// JoinOption changes how Join subscribes.
+type JoinOption func(*joinConfig)
+
+type joinConfig struct {
+	broker Broker
+}
+
+// WithBroker uses b instead of the connection's App broker.
+func WithBroker(b Broker) JoinOption { return func(c *joinConfig) { c.broker = b } }
+
+// Subscription is a connection's membership of a topic, made by Join. It
+// lasts until Leave or until the connection ends.
+//
+// A Subscription is safe for concurrent use.
+type Subscription struct {
+	c      *ws.Conn
+	topic  string
+	broker Broker
+	once   sync.Once
+	mu     sync.Mutex
+	stop   func() bool
+	err    error
+}
+
+var _ Subscriber = (*Subscription)(nil)
+
+// Join subscribes c to topic (Pyxle's channel(ws, name)): every message
+// published on topic, on any instance, is sent to c, bytes as binary
+// frames, strings as text, anything else as JSON. The subscription ends
+// with Leave or when the connection ends.
+func Join(c *ws.Conn, topic string, opts ...JoinOption) (*Subscription, error) {
+	var cfg joinConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	b := cfg.broker
+	if b == nil {
+		b = BrokerFor(c)
+	}
+	if b == nil {
+		return nil, ErrNoBroker
+	}
+	if err := c.Context().Err(); err != nil {
+		return nil, ws.ErrClosed
+	}
+	s := &Subscription{c: c, topic: topic, broker: b}
+	if err := b.Subscribe(c.Context(), topic, s); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.stop = context.AfterFunc(c.Context(), func() { s.Leave() })
+	s.mu.Unlock()
+	return s, nil
+}
+
+// Topic returns the subscribed topic.
+func (s *Subscription) Topic() string { return s.topic }
+
+// Conn returns the subscribed connection.
+func (s *Subscription) Conn() *ws.Conn { return s.c }
+
+// Deliver queues m on the connection, unless m excludes it. A full send
+// queue applies the connection's slow-consumer policy; other subscribers
+// are never held up.
+func (s *Subscription) Deliver(m *Message) {
+	if m.forConn(s.c.ID()) {
+		s.c.SendPrepared(m.Prepared())
+	}
+}
+
+// PublishOption changes how a message is published.
+type PublishOption func(*publishConfig)
+
+type publishConfig struct{ excludeSender bool }
+
+// ExcludeSender keeps the message from the publishing connection.
+func ExcludeSender() PublishOption { return func(c *publishConfig) { c.excludeSender = true } }
+
+// Publish sends v to every subscriber of the topic on every instance,
+// including this connection unless ExcludeSender is given.
+func (s *Subscription) Publish(v any, opts ...PublishOption) error {
+	m, err := NewMessage(s.topic, v)
+	if err != nil {
+		return err
+	}
+	var cfg publishConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.excludeSender {
+		m.Exclude = s.c.ID()
+	}
+	return s.broker.Publish(s.c.Context(), s.topic, m)
+}
+
+// Leave ends the subscription. It is idempotent and returns the error of
+// the first call.
+func (s *Subscription) Leave() error {
+	s.once.Do(func() {
+		s.mu.Lock()
+		stop := s.stop
+		s.mu.Unlock()
+		if stop != nil {
+			stop()
+		}
+		s.err = s.broker.Unsubscribe(context.WithoutCancel(s.c.Context()), s.topic, s)
+	})
+	return s.err
+}
+
+// Publish sends v on topic through b, from outside any connection.
+func Publish(ctx context.Context, b Broker, topic string, v any) error {
+	m, err := NewMessage(topic, v)
+	if err != nil {
+		return err
+	}
+	return b.Publish(ctx, topic, m)
+}

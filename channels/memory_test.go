@@ -1,0 +1,16 @@
+package channels_test
+
+import (
+	"testing"
+
+	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/channels/brokertest"
+)
+
+func TestMemoryBrokerConformance(t *testing.T) {
+	brokertest.Run(t, func(t *testing.T) channels.Broker {
+		b := channels.NewMemoryBroker()
+		t.Cleanup(func() { b.Close() })
+		return b
+	}, brokertest.Options{})
+}
