@@ -2,7 +2,9 @@ package channels
 
 import (
 	"context"
+	"errors"
 	"sync"
+	"time"
 
 	"github.com/nexogo/nexo/ws"
 )
@@ -32,24 +34,34 @@ func BrokerFor(c *ws.Conn) Broker {
 type JoinOption func(*joinConfig)
 
 type joinConfig struct {
-	broker Broker
+	broker   Broker
+	presence *PresenceEntry
 }
 
 // WithBroker uses b instead of the connection's App broker.
 func WithBroker(b Broker) JoinOption { return func(c *joinConfig) { c.broker = b } }
+
+// WithPresence records the connection in the topic's presence, as userID
+// with meta, for as long as the subscription lasts, and announces its join
+// and leave (PresenceTopic). The broker must be a PresenceBroker.
+func WithPresence(userID string, meta map[string]any) JoinOption {
+	return func(c *joinConfig) { c.presence = &PresenceEntry{UserID: userID, Meta: meta} }
+}
 
 // Subscription is a connection's membership of a topic, made by Join. It
 // lasts until Leave or until the connection ends.
 //
 // A Subscription is safe for concurrent use.
 type Subscription struct {
-	c      *ws.Conn
-	topic  string
-	broker Broker
-	once   sync.Once
-	mu     sync.Mutex
-	stop   func() bool
-	err    error
+	c        *ws.Conn
+	topic    string
+	broker   Broker
+	presence Presence
+	entry    PresenceEntry
+	once     sync.Once
+	mu       sync.Mutex
+	stop     func() bool
+	err      error
 }
 
 var _ Subscriber = (*Subscription)(nil)
@@ -76,6 +88,12 @@ func Join(c *ws.Conn, topic string, opts ...JoinOption) (*Subscription, error) {
 	s := &Subscription{c: c, topic: topic, broker: b}
 	if err := b.Subscribe(c.Context(), topic, s); err != nil {
 		return nil, err
+	}
+	if cfg.presence != nil {
+		if err := s.joinPresence(*cfg.presence); err != nil {
+			b.Unsubscribe(context.WithoutCancel(c.Context()), topic, s)
+			return nil, err
+		}
 	}
 	s.mu.Lock()
 	s.stop = context.AfterFunc(c.Context(), func() { s.Leave() })
@@ -133,9 +151,42 @@ func (s *Subscription) Leave() error {
 		if stop != nil {
 			stop()
 		}
-		s.err = s.broker.Unsubscribe(context.WithoutCancel(s.c.Context()), s.topic, s)
+		ctx := context.WithoutCancel(s.c.Context())
+		s.err = s.broker.Unsubscribe(ctx, s.topic, s)
+		if s.presence != nil {
+			s.err = errors.Join(s.err,
+				s.presence.Leave(ctx, s.topic, s.c.ID()),
+				announce(ctx, s.broker, "leave", s.topic, s.entry))
+		}
 	})
 	return s.err
+}
+
+// ErrNoPresence is returned by Join with WithPresence, and by
+// Subscription.Presence, when the broker keeps no presence.
+var ErrNoPresence = errors.New("channels: broker keeps no presence")
+
+func (s *Subscription) joinPresence(e PresenceEntry) error {
+	pb, ok := s.broker.(PresenceBroker)
+	if !ok {
+		return ErrNoPresence
+	}
+	e.ConnID, e.JoinedAt = s.c.ID(), time.Now().UTC()
+	ctx := s.c.Context()
+	if err := pb.Presence().Join(ctx, s.topic, e); err != nil {
+		return err
+	}
+	s.presence, s.entry = pb.Presence(), e
+	return announce(ctx, s.broker, "join", s.topic, e)
+}
+
+// Presence lists who is in the subscription's topic, on every instance.
+func (s *Subscription) Presence() ([]PresenceEntry, error) {
+	pb, ok := s.broker.(PresenceBroker)
+	if !ok {
+		return nil, ErrNoPresence
+	}
+	return pb.Presence().List(s.c.Context(), s.topic)
 }
 
 // Publish sends v on topic through b, from outside any connection.

@@ -12,11 +12,15 @@ import (
 //
 // The zero MemoryBroker is not usable; call NewMemoryBroker.
 type MemoryBroker struct {
-	local  Local
-	closed atomic.Bool
+	local    Local
+	presence MemoryPresence
+	closed   atomic.Bool
 }
 
-var _ Broker = (*MemoryBroker)(nil)
+var _ PresenceBroker = (*MemoryBroker)(nil)
+
+// Presence returns the broker's in-process presence.
+func (b *MemoryBroker) Presence() Presence { return &b.presence }
 
 // NewMemoryBroker returns an in-process broker.
 func NewMemoryBroker() *MemoryBroker { return &MemoryBroker{} }

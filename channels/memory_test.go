@@ -14,3 +14,9 @@ func TestMemoryBrokerConformance(t *testing.T) {
 		return b
 	}, brokertest.Options{})
 }
+
+func TestMemoryPresenceConformance(t *testing.T) {
+	b := channels.NewMemoryBroker()
+	t.Cleanup(func() { b.Close() })
+	brokertest.RunPresence(t, func(t *testing.T) channels.PresenceBroker { return b }, brokertest.PresenceOptions{})
+}

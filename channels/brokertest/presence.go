@@ -1,0 +1,110 @@
+package brokertest
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/nexogo/nexo/channels"
+)
+
+// PresenceOptions describe the presence checks of RunPresence.
+type PresenceOptions struct {
+	// Crash, when set, stops b as a crashed process would: no Leave, no
+	// clean shutdown, its lease no longer renewed.
+	Crash func(t *testing.T, b channels.PresenceBroker)
+	// Lease is the presence lease of the brokers under test: a crashed
+	// instance's entries must be gone within it (plus Timeout).
+	Lease time.Duration
+	// Timeout bounds each wait (default 5 s).
+	Timeout time.Duration
+}
+
+// PresenceFactory returns a new PresenceBroker, like Factory.
+type PresenceFactory func(t *testing.T) channels.PresenceBroker
+
+// RunPresence checks a PresenceBroker's presence: entries listed on every
+// instance, join and leave events, and no ghost entries after a crash.
+func RunPresence(t *testing.T, newBroker PresenceFactory, opts PresenceOptions) {
+	if opts.Timeout == 0 {
+		opts.Timeout = 5 * time.Second
+	}
+	ctx := context.Background()
+	t.Run("JoinListLeave", func(t *testing.T) {
+		b1, b2 := newBroker(t), newBroker(t)
+		tp := topic(t, "room")
+		events := NewCollector(8)
+		subscribe(t, b2, channels.PresenceTopic(tp), events)
+
+		e := channels.PresenceEntry{ConnID: "c1", UserID: "ada", Meta: map[string]any{"role": "admin"}, JoinedAt: time.Now().UTC()}
+		if err := b1.Presence().Join(ctx, tp, e); err != nil {
+			t.Fatal(err)
+		}
+		if err := b2.Presence().Join(ctx, tp, channels.PresenceEntry{ConnID: "c2", UserID: "bob", JoinedAt: time.Now().UTC()}); err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range []channels.PresenceBroker{b1, b2} {
+			got, err := b.Presence().List(ctx, tp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 2 || got[0].UserID != "ada" || got[1].UserID != "bob" || got[0].Meta["role"] != "admin" {
+				t.Fatalf("list: %+v", got)
+			}
+		}
+		if err := b1.Presence().Leave(ctx, tp, "c1"); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := b2.Presence().List(ctx, tp)
+		if len(got) != 1 || got[0].ConnID != "c2" {
+			t.Fatalf("after leave: %+v", got)
+		}
+		events.Empty(t) // the Presence store itself announces nothing
+	})
+	t.Run("Events", func(t *testing.T) {
+		b := newBroker(t)
+		tp := topic(t, "room")
+		got := make(chan channels.PresenceEvent, 4)
+		stop, err := channels.WatchPresence(ctx, b, tp, func(ev channels.PresenceEvent) { got <- ev })
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stop()
+		data, _ := json.Marshal(channels.PresenceEvent{Type: "presence", Event: "join", Topic: tp, Entry: channels.PresenceEntry{ConnID: "c1"}})
+		if err := b.Publish(ctx, channels.PresenceTopic(tp), &channels.Message{Type: 1, Data: data}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case ev := <-got:
+			if ev.Event != "join" || ev.Entry.ConnID != "c1" {
+				t.Fatalf("event %+v", ev)
+			}
+		case <-time.After(opts.Timeout):
+			t.Fatal("no presence event")
+		}
+	})
+	if opts.Crash != nil {
+		t.Run("NoGhostsAfterCrash", func(t *testing.T) {
+			live, dead := newBroker(t), newBroker(t)
+			tp := topic(t, "room")
+			live.Presence().Join(ctx, tp, channels.PresenceEntry{ConnID: "alive", JoinedAt: time.Now().UTC()})
+			dead.Presence().Join(ctx, tp, channels.PresenceEntry{ConnID: "ghost", JoinedAt: time.Now().UTC()})
+			if got, _ := live.Presence().List(ctx, tp); len(got) != 2 {
+				t.Fatalf("before crash: %+v", got)
+			}
+			opts.Crash(t, dead)
+			deadline := time.Now().Add(opts.Lease + opts.Timeout)
+			for {
+				got, err := live.Presence().List(ctx, tp)
+				if err == nil && len(got) == 1 && got[0].ConnID == "alive" {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("ghost still listed %v after the crash: %+v (%v)", opts.Lease+opts.Timeout, got, err)
+				}
+				time.Sleep(opts.Lease / 10) // polling the store; no event exists for a crash
+			}
+		})
+	}
+}
