@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/ws"
 )
 
@@ -22,10 +23,13 @@ import (
 // concurrent use.
 type App struct {
 	*Router
-	cfg    config
-	ws     *ws.Server
-	ctx    context.Context
-	cancel context.CancelFunc
+	cfg       config
+	ws        *ws.Server
+	ctx       context.Context
+	cancel    context.CancelFunc
+	broker    channels.Broker
+	ownBroker bool  // created by the App, closed by Shutdown
+	err       error // set up failed: Run and Serve return it
 
 	mu   sync.Mutex
 	http *http.Server
@@ -47,9 +51,20 @@ func New(opts ...Option) *App {
 	a := &App{Router: NewRouter(), cfg: cfg, ctx: ctx, cancel: cancel}
 	wsOpts := append([]ws.Option{ws.WithLogger(cfg.logger)}, cfg.wsOpts...)
 	a.ws = ws.NewServer(ctx, wsOpts...)
-	a.Router.bind(a.ws, nil)
+	a.broker, a.ownBroker, a.err = cfg.openBroker(ctx)
+	if a.err == nil {
+		a.err = a.listen()
+	}
+	if a.err != nil {
+		cfg.logger.Error("nexo: broker unavailable", "err", a.err)
+	}
+	a.Router.bind(a.ws, ws.Chain{a.attach()})
 	return a
 }
+
+// Err returns the error that kept the App from starting, such as a broker
+// that could not be reached; Run and Serve return it before listening.
+func (a *App) Err() error { return a.err }
 
 // WS returns the App's WebSocket server: live connections, counters.
 func (a *App) WS() *ws.Server { return a.ws }
@@ -73,6 +88,10 @@ func (a *App) Run(addr string) error {
 // Serve serves HTTP on ln until ctx ends, then shuts down gracefully within
 // the shutdown timeout.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	if a.err != nil {
+		ln.Close()
+		return a.err
+	}
 	srv := &http.Server{
 		Handler:           a,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -114,5 +133,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 	wsErr := a.ws.Shutdown(ctx, a.cfg.shutdownWindow)
 	wg.Wait()
 	a.cancel()
-	return errors.Join(wsErr, httpErr)
+	var brokerErr error
+	if a.ownBroker {
+		brokerErr = a.broker.Close()
+	}
+	return errors.Join(wsErr, httpErr, brokerErr)
 }

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/ws"
 )
 
@@ -11,6 +12,7 @@ import (
 type Option func(*config)
 
 type config struct {
+	broker          channels.Broker
 	wsOpts          []ws.Option
 	shutdownWindow  time.Duration
 	shutdownTimeout time.Duration
@@ -39,4 +41,10 @@ func WithShutdownTimeout(d time.Duration) Option {
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
+}
+
+// WithBroker sets the App's broker, overriding NEXO_BROKER. The App does
+// not close a broker it was given.
+func WithBroker(b channels.Broker) Option {
+	return func(c *config) { c.broker = b }
 }

@@ -1,0 +1,166 @@
+package nexo_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/nexogo/nexo"
+	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/nexotest"
+	"github.com/nexogo/nexo/ws"
+)
+
+// roomApp joins every connection to its room and publishes what it says.
+func roomApp(opts ...nexo.Option) *nexo.App {
+	app := nexo.New(opts...)
+	app.WebSocketRoute("/rooms/{room}", func(c *ws.Conn) error {
+		sub, err := channels.Join(c, "room:"+c.PathParam("room"), channels.WithPresence(c.Query().Get("name"), nil))
+		if err != nil {
+			return err
+		}
+		if err := c.SendText("joined " + c.ID()); err != nil {
+			return err
+		}
+		for msg := range c.Texts() {
+			var opts []channels.PublishOption
+			if c.Query().Get("quiet") != "" {
+				opts = append(opts, channels.ExcludeSender())
+			}
+			if msg == "who" {
+				entries, err := sub.Presence()
+				if err != nil {
+					return err
+				}
+				c.SendJSON(entries)
+				continue
+			}
+			if err := sub.Publish(msg, opts...); err != nil {
+				return err
+			}
+		}
+		return c.Err()
+	})
+	return app
+}
+
+func TestJoinPublishAcrossInstances(t *testing.T) {
+	shared := channels.NewMemoryBroker()
+	one := nexotest.NewServer(t, roomApp(nexo.WithBroker(shared)))
+	two := nexotest.NewServer(t, roomApp(nexo.WithBroker(shared)))
+
+	a := one.Dial("/rooms/lobby?name=ada")
+	a.ReadText()
+	b := two.Dial("/rooms/lobby?name=bob")
+	b.ReadText()
+	other := one.Dial("/rooms/general?name=eve")
+	other.ReadText()
+
+	a.SendText("hello")
+	a.ExpectText("hello") // the sender too
+	b.ExpectText("hello")
+	quiet := two.Dial("/rooms/lobby?name=quiet&quiet=1")
+	quiet.ReadText()
+	quiet.SendText("psst")
+	a.ExpectText("psst")
+	b.ExpectText("psst")
+
+	b.SendText("who")
+	var who []channels.PresenceEntry
+	b.ReadJSON(&who)
+	if len(who) != 3 || who[0].UserID != "ada" || who[1].UserID != "bob" {
+		t.Fatalf("presence %+v", who)
+	}
+	other.SendText("elsewhere")
+	other.ExpectText("elsewhere")
+	quiet.CloseNormal()
+	b.SendText("again")
+	a.ExpectText("again") // nothing from general came first
+	b.ExpectText("again")
+	for _, c := range []*nexotest.Conn{a, b, other} {
+		c.CloseNormal()
+	}
+	if n := shared.ChannelCount(); n != 2 { // the apps' own topics remain
+		t.Fatalf("%d topics left: %v", n, shared.Topics())
+	}
+}
+
+func TestSendToAndBroadcast(t *testing.T) {
+	shared := channels.NewMemoryBroker()
+	app1 := roomApp(nexo.WithBroker(shared))
+	app2 := roomApp(nexo.WithBroker(shared))
+	one, two := nexotest.NewServer(t, app1), nexotest.NewServer(t, app2)
+	a := one.Dial("/rooms/x")
+	b := two.Dial("/rooms/y")
+	var idA, idB string
+	for _, p := range []struct {
+		c  *nexotest.Conn
+		id *string
+	}{{a, &idA}, {b, &idB}} {
+		var s string = p.c.ReadText()
+		*p.id = s[len("joined "):]
+	}
+	// From instance one to a connection on instance two, and locally.
+	if err := app1.SendTo(idB, map[string]string{"dm": "for b"}); err != nil {
+		t.Fatal(err)
+	}
+	var dm map[string]string
+	b.ReadJSON(&dm)
+	if dm["dm"] != "for b" {
+		t.Fatalf("got %v", dm)
+	}
+	if err := app1.SendTo(idA, "local"); err != nil {
+		t.Fatal(err)
+	}
+	a.ExpectText("local")
+
+	if err := app2.Broadcast([]byte("all")); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*nexotest.Conn{a, b} {
+		if got := c.ReadBytes(); string(got) != "all" {
+			t.Fatalf("got %q", got)
+		}
+	}
+	a.CloseNormal()
+	b.CloseNormal()
+}
+
+func TestPresenceEventsReachClients(t *testing.T) {
+	app := nexo.New()
+	app.WebSocketRoute("/watch", func(c *ws.Conn) error {
+		if _, err := channels.Join(c, channels.PresenceTopic("room:1")); err != nil {
+			return err
+		}
+		c.SendText("watching")
+		<-c.Context().Done()
+		return nil
+	})
+	app.WebSocketRoute("/join", func(c *ws.Conn) error {
+		if _, err := channels.Join(c, "room:1", channels.WithPresence("ada", map[string]any{"color": "red"})); err != nil {
+			return err
+		}
+		c.SendText("in")
+		_, err := c.Receive()
+		return err
+	})
+	s := nexotest.NewServer(t, app)
+	w := s.Dial("/watch")
+	w.ExpectText("watching")
+	j := s.Dial("/join")
+	j.ExpectText("in")
+	var ev channels.PresenceEvent
+	w.ReadJSON(&ev)
+	if ev.Event != "join" || ev.Entry.UserID != "ada" || ev.Entry.Meta["color"] != "red" {
+		t.Fatalf("event %+v", ev)
+	}
+	j.CloseNormal()
+	w.ReadJSON(&ev)
+	if ev.Event != "leave" || ev.Entry.UserID != "ada" {
+		t.Fatalf("event %+v", ev)
+	}
+	raw, _ := json.Marshal(ev)
+	if len(raw) == 0 {
+		t.Fatal("empty event")
+	}
+	w.CloseNormal()
+}
