@@ -1,0 +1,30 @@
+package main
+
+import "time"
+
+// inbound is what a page sends: a message to the room, or a private
+// message to one user of the room.
+type inbound struct {
+	Type string `json:"type" validate:"oneof=message private"`
+	Text string `json:"text" validate:"required,max=1000"`
+	To   string `json:"to" validate:"required_if=Type private,max=32"`
+}
+
+// chatMessage is a message as every page receives it. The author comes
+// from the connection, never from the payload.
+type chatMessage struct {
+	Type string    `json:"type"` // "message" or "private"
+	From string    `json:"from"`
+	To   string    `json:"to,omitempty"`
+	Text string    `json:"text"`
+	At   time.Time `json:"at"`
+}
+
+// welcome is the first frame a page receives.
+type welcome struct {
+	Type    string        `json:"type"` // "welcome"
+	You     string        `json:"you"`
+	Room    string        `json:"room"`
+	Users   []string      `json:"users"`
+	History []chatMessage `json:"history"`
+}

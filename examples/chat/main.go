@@ -1,0 +1,28 @@
+// Command chat is nexo's main example: chat rooms with a live user list,
+// private messages and the room's recent history, over one WebSocket per
+// page.
+//
+//	go run ./examples/chat
+//
+// Open http://127.0.0.1:8000/chat/lobby in two windows. GET /chat/{room}
+// serves the page and the same path upgrades to the WebSocket. The address
+// comes from NEXO_ADDR (default 127.0.0.1:8000). With NEXO_BROKER=redis,
+// several instances on different ports share the rooms.
+package main
+
+import (
+	"log"
+	"os"
+)
+
+func main() {
+	addr := os.Getenv("NEXO_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8000"
+	}
+	app := newApp()
+	log.Printf("chat: open http://%s/chat/lobby", addr)
+	if err := app.Run(addr); err != nil {
+		log.Fatal(err)
+	}
+}
