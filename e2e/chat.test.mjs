@@ -1,0 +1,67 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { build, freePort, start, stop, launch, artifacts } from './helpers.mjs';
+
+let browser, server, binary, base, addr;
+
+before(async () => {
+  binary = build('chat');
+  addr = `127.0.0.1:${await freePort()}`;
+  base = `http://${addr}`;
+  server = await start(binary, addr);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  if (server) await stop(server);
+});
+
+async function open(path) {
+  const page = await browser.newPage();
+  page.on('pageerror', err => console.error('page error:', err));
+  await page.goto(base + path);
+  await page.waitForFunction(() => document.getElementById('status').textContent === 'open');
+  return page;
+}
+
+const say = async (page, text) => {
+  await page.fill('#text', text);
+  await page.click('form button');
+};
+const sees = (page, text) => page.waitForFunction(t => [...document.querySelectorAll('#log li')].some(li => li.textContent.includes(t)), text, { timeout: 10000 });
+const users = page => page.evaluate(() => window.nexoChat.users());
+
+test('two pages in a room chat both ways; another room hears nothing; the server restarts under them', async () => {
+  const ada = await open('/chat/lobby?name=ada');
+  const bob = await open('/chat/lobby?name=bob');
+  const eve = await open('/chat/general?name=eve');
+
+  await say(ada, 'hello from ada');
+  await sees(bob, 'hello from ada');
+  await say(bob, 'hi ada, bob here');
+  await sees(ada, 'hi ada, bob here');
+
+  await ada.waitForFunction(() => window.nexoChat.users().length === 2);
+  assert.deepEqual(await users(ada), ['ada', 'bob']);
+  assert.deepEqual(await users(bob), ['ada', 'bob']);
+  assert.deepEqual(await users(eve), ['eve']);
+  const eveLog = await eve.textContent('#log');
+  assert.ok(!eveLog.includes('hello from ada') && !eveLog.includes('bob here'), 'general heard the lobby');
+
+  await ada.screenshot({ path: join(artifacts, 'chat.png') });
+
+  // Restart the server: the pages notice, reconnect by themselves and chat again.
+  await stop(server);
+  await ada.waitForFunction(() => document.getElementById('status').textContent !== 'open');
+  server = await start(binary, addr);
+  for (const p of [ada, bob]) {
+    await p.waitForFunction(() => document.getElementById('status').textContent === 'open', null, { timeout: 30000 });
+  }
+  await say(bob, 'back after the restart');
+  await sees(ada, 'back after the restart');
+  await ada.waitForFunction(() => window.nexoChat.users().length === 2);
+  assert.deepEqual(await users(ada), ['ada', 'bob']);
+  await ada.screenshot({ path: join(artifacts, 'chat-after-restart.png') });
+});
