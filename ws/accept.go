@@ -39,6 +39,7 @@ func (c *Conn) Accept(opts ...Option) error {
 	if err != nil {
 		c.state.Store(stateRejected)
 		c.srv.stats.refused.Add(1)
+		c.srv.obs.Refused(c.req, "handshake")
 		return fmt.Errorf("ws: handshake: %w", err)
 	}
 	c.cfg = cfg
@@ -68,6 +69,7 @@ func (c *Conn) Accept(opts ...Option) error {
 	c.accepted = time.Now()
 	c.state.Store(stateOpen)
 	c.srv.stats.accepted.Add(1)
+	c.srv.obs.Opened(c)
 	c.hb.start(c)
 	if c.srv.Draining() {
 		c.closeWith(CloseGoingAway, "server shutting down", false)
@@ -91,6 +93,7 @@ func (c *Conn) Reject(status int) error {
 	}
 	c.state.Store(stateRejected)
 	c.srv.stats.refused.Add(1)
+	c.srv.obs.Refused(c.req, "rejected")
 	http.Error(c.rw, http.StatusText(status), status)
 	c.rw = nil
 	c.cancel(fmt.Errorf("%w: HTTP %d", ErrNotAccepted, status))

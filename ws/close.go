@@ -103,9 +103,11 @@ func (c *Conn) finish(err error, stack []byte) {
 	switch {
 	case panicked:
 		c.srv.stats.panics.Add(1)
+		c.srv.obs.Failed(c, err, true)
 		log.Error("ws: handler panic", "conn", c.id, "path", c.req.URL.Path, "panic", err, "stack", string(stack))
 	case !isNormalEnd(err):
 		c.srv.stats.handlerErrors.Add(1)
+		c.srv.obs.Failed(c, err, false)
 		log.Error("ws: handler error", "conn", c.id, "path", c.req.URL.Path, "err", err)
 	}
 	c.amu.Lock()
@@ -113,6 +115,8 @@ func (c *Conn) finish(err error, stack []byte) {
 	if state == stateNew {
 		// The handler neither accepted nor refused: refuse in plain HTTP.
 		c.state.Store(stateRejected)
+		c.srv.stats.refused.Add(1)
+		c.srv.obs.Refused(c.req, "rejected")
 		status := http.StatusForbidden
 		if !isNormalEnd(err) {
 			status = http.StatusInternalServerError
@@ -141,6 +145,11 @@ func (c *Conn) release() {
 	}
 	c.closeErr.CompareAndSwap(nil, &CloseError{Code: CloseNormal})
 	c.cancel(c.closeErr.Load())
+	defer func() {
+		if c.ws != nil {
+			c.srv.obs.Closed(c, c.closeErr.Load())
+		}
+	}()
 	c.hb.stop()
 	if c.life != nil {
 		c.life.Stop()

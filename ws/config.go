@@ -72,6 +72,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Filters inspect every data message before the handler sees it.
 	Filters []MessageFilter
+	// Observer is told about connections opening, closing and failing.
+	Observer Observer
 }
 
 // Option changes a Config.
@@ -149,6 +151,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
 	}
 	return c
 }

@@ -20,6 +20,7 @@ type Server struct {
 	cfg       Config
 	base      context.Context
 	logger    *slog.Logger
+	obs       Observer
 	writePool websocket.BufferPool
 	validate  *validator.Validate
 
@@ -43,6 +44,7 @@ func NewServer(base context.Context, opts ...Option) *Server {
 		cfg:       cfg,
 		base:      base,
 		logger:    cfg.withDefaults().Logger,
+		obs:       cfg.withDefaults().Observer,
 		writePool: new(sync.Pool),
 		validate:  newValidator(),
 		conns:     make(map[*Conn]struct{}),
@@ -61,6 +63,7 @@ func (s *Server) Handler(h HandlerFunc) http.Handler {
 func (s *Server) Serve(w http.ResponseWriter, r *http.Request, h HandlerFunc) {
 	if !websocket.IsWebSocketUpgrade(r) {
 		s.stats.refused.Add(1)
+		s.obs.Refused(r, "not_websocket")
 		w.Header().Set("Upgrade", "websocket")
 		w.Header().Set("Connection", "Upgrade")
 		http.Error(w, "this endpoint speaks WebSocket", http.StatusUpgradeRequired)
@@ -69,6 +72,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, h HandlerFunc) {
 	c := newConn(s, w, r)
 	if !s.track(c) {
 		s.stats.refused.Add(1)
+		s.obs.Refused(r, "draining")
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
 		c.cancel(ErrClosed)
@@ -76,6 +80,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, h HandlerFunc) {
 	}
 	defer s.wg.Done()
 	if !s.originAllowed(r) {
+		s.obs.Refused(r, "origin")
 		c.Close(CloseForbidden, "origin not allowed")
 		c.finish(nil, nil)
 		return

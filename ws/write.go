@@ -180,6 +180,7 @@ func (c *Conn) queueFull() error {
 	}
 	if c.closeWith(CloseTryAgainLater, "connection too slow to keep up with messages", true) {
 		c.srv.stats.slow.Add(1)
+		c.srv.obs.SlowConsumer(c)
 	}
 	return ErrSendQueueFull
 }
