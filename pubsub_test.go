@@ -79,6 +79,10 @@ func TestJoinPublishAcrossInstances(t *testing.T) {
 	for _, c := range []*nexotest.Conn{a, b, other} {
 		c.CloseNormal()
 	}
+	// Shutdown returns once every connection is torn down, subscriptions
+	// included.
+	one.Shutdown()
+	two.Shutdown()
 	if n := shared.ChannelCount(); n != 2 { // the apps' own topics remain
 		t.Fatalf("%d topics left: %v", n, shared.Topics())
 	}

@@ -96,7 +96,7 @@ func Join(c *ws.Conn, topic string, opts ...JoinOption) (*Subscription, error) {
 		}
 	}
 	s.mu.Lock()
-	s.stop = context.AfterFunc(c.Context(), func() { s.Leave() })
+	s.stop = c.AfterClose(func() { s.Leave() })
 	s.mu.Unlock()
 	return s, nil
 }

@@ -155,6 +155,7 @@ func (c *Conn) release() {
 		c.life.Stop()
 	}
 	c.closeSocket()
+	c.runCleanups()
 	close(c.done)
 	if c.r.bgDone != nil {
 		<-c.r.bgDone

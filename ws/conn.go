@@ -59,7 +59,8 @@ type Conn struct {
 	released atomic.Bool
 	done     chan struct{}
 
-	stats connStats
+	stats    connStats
+	cleanups cleanups
 }
 
 const (
