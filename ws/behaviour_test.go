@@ -293,7 +293,7 @@ func TestConcurrentSendsNeverInterleave(t *testing.T) {
 		}
 		wg.Wait()
 		return c.Close(ws.CloseNormal, "")
-	})
+	}, ws.WithSendQueue(senders*each, ws.SlowConsumerClose)) // a burst, not a slow client
 	c := s.Dial("/ws")
 	last := make(map[int]int)
 	for range senders * each {
