@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -280,3 +281,5 @@ func TestUpgradeThroughHTTPMiddleware(t *testing.T) {
 type wrapped struct{ http.ResponseWriter }
 
 func (w *wrapped) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
