@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/client"
 	"github.com/nexogo/nexo/ws"
 )
 
@@ -30,6 +31,7 @@ type App struct {
 	broker    channels.Broker
 	ownBroker bool  // created by the App, closed by Shutdown
 	err       error // set up failed: Run and Serve return it
+	client    http.Handler
 
 	mu   sync.Mutex
 	http *http.Server
@@ -59,7 +61,20 @@ func New(opts ...Option) *App {
 		cfg.logger.Error("nexo: broker unavailable", "err", a.err)
 	}
 	a.Router.bind(a.ws, ws.Chain{a.attach()})
+	if !cfg.noClient {
+		a.client = client.Handler()
+	}
 	return a
+}
+
+// ServeHTTP routes the request. The browser client is served at
+// /nexo/client.js unless WithoutClient was given.
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if a.client != nil && r.URL.Path == client.Path && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		a.client.ServeHTTP(w, r)
+		return
+	}
+	a.Router.ServeHTTP(w, r)
 }
 
 // Err returns the error that kept the App from starting, such as a broker

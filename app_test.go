@@ -283,3 +283,16 @@ type wrapped struct{ http.ResponseWriter }
 func (w *wrapped) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func TestServesBrowserClient(t *testing.T) {
+	s := nexotest.NewServer(t, nexo.New())
+	resp, err := http.Get(s.URL + "/nexo/client.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") || !strings.Contains(string(body), "export function connect") {
+		t.Fatalf("status %d, type %q, %.80q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+}

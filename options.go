@@ -12,6 +12,7 @@ import (
 type Option func(*config)
 
 type config struct {
+	noClient        bool
 	broker          channels.Broker
 	wsOpts          []ws.Option
 	shutdownWindow  time.Duration
@@ -47,4 +48,10 @@ func WithLogger(l *slog.Logger) Option {
 // not close a broker it was given.
 func WithBroker(b channels.Broker) Option {
 	return func(c *config) { c.broker = b }
+}
+
+// WithoutClient stops the App from serving the browser client at
+// /nexo/client.js.
+func WithoutClient() Option {
+	return func(c *config) { c.noClient = true }
 }

@@ -1,0 +1,280 @@
+/**
+ * nexo browser client: a WebSocket that reconnects the way the nexo server
+ * asks it to, sends JSON by default, and speaks nexo's typed event frames.
+ *
+ * @example
+ * import { connect } from '/nexo/client.js';
+ * const sock = connect('/chat/lobby', { buffer: 20 });
+ * sock.onMessage(msg => console.log(msg));
+ * sock.send({ type: 'message', text: 'hi' });
+ */
+/**
+ * The close-code contract with the nexo server: 1000 and policy codes stop,
+ * 1001 / 1013 / 4429 retry later, 4401 re-authenticates, the rest retry with
+ * backoff.
+ */
+export function closeAction(code) {
+    switch (code) {
+        case 1000:
+        case 1003:
+        case 1008:
+        case 1009:
+        case 4403:
+            return 'stop';
+        case 1001:
+        case 1013:
+        case 4429:
+            return 'later';
+        case 4401:
+            return 'reauth';
+        default:
+            return 'retry';
+    }
+}
+/** An error reply of the server, or a request that failed. */
+export class RequestError extends Error {
+    constructor(message, code, frame) {
+        super(message);
+        this.name = 'RequestError';
+        this.code = code;
+        this.frame = frame;
+        this.fields = frame?.fields;
+    }
+}
+/**
+ * Resolves a path or URL to a WebSocket URL: relative paths use the page's
+ * origin (wss: on https:), http(s): becomes ws(s):, ws(s): passes through.
+ */
+export function resolveURL(url, base) {
+    const origin = base ?? (typeof location !== 'undefined' ? location.href : 'http://localhost/');
+    const u = new URL(url, origin);
+    if (u.protocol === 'http:')
+        u.protocol = 'ws:';
+    else if (u.protocol === 'https:')
+        u.protocol = 'wss:';
+    return u.toString();
+}
+/** A WebSocket that reconnects. Create it with {@link connect}. */
+export class NexoSocket {
+    constructor(url, opts = {}) {
+        /** Current state. */
+        this.status = 'connecting';
+        /** The last message received (parsed like onMessage's data). */
+        this.lastMessage = undefined;
+        /** The last error or abnormal close, cleared on open. */
+        this.error = undefined;
+        /** Attempts made since the connection was last open. */
+        this.retries = 0;
+        this.closedByUser = false;
+        this.queue = [];
+        this.messageFns = new Set();
+        this.statusFns = new Set();
+        this.eventFns = new Map();
+        this.pending = new Map();
+        this.nextRef = 1;
+        this.url = resolveURL(url);
+        this.protocols = opts.protocols;
+        this.opts = opts;
+        if (opts.onMessage)
+            this.messageFns.add(opts.onMessage);
+        this.open();
+    }
+    /** Calls fn with every message: JSON-parsed text when valid JSON, else the string; binary as ArrayBuffer. Returns an unsubscribe function. */
+    onMessage(fn) {
+        this.messageFns.add(fn);
+        return () => this.messageFns.delete(fn);
+    }
+    /** Calls fn on every status change. Returns an unsubscribe function. */
+    onStatus(fn) {
+        this.statusFns.add(fn);
+        fn(this.status);
+        return () => this.statusFns.delete(fn);
+    }
+    /** Calls fn with the data of every `{"event": name}` frame; `on('error', fn)` gets error frames that answer no request. */
+    on(event, fn) {
+        let set = this.eventFns.get(event);
+        if (!set)
+            this.eventFns.set(event, (set = new Set()));
+        set.add(fn);
+        return () => set.delete(fn);
+    }
+    /** Sends a string as text, an ArrayBuffer or typed array as binary, anything else as JSON. Returns false when neither sent nor buffered. */
+    send(data) {
+        if (this.status === 'open' && this.ws) {
+            this.ws.send(encode(data));
+            return true;
+        }
+        const max = this.opts.buffer ?? 0;
+        if (max <= 0 || this.closedByUser)
+            return false;
+        this.queue.push(data);
+        if (this.queue.length > max)
+            this.queue.shift();
+        return true;
+    }
+    /** Sends an event frame `{"event", "data"}`. */
+    emit(event, data) {
+        return this.send({ event, data });
+    }
+    /** Sends an event frame with a ref and resolves with the server's reply data. */
+    request(event, data, opts = {}) {
+        const ref = this.nextRef++;
+        return new Promise((resolve, reject) => {
+            const timer = setTimeout(() => {
+                this.pending.delete(ref);
+                reject(new RequestError(`request ${event} timed out`, 'timeout'));
+            }, opts.timeout ?? 10000);
+            this.pending.set(ref, { resolve: resolve, reject, timer });
+            if (!this.send({ event, data, ref })) {
+                clearTimeout(timer);
+                this.pending.delete(ref);
+                reject(new RequestError(`request ${event}: not connected`, 'closed'));
+            }
+        });
+    }
+    /** Closes the connection for good: no reconnect. */
+    close(code = 1000, reason = '') {
+        this.closedByUser = true;
+        clearTimeout(this.timer);
+        clearTimeout(this.stableTimer);
+        this.queue = [];
+        if (this.ws && this.ws.readyState <= 1)
+            this.ws.close(code, reason);
+        this.setStatus('closed');
+        this.failPending('closed');
+    }
+    open() {
+        const WS = this.opts.WebSocket ?? globalThis.WebSocket;
+        this.setStatus('connecting');
+        const ws = new WS(this.url, this.protocols);
+        ws.binaryType = 'arraybuffer';
+        this.ws = ws;
+        ws.onopen = ev => {
+            this.error = undefined;
+            this.setStatus('open');
+            // The retry count resets only once the connection has stayed up.
+            this.stableTimer = setTimeout(() => { this.retries = 0; }, 5000);
+            const queued = this.queue;
+            this.queue = [];
+            for (const d of queued)
+                ws.send(encode(d));
+            this.opts.onOpen?.(ev);
+        };
+        ws.onmessage = ev => this.receive(ev);
+        ws.onerror = ev => {
+            this.error = ev;
+            this.opts.onError?.(ev);
+        };
+        ws.onclose = ev => this.closed(ev);
+    }
+    receive(ev) {
+        const data = decode(ev.data);
+        this.lastMessage = data;
+        if (data && typeof data === 'object' && !Array.isArray(data)) {
+            const f = data;
+            if (f.ref != null && (f.type === 'reply' || f.type === 'error')) {
+                const p = this.pending.get(f.ref);
+                if (p) {
+                    this.pending.delete(f.ref);
+                    clearTimeout(p.timer);
+                    if (f.type === 'reply')
+                        p.resolve(f.data);
+                    else
+                        p.reject(new RequestError(f.message ?? f.error ?? 'error', f.error ?? 'error', f));
+                }
+            }
+            else if (f.type === 'error') {
+                this.eventFns.get('error')?.forEach(fn => fn(f));
+            }
+            else if (typeof f.event === 'string') {
+                this.eventFns.get(f.event)?.forEach(fn => fn(f.data));
+            }
+        }
+        this.messageFns.forEach(fn => fn(data, ev));
+    }
+    async closed(ev) {
+        clearTimeout(this.stableTimer);
+        this.ws = undefined;
+        if (ev.code !== 1000)
+            this.error = ev;
+        this.opts.onClose?.(ev);
+        this.failPending('closed');
+        if (this.closedByUser)
+            return;
+        const action = this.opts.reconnect === false ? 'stop' : closeAction(ev.code);
+        if (action === 'stop' || this.retries >= (this.opts.maxRetries ?? Infinity)) {
+            this.setStatus('closed');
+            return;
+        }
+        this.setStatus('closed');
+        if (action === 'reauth') {
+            let next = false;
+            try {
+                next = this.opts.onUnauthorized ? await this.opts.onUnauthorized() : false;
+            }
+            catch {
+                next = false;
+            }
+            if (next === false || this.closedByUser)
+                return;
+            if (typeof next === 'object') {
+                if (next.url)
+                    this.url = resolveURL(next.url);
+                if (next.protocols)
+                    this.protocols = next.protocols;
+            }
+        }
+        this.schedule(action === 'later' ? this.laterDelay() : this.delay());
+    }
+    /** The next backoff delay: full jitter over a capped exponential. */
+    delay() {
+        const base = this.opts.backoff?.base ?? 500;
+        const cap = this.opts.backoff?.cap ?? 30000;
+        const ceiling = Math.min(cap, base * 2 ** this.retries);
+        return Math.floor((this.opts.random ?? Math.random)() * ceiling);
+    }
+    laterDelay() {
+        return (this.opts.retryAfter ?? 2000) + this.delay();
+    }
+    schedule(ms) {
+        this.retries++;
+        this.timer = setTimeout(() => {
+            if (!this.closedByUser)
+                this.open();
+        }, ms);
+    }
+    setStatus(s) {
+        if (this.status === s)
+            return;
+        this.status = s;
+        this.statusFns.forEach(fn => fn(s));
+    }
+    failPending(code) {
+        for (const [ref, p] of this.pending) {
+            clearTimeout(p.timer);
+            p.reject(new RequestError('connection closed before the reply', code));
+            this.pending.delete(ref);
+        }
+    }
+}
+function encode(data) {
+    if (typeof data === 'string')
+        return data;
+    if (data instanceof ArrayBuffer || ArrayBuffer.isView(data))
+        return data;
+    return JSON.stringify(data);
+}
+function decode(data) {
+    if (typeof data !== 'string')
+        return data;
+    try {
+        return JSON.parse(data);
+    }
+    catch {
+        return data;
+    }
+}
+/** Opens a WebSocket to url (a path resolves against the page) that reconnects per the nexo close-code contract. */
+export function connect(url, options = {}) {
+    return new NexoSocket(url, options);
+}

@@ -1,0 +1,27 @@
+import { useEffect, useRef, useState, useCallback } from 'react';
+import { connect } from './nexo-client.js';
+/**
+ * React hook over {@link connect}: connects after mount (never during
+ * server-side rendering), reconnects when path changes, closes on unmount.
+ */
+export function useWebSocket(path, options = {}) {
+    const [status, setStatus] = useState(typeof window === 'undefined' ? 'closed' : 'connecting');
+    const [lastMessage, setLastMessage] = useState(undefined);
+    const [error, setError] = useState(undefined);
+    const [socket, setSocket] = useState(undefined);
+    const optsRef = useRef(options);
+    optsRef.current = options;
+    useEffect(() => {
+        const sock = connect(path, {
+            ...optsRef.current,
+            onMessage: (data, ev) => { setLastMessage(data); optsRef.current.onMessage?.(data, ev); },
+            onClose: ev => { setError(sock.error); optsRef.current.onClose?.(ev); },
+            onError: ev => { setError(ev); optsRef.current.onError?.(ev); },
+        });
+        const off = sock.onStatus(setStatus);
+        setSocket(sock);
+        return () => { off(); sock.close(); setSocket(undefined); };
+    }, [path]);
+    const send = useCallback((data) => socket?.send(data) ?? false, [socket]);
+    return { status, send, lastMessage, error, socket };
+}

@@ -1,0 +1,41 @@
+import { useEffect, useRef, useState, useCallback } from 'react';
+import { connect, type NexoSocket, type Options, type Status } from './nexo-client.js';
+
+/** What {@link useWebSocket} returns. */
+export interface WebSocketState {
+  status: Status;
+  /** Sends like NexoSocket.send; false during server-side rendering or when not open. */
+  send: (data: unknown) => boolean;
+  lastMessage: unknown;
+  error: Event | CloseEvent | undefined;
+  /** The underlying socket, once connected in the browser. */
+  socket: NexoSocket | undefined;
+}
+
+/**
+ * React hook over {@link connect}: connects after mount (never during
+ * server-side rendering), reconnects when path changes, closes on unmount.
+ */
+export function useWebSocket(path: string, options: Options = {}): WebSocketState {
+  const [status, setStatus] = useState<Status>(typeof window === 'undefined' ? 'closed' : 'connecting');
+  const [lastMessage, setLastMessage] = useState<unknown>(undefined);
+  const [error, setError] = useState<Event | CloseEvent | undefined>(undefined);
+  const [socket, setSocket] = useState<NexoSocket | undefined>(undefined);
+  const optsRef = useRef(options);
+  optsRef.current = options;
+
+  useEffect(() => {
+    const sock = connect(path, {
+      ...optsRef.current,
+      onMessage: (data, ev) => { setLastMessage(data); optsRef.current.onMessage?.(data, ev); },
+      onClose: ev => { setError(sock.error); optsRef.current.onClose?.(ev); },
+      onError: ev => { setError(ev); optsRef.current.onError?.(ev); },
+    });
+    const off = sock.onStatus(setStatus);
+    setSocket(sock);
+    return () => { off(); sock.close(); setSocket(undefined); };
+  }, [path]);
+
+  const send = useCallback((data: unknown) => socket?.send(data) ?? false, [socket]);
+  return { status, send, lastMessage, error, socket };
+}
