@@ -53,12 +53,12 @@ export function stop(proc) {
   return new Promise(resolve => { proc.once('exit', resolve); proc.kill('SIGTERM'); });
 }
 
-/** Launches Debian's Chromium headless with a fresh profile. */
+/** Launches Debian's Chromium headless with a fresh profile (playwright makes a new user data dir per launch). */
 export function launch() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      `--user-data-dir=${mkdtempSync(join(tmpdir(), 'nexo-chromium-'))}`],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
