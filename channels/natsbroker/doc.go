@@ -1,0 +1,91 @@
+// Package natsbroker is a channels.Broker, with presence, on NATS
+// (github.com/nats-io/nats.go): run several nexo instances behind a load
+// balancer and a message published on any of them reaches the subscribers
+// of every one.
+//
+//	b, err := natsbroker.New(ctx, natsbroker.WithURL("nats://127.0.0.1:4222"))
+//	if err != nil {
+//		return err // the server cannot be reached: fail at start-up
+//	}
+//	defer b.Close()
+//	app := nexo.New(nexo.WithBroker(b))
+//
+// # Subjects and buckets
+//
+// Each topic is one core NATS subject: the prefix (WithPrefix, default
+// "nexo:"; one trailing ':' or '.' is a separator and dropped), a dot,
+// and the topic as one subject token. A topic made only of [A-Za-z0-9_-]
+// is its own token; any other, the empty topic included, is "=" followed
+// by its unpadded base64url encoding ("room:1" -> "nexo.=cm9vbTox"). The
+// mapping is deterministic and injective, so two topics never share a
+// subject, and wildcards or dots in a topic mean nothing to NATS.
+// Broker.Subject tells the subject of a topic.
+//
+// An instance holds one NATS subscription per topic, however many local
+// subscribers the topic has (channels.Local counts them); the last one's
+// leaving unsubscribes. Subscribe returns once the server has confirmed
+// the subscription (a flush), so a message published after it returns is
+// delivered.
+//
+// # Delivery guarantee
+//
+// Within a healthy connection every message reaches each subscriber once,
+// in publish order per publishing Broker (one connection, one ordered
+// stream; nats.go calls each subscription's handler from one goroutine).
+//
+// Across an outage the guarantee is at-most-once. Core NATS keeps nothing
+// for a disconnected subscriber: what is published while an instance is
+// away is not delivered to it later. New sets nats.ReconnectBufSize(-1),
+// so a Publish made while this instance is disconnected returns an error
+// at once instead of being buffered and maybe lost; a message written in
+// the instant the TCP connection breaks, before nats.go has noticed, can
+// still be lost after Publish returned nil. WithConfirmedPublish closes
+// that gap at the cost of one round trip per Publish. A subscriber whose
+// handler falls far behind (it never does here: delivery only queues) is
+// a NATS slow consumer; its dropped messages are logged.
+//
+// # Reconnection
+//
+// A server that cannot be reached in New is an error. After that the
+// connection reconnects forever (nats.MaxReconnects(-1)), waiting 100 ms
+// after the first failed round over the servers, doubling to 2 s, with
+// jitter; disconnects and reconnects are logged, Broker.Reconnects counts
+// them, and nats.go restores every subscription itself. A dead but
+// unclosed TCP connection is noticed within 30 s (pings every 10 s, three
+// outstanding).
+//
+// # Presence
+//
+// Presence lives in two JetStream key-value buckets named from the prefix
+// ("nexo_presence" and "nexo_instances" by default; a prefix outside
+// [A-Za-z0-9_-] is base64url-encoded behind "B64_"):
+//
+//   - <prefix>_presence, history 1: key token(topic) "." token(connID),
+//     value the channels.PresenceEntry as JSON, Instance set to this
+//     instance (WithInstanceID, default a random UUID).
+//   - <prefix>_instances, history 1, TTL (the stream's MaxAge) = the lease
+//     (WithLease, default 15 s): one key per live instance, rewritten every
+//     third of the lease by a goroutine of the Broker.
+//
+// List reads the topic's entries, keeps those whose instance holds a
+// lease and deletes the others, so the entries of a crashed instance
+// vanish within one lease (plus the server's expiry tick) without anyone
+// cleaning up. Leave and Close purge the keys they remove, leaving no
+// tombstone; Close also purges the lease. An instance that lost the
+// server for longer than its lease takes its lease again on reconnecting
+// and rewrites its entries.
+//
+// The bucket TTL is per bucket (per-key TTLs need NATS 2.11; this package
+// works with 2.9): every instance of one prefix must use the same lease.
+// An instance that finds the bucket with another TTL logs it and renews
+// often enough for the shorter of the two. JetStream refuses a MaxAge
+// below 100 ms; MinLease is 300 ms. A server without JetStream still
+// carries messages; the Presence methods then return ErrNoJetStream.
+//
+// # Concurrency
+//
+// A Broker is safe for concurrent use. Deliver is called from nats.go's
+// goroutine of the topic's subscription and must not block. Close waits
+// for the lease goroutine, unsubscribes, and drains then closes a
+// connection New made (WithConn leaves the caller's open).
+package natsbroker

@@ -1,0 +1,67 @@
+package natsbroker
+
+import (
+	"net"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Token exposes token for tests.
+var Token = token
+
+// Untoken exposes untoken for tests.
+var Untoken = untoken
+
+// NamesFor returns the subject prefix and bucket names of a prefix.
+func NamesFor(prefix string) (subject, presence, instances string) {
+	n := namesFor(prefix)
+	return n.subject, n.presence, n.instances
+}
+
+// Backoff exposes the reconnect delay.
+var Backoff = backoff
+
+// Dialer makes connections that a test can break, as a network failure
+// would, without closing the broker.
+type Dialer struct {
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+// Dial implements nats.CustomDialer.
+func (d *Dialer) Dial(network, address string) (net.Conn, error) {
+	c, err := (&net.Dialer{Timeout: 2 * time.Second}).Dial(network, address)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	d.conns = append(d.conns, c)
+	d.mu.Unlock()
+	return c, nil
+}
+
+// Break closes every connection made so far.
+func (d *Dialer) Break() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, c := range d.conns {
+		c.Close()
+	}
+	d.conns = nil
+}
+
+// WithDialer makes the broker dial through d.
+func WithDialer(d *Dialer) Option {
+	return WithNATSOptions(nats.SetCustomDialer(d))
+}
+
+// Crash stops b as a crashed process would: the lease is no longer
+// renewed and the connection drops, nothing is deleted.
+func Crash(b *Broker) {
+	b.presence.crashed.Store(true)
+	b.cancel()
+	b.wg.Wait()
+	b.nc.Close()
+}

@@ -1,0 +1,327 @@
+package natsbroker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/nexogo/nexo/channels"
+)
+
+// presence is the Presence of a Broker, on two JetStream KV buckets:
+//
+//   - <prefix>_presence: key token(topic) "." token(connID), value the
+//     PresenceEntry as JSON with Instance set; history 1, no TTL.
+//   - <prefix>_instances: key token(instanceID), the instance's lease;
+//     history 1, TTL (bucket MaxAge) = the lease, renewed every third.
+//
+// An entry is live while its instance has a lease. List drops, and
+// deletes, the entries of instances without one. Leave and Close purge the key's
+// subject from the stream rather than write a delete marker, so that no
+// tombstone is left per connection that ever joined.
+type presence struct {
+	b   *Broker
+	err error // ErrNoJetStream: every method returns it
+
+	kv, leases   jetstream.KeyValue
+	kvs, leasesS jetstream.Stream // the buckets' streams, for purges
+	leaseKey     string
+	every        time.Duration
+
+	mu      sync.Mutex
+	mine    map[string][]byte // the entries this instance joined, by key
+	rev     uint64            // revision of our lease; 0: unknown
+	crashed atomic.Bool       // test hook: Close leaves everything
+}
+
+var _ channels.Presence = (*presence)(nil)
+
+// lease is the value of an instance's lease.
+type lease struct {
+	Instance string    `json:"instance"`
+	Started  time.Time `json:"started"`
+}
+
+// newPresence creates or binds the buckets and takes this instance's lease.
+func newPresence(ctx context.Context, b *Broker) (*presence, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.opTimeout)
+	defer cancel()
+	p := &presence{b: b, mine: make(map[string][]byte), leaseKey: token(b.cfg.instance), every: b.cfg.lease / 3}
+	js, err := jetstream.New(b.nc)
+	if err != nil {
+		return nil, fmt.Errorf("natsbroker: jetstream: %w", err)
+	}
+	p.kv, err = bucket(ctx, js, jetstream.KeyValueConfig{
+		Bucket:      b.names.presence,
+		Description: "nexo presence entries: token(topic).token(conn id) -> PresenceEntry JSON",
+		History:     1,
+	})
+	if errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) {
+		b.cfg.logger.Warn("natsbroker: the server has no JetStream: pub/sub works, presence does not")
+		return &presence{b: b, err: ErrNoJetStream}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.leases, err = bucket(ctx, js, jetstream.KeyValueConfig{
+		Bucket:      b.names.instances,
+		Description: "nexo instance leases: token(instance id) -> lease; MaxAge is the lease",
+		History:     1,
+		TTL:         b.cfg.lease,
+	})
+	if err != nil {
+		return nil, err
+	}
+	st, err := p.leases.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("natsbroker: bucket %s: %w", b.names.instances, err)
+	}
+	if ttl := st.TTL(); ttl != b.cfg.lease {
+		// Another instance made the bucket with another lease: the
+		// bucket's wins, and we renew often enough for it.
+		b.cfg.logger.Warn("natsbroker: the lease bucket has another TTL than WithLease; using the bucket's",
+			"bucket", b.names.instances, "ttl", ttl, "lease", b.cfg.lease)
+		if ttl > 0 {
+			p.every = min(ttl, b.cfg.lease) / 3
+		}
+	}
+	if p.kvs, err = js.Stream(ctx, "KV_"+b.names.presence); err != nil {
+		return nil, fmt.Errorf("natsbroker: bucket %s: %w", b.names.presence, err)
+	}
+	if p.leasesS, err = js.Stream(ctx, "KV_"+b.names.instances); err != nil {
+		return nil, fmt.Errorf("natsbroker: bucket %s: %w", b.names.instances, err)
+	}
+	if err := p.renewOnce(ctx); err != nil {
+		return nil, fmt.Errorf("natsbroker: lease: %w", err)
+	}
+	return p, nil
+}
+
+// bucket creates the bucket, or binds it when it exists with another
+// configuration.
+func bucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	kv, err := js.CreateKeyValue(ctx, cfg)
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		kv, err = js.KeyValue(ctx, cfg.Bucket)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("natsbroker: bucket %s: %w", cfg.Bucket, err)
+	}
+	return kv, nil
+}
+
+// renew renews the lease every third of it until the broker closes.
+func (p *presence) renew() {
+	t := time.NewTicker(p.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.b.ctx.Done():
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(p.b.ctx, min(p.b.cfg.opTimeout, p.every))
+		if err := p.renewOnce(ctx); err != nil && p.b.ctx.Err() == nil {
+			p.b.cfg.logger.Warn("natsbroker: lease not renewed", "err", err)
+		}
+		cancel()
+	}
+}
+
+// renewOnce writes the lease. When it was not where we left it (first
+// time, it expired during an outage, another instance purged it), the
+// lease is taken again and every entry of this instance written again,
+// since other instances may have dropped them meanwhile.
+func (p *presence) renewOnce(ctx context.Context) error {
+	val, _ := json.Marshal(lease{Instance: p.b.cfg.instance, Started: time.Now().UTC()})
+	p.mu.Lock()
+	rev := p.rev
+	p.mu.Unlock()
+	if rev != 0 {
+		if next, err := p.leases.Update(ctx, p.leaseKey, val, rev); err == nil {
+			p.setRev(next)
+			return nil
+		}
+	}
+	next, err := p.leases.Put(ctx, p.leaseKey, val)
+	if err != nil {
+		p.setRev(0)
+		return err
+	}
+	p.mu.Lock()
+	mine := make(map[string][]byte, len(p.mine))
+	for k, v := range p.mine {
+		mine[k] = v
+	}
+	p.mu.Unlock()
+	if rev != 0 && len(mine) > 0 {
+		p.b.cfg.logger.Info("natsbroker: lease taken again; rewriting this instance's presence", "entries", len(mine))
+	}
+	for k, v := range mine {
+		if _, err := p.kv.Put(ctx, k, v); err != nil {
+			p.setRev(0) // try again next time
+			return err
+		}
+	}
+	p.setRev(next)
+	return nil
+}
+
+func (p *presence) setRev(rev uint64) {
+	p.mu.Lock()
+	p.rev = rev
+	p.mu.Unlock()
+}
+
+// key is the KV key of connID in topic.
+func key(topic, connID string) string { return token(topic) + "." + token(connID) }
+
+func (p *presence) check() error {
+	if p.b.closed.Load() {
+		return channels.ErrBrokerClosed
+	}
+	return p.err
+}
+
+// Join records e in topic, with e.Instance set to this instance.
+func (p *presence) Join(ctx context.Context, topic string, e channels.PresenceEntry) error {
+	if err := p.check(); err != nil {
+		return err
+	}
+	e.Instance = p.b.cfg.instance
+	val, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("natsbroker: presence join: %w", err)
+	}
+	k := key(topic, e.ConnID)
+	p.mu.Lock()
+	p.mine[k] = val
+	p.mu.Unlock()
+	if _, err := p.kv.Put(ctx, k, val); err != nil {
+		p.mu.Lock()
+		delete(p.mine, k)
+		p.mu.Unlock()
+		return fmt.Errorf("natsbroker: presence join: %w", err)
+	}
+	return nil
+}
+
+// Leave removes connID from topic.
+func (p *presence) Leave(ctx context.Context, topic, connID string) error {
+	if err := p.check(); err != nil {
+		return err
+	}
+	k := key(topic, connID)
+	p.mu.Lock()
+	delete(p.mine, k)
+	p.mu.Unlock()
+	if err := p.purge(ctx, p.kvs, p.b.names.presence, k); err != nil {
+		return fmt.Errorf("natsbroker: presence leave: %w", err)
+	}
+	return nil
+}
+
+// purge removes every message of key from a bucket's stream.
+func (p *presence) purge(ctx context.Context, s jetstream.Stream, bucket, k string) error {
+	return s.Purge(ctx, jetstream.WithPurgeSubject("$KV."+bucket+"."+k))
+}
+
+// List returns the live entries of topic, oldest first. Entries of an
+// instance without a lease are left out and deleted (unless written again
+// since they were read).
+func (p *presence) List(ctx context.Context, topic string) ([]channels.PresenceEntry, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.b.cfg.opTimeout)
+	defer cancel()
+	w, err := p.kv.Watch(ctx, token(topic)+".*", jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, fmt.Errorf("natsbroker: presence list: %w", err)
+	}
+	defer w.Stop()
+	type item struct {
+		key string
+		rev uint64
+		e   channels.PresenceEntry
+	}
+	var items []item
+read:
+	for {
+		select {
+		case kve, ok := <-w.Updates():
+			if !ok || kve == nil {
+				break read
+			}
+			var e channels.PresenceEntry
+			if err := json.Unmarshal(kve.Value(), &e); err != nil {
+				p.b.cfg.logger.Warn("natsbroker: skipped a malformed presence entry", "key", kve.Key(), "err", err)
+				continue
+			}
+			items = append(items, item{kve.Key(), kve.Revision(), e})
+		case <-ctx.Done():
+			return nil, fmt.Errorf("natsbroker: presence list: %w", ctx.Err())
+		}
+	}
+	live := map[string]bool{p.b.cfg.instance: true}
+	out := make([]channels.PresenceEntry, 0, len(items))
+	for _, it := range items {
+		ok, known := live[it.e.Instance]
+		if !known {
+			_, err := p.leases.Get(ctx, token(it.e.Instance))
+			switch {
+			case err == nil:
+				ok = true
+			case errors.Is(err, jetstream.ErrKeyNotFound):
+				ok = false
+			default:
+				return nil, fmt.Errorf("natsbroker: presence list: lease of %q: %w", it.e.Instance, err)
+			}
+			live[it.e.Instance] = ok
+		}
+		if ok {
+			out = append(out, it.e)
+			continue
+		}
+		// Conditional: an entry written again since (its instance came
+		// back) stays.
+		if err := p.kv.Delete(ctx, it.key, jetstream.LastRevision(it.rev)); err != nil {
+			p.b.cfg.logger.Warn("natsbroker: could not purge a dead instance's presence entry", "key", it.key, "err", err)
+		}
+	}
+	return channels.SortEntries(out), nil
+}
+
+// close purges this instance's entries and lease, unless it crashed.
+func (p *presence) close(ctx context.Context) error {
+	if p.err != nil || p.crashed.Load() {
+		return nil
+	}
+	p.mu.Lock()
+	keys := make([]string, 0, len(p.mine))
+	for k := range p.mine {
+		keys = append(keys, k)
+	}
+	p.mine = map[string][]byte{}
+	p.mu.Unlock()
+	var errs []error
+	for _, k := range keys {
+		if err := p.purge(ctx, p.kvs, p.b.names.presence, k); err != nil {
+			errs = append(errs, err)
+			break // the rest expire with the lease
+		}
+	}
+	if err := p.purge(ctx, p.leasesS, p.b.names.instances, p.leaseKey); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("natsbroker: close: presence not removed (it expires with the lease): %w", err)
+	}
+	return nil
+}
