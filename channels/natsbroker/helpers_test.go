@@ -2,6 +2,7 @@ package natsbroker_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/channels/natsbroker"
 )
 
@@ -100,6 +102,7 @@ type server struct {
 	bin  string
 	port int
 	dir  string
+	args []string
 
 	mu  sync.Mutex
 	cmd *exec.Cmd
@@ -107,7 +110,7 @@ type server struct {
 
 // ownServer starts a nats-server with JetStream for t, or skips t when
 // there is no nats-server binary.
-func ownServer(t testing.TB) *server {
+func ownServer(t testing.TB, args ...string) *server {
 	t.Helper()
 	bin, err := exec.LookPath("nats-server")
 	if err != nil {
@@ -120,7 +123,7 @@ func ownServer(t testing.TB) *server {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	s := &server{t: t, bin: bin, port: port, dir: t.TempDir()}
+	s := &server{t: t, bin: bin, port: port, dir: t.TempDir(), args: args}
 	s.Start()
 	t.Cleanup(s.Stop)
 	return s
@@ -137,7 +140,8 @@ func (s *server) Start() {
 	if s.cmd != nil {
 		return
 	}
-	cmd := exec.Command(s.bin, "-a", "127.0.0.1", "-p", strconv.Itoa(s.port), "-js", "-sd", s.dir)
+	args := append([]string{"-a", "127.0.0.1", "-p", strconv.Itoa(s.port), "-js", "-sd", s.dir}, s.args...)
+	cmd := exec.Command(s.bin, args...)
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("start nats-server: %v", err)
 	}
@@ -146,13 +150,13 @@ func (s *server) Start() {
 	for {
 		nc, err := nats.Connect(s.URL(), nats.Timeout(time.Second))
 		if err == nil {
-			// JetStream answers too.
+			// JetStream answers too, when it is on.
 			js, _ := jetstream.New(nc)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			_, err = js.AccountInfo(ctx)
 			cancel()
 			nc.Close()
-			if err == nil {
+			if err == nil || errors.Is(err, jetstream.ErrJetStreamNotEnabled) {
 				return
 			}
 		}
@@ -180,4 +184,47 @@ func (s *server) Stop() {
 		<-done
 	}
 	s.cmd = nil
+}
+
+// chanSub is a Subscriber that queues what it receives.
+type chanSub chan *channels.Message
+
+func newChanSub(n int) chanSub { return make(chanSub, n) }
+
+func (c chanSub) Deliver(m *channels.Message) {
+	select {
+	case c <- m:
+	default:
+		panic("chanSub full")
+	}
+}
+
+// wait returns the next message, or false after d.
+func (c chanSub) wait(d time.Duration) (*channels.Message, bool) {
+	select {
+	case m := <-c:
+		return m, true
+	case <-time.After(d):
+		return nil, false
+	}
+}
+
+// next returns the next message or fails t after 5 s.
+func (c chanSub) next(t testing.TB) *channels.Message {
+	t.Helper()
+	m, ok := c.wait(5 * time.Second)
+	if !ok {
+		t.Fatal("no message within 5 s")
+	}
+	return m
+}
+
+// empty fails t if a message is waiting.
+func (c chanSub) empty(t testing.TB) {
+	t.Helper()
+	select {
+	case m := <-c:
+		t.Fatalf("unexpected message %q", m.Data)
+	default:
+	}
 }

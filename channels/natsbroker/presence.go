@@ -120,6 +120,7 @@ func bucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueC
 func (p *presence) renew() {
 	t := time.NewTicker(p.every)
 	defer t.Stop()
+	failing := false
 	for {
 		select {
 		case <-p.b.ctx.Done():
@@ -127,10 +128,17 @@ func (p *presence) renew() {
 		case <-t.C:
 		}
 		ctx, cancel := context.WithTimeout(p.b.ctx, min(p.b.cfg.opTimeout, p.every))
-		if err := p.renewOnce(ctx); err != nil && p.b.ctx.Err() == nil {
-			p.b.cfg.logger.Warn("natsbroker: lease not renewed", "err", err)
-		}
+		err := p.renewOnce(ctx)
 		cancel()
+		switch {
+		case p.b.ctx.Err() != nil:
+			return
+		case err != nil && !failing:
+			p.b.cfg.logger.Warn("natsbroker: lease not renewed; retrying every third of the lease", "err", err)
+		case err == nil && failing:
+			p.b.cfg.logger.Info("natsbroker: lease renewed again")
+		}
+		failing = err != nil
 	}
 }
 

@@ -1,0 +1,240 @@
+package natsbroker_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/channels/natsbroker"
+)
+
+func TestWrongURLFailsAtNew(t *testing.T) {
+	for _, url := range []string{
+		"nats://127.0.0.1:1",             // nothing listens
+		"nats://user:secret@127.0.0.1:1", // and the password stays out of the error
+		"not a url at all",
+	} {
+		t.Run(url, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			start := time.Now()
+			b, err := natsbroker.Open(ctx, url, natsbroker.WithLogger(quiet(t)))
+			if err == nil {
+				b.Close()
+				t.Fatal("Open succeeded")
+			}
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("failing took %v", d)
+			}
+			if contains(err.Error(), "secret") {
+				t.Errorf("error shows the password: %v", err)
+			}
+			t.Log(err)
+		})
+	}
+}
+
+func contains(s, sub string) bool {
+	return len(sub) > 0 && len(s) >= len(sub) && (s == sub || index(s, sub) >= 0)
+}
+
+func index(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestLeaseBelowMinimum(t *testing.T) {
+	_, err := natsbroker.New(context.Background(), natsbroker.WithLease(10*time.Millisecond))
+	if err == nil {
+		t.Fatal("New accepted a 10 ms lease")
+	}
+}
+
+func TestCloseIdempotent(t *testing.T) {
+	f := newFactory(t, requireNATS(t))
+	b := f.New(t)
+	ctx := context.Background()
+	s := newChanSub(1)
+	if err := b.Subscribe(ctx, "a", s); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Presence().Join(ctx, "a", channels.PresenceEntry{ConnID: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if !b.Conn().IsClosed() {
+		t.Error("Close left its own connection open")
+	}
+	for name, err := range map[string]error{
+		"Subscribe": b.Subscribe(ctx, "a", s),
+		"Publish":   channels.Publish(ctx, b, "a", "x"),
+		"Join":      b.Presence().Join(ctx, "a", channels.PresenceEntry{ConnID: "c2"}),
+		"Leave":     b.Presence().Leave(ctx, "a", "c1"),
+		"List":      func() error { _, err := b.Presence().List(ctx, "a"); return err }(),
+	} {
+		if !errors.Is(err, channels.ErrBrokerClosed) {
+			t.Errorf("%s after Close: %v, want ErrBrokerClosed", name, err)
+		}
+	}
+	if err := b.Unsubscribe(ctx, "a", s); err != nil {
+		t.Errorf("Unsubscribe after Close: %v", err)
+	}
+	// Close removed this instance's entry.
+	other := f.New(t)
+	if got, err := other.Presence().List(ctx, "a"); err != nil || len(got) != 0 {
+		t.Errorf("after Close: %+v, %v", got, err)
+	}
+}
+
+func TestWithConnLeavesConnOpen(t *testing.T) {
+	url := requireNATS(t)
+	nc, err := nats.Connect(url, nats.ReconnectBufSize(-1), nats.MaxReconnects(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	prefix := runPrefix(t, url)
+	b, err := natsbroker.New(context.Background(), natsbroker.WithConn(nc), natsbroker.WithPrefix(prefix), natsbroker.WithLogger(quiet(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	base := nc.NumSubscriptions() // JetStream's reply inbox
+	s := newChanSub(4)
+	if err := b.Subscribe(ctx, "a", s); err != nil {
+		t.Fatal(err)
+	}
+	if err := channels.Publish(ctx, b, "a", "x"); err != nil {
+		t.Fatal(err)
+	}
+	s.next(t)
+	if n := nc.NumSubscriptions() - base; n != 1 {
+		t.Errorf("%d subscriptions, want 1", n)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !nc.IsConnected() {
+		t.Error("Close closed the caller's connection")
+	}
+	if n := nc.NumSubscriptions() - base; n != 0 {
+		t.Errorf("%d subscriptions left after Close", n)
+	}
+}
+
+// TestOneSubscriptionPerTopic: however many local subscribers, one NATS
+// subscription per topic, gone with the last.
+func TestOneSubscriptionPerTopic(t *testing.T) {
+	f := newFactory(t, requireNATS(t))
+	b := f.New(t)
+	ctx := context.Background()
+	base := b.Conn().NumSubscriptions() // JetStream's reply inbox
+	subs := []chanSub{newChanSub(4), newChanSub(4), newChanSub(4)}
+	for _, s := range subs {
+		if err := b.Subscribe(ctx, "room:1", s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := b.Conn().NumSubscriptions() - base; n != 1 {
+		t.Fatalf("%d NATS subscriptions for one topic, want 1", n)
+	}
+	if err := channels.Publish(ctx, b, "room:1", "x"); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range subs {
+		s.next(t)
+	}
+	for _, s := range subs {
+		b.Unsubscribe(ctx, "room:1", s)
+	}
+	if n := b.Conn().NumSubscriptions() - base; n != 0 {
+		t.Fatalf("%d NATS subscriptions after the last left", n)
+	}
+}
+
+// TestTopicsWithAnyCharacters: wildcards, dots, spaces and the empty topic
+// are plain topics, each with its own subject.
+func TestTopicsWithAnyCharacters(t *testing.T) {
+	f := newFactory(t, requireNATS(t))
+	b := f.New(t)
+	ctx := context.Background()
+	topics := []string{"", "*", ">", "a.b", "a.*", "a b", "room:1", "ünï", "a..b", "$SYS"}
+	subs := map[string]chanSub{}
+	for _, tp := range topics {
+		subs[tp] = newChanSub(len(topics))
+		if err := b.Subscribe(ctx, tp, subs[tp]); err != nil {
+			t.Fatalf("%q: %v", tp, err)
+		}
+	}
+	for _, tp := range topics {
+		if err := channels.Publish(ctx, b, tp, tp); err != nil {
+			t.Fatalf("%q: %v", tp, err)
+		}
+	}
+	for _, tp := range topics {
+		if m := subs[tp].next(t); string(m.Data) != tp || m.Topic != tp {
+			t.Errorf("%q got %q on %q", tp, m.Data, m.Topic)
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	for _, tp := range topics {
+		subs[tp].empty(t)
+	}
+}
+
+// TestNoJetStream: a server without JetStream carries messages; presence
+// says it cannot work.
+func TestNoJetStream(t *testing.T) {
+	s := ownServer(t, "-js=false")
+	f := newFactory(t, s.URL())
+	b := f.New(t)
+	ctx := context.Background()
+	c := newChanSub(1)
+	if err := b.Subscribe(ctx, "a", c); err != nil {
+		t.Fatal(err)
+	}
+	if err := channels.Publish(ctx, b, "a", "x"); err != nil {
+		t.Fatal(err)
+	}
+	c.next(t)
+	if err := b.Presence().Join(ctx, "a", channels.PresenceEntry{ConnID: "c"}); !errors.Is(err, natsbroker.ErrNoJetStream) {
+		t.Fatalf("Join: %v, want ErrNoJetStream", err)
+	}
+}
+
+// TestLeaseTakenAgain: an instance away longer than its lease (its lease
+// expired, and another instance dropped its entries) writes them again
+// when it is back.
+func TestLeaseTakenAgain(t *testing.T) {
+	s := ownServer(t)
+	f := newFactory(t, s.URL(), natsbroker.WithLease(time.Second))
+	a, other := f.New(t), f.New(t)
+	ctx := context.Background()
+	if err := a.Presence().Join(ctx, "room", channels.PresenceEntry{ConnID: "a1", UserID: "ada"}); err != nil {
+		t.Fatal(err)
+	}
+	// The lease expires while a cannot reach the server: simulate with a
+	// server stop longer than the lease (MaxAge runs on message time).
+	s.Stop()
+	time.Sleep(1500 * time.Millisecond)
+	s.Start()
+	// Until a renews, other may see a's entry as dead and delete it; then
+	// a writes it again within a third of the lease.
+	waitFor(t, 10*time.Second, "a's entry listed again", func() bool {
+		got, err := other.Presence().List(ctx, "room")
+		return err == nil && len(got) == 1 && got[0].UserID == "ada"
+	})
+}
