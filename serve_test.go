@@ -56,3 +56,10 @@ func TestServeFailsLoudlyOnBadBroker(t *testing.T) {
 	}
 	app.Shutdown(context.Background())
 }
+
+func nexotestShutdown(t *testing.T, app *nexo.App) {
+	t.Helper()
+	if err := app.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

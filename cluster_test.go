@@ -1,0 +1,100 @@
+package nexo_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nexogo/nexo"
+	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/channels/natsbroker"
+	"github.com/nexogo/nexo/nexotest"
+)
+
+type brokerKind struct {
+	name string
+	addr string
+	open func(t *testing.T, prefix string) channels.Broker
+}
+
+var brokerKinds = []brokerKind{
+	{"nats", "127.0.0.1:4222", func(t *testing.T, prefix string) channels.Broker {
+		b, err := natsbroker.Open(context.Background(), "nats://127.0.0.1:4222", natsbroker.WithPrefix(prefix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		return b
+	}},
+}
+
+// TestClusterDelivery: two Apps share a Redis or NATS broker; clients on
+// both, in 100 topics; every message reaches every subscriber on both
+// instances once, in publish order per publisher; presence agrees.
+func TestClusterDelivery(t *testing.T) {
+	for _, kind := range brokerKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			reachable(t, kind.name, kind.addr)
+			prefix := fmt.Sprintf("nexotest%d", time.Now().UnixNano())
+			apps := []*nexo.App{
+				roomApp(nexo.WithBroker(kind.open(t, prefix))),
+				roomApp(nexo.WithBroker(kind.open(t, prefix))),
+			}
+			var servers []*nexotest.Server
+			for _, a := range apps {
+				servers = append(servers, nexotest.NewServer(t, a))
+			}
+			const topics, perTopic, msgs = 100, 2, 20
+			type member struct {
+				c     *nexotest.Conn
+				topic int
+			}
+			var members []member
+			for tp := range topics {
+				for i := range perTopic {
+					// Mixed: each topic has a subscriber on each instance.
+					c := servers[(tp+i)%2].Dial(fmt.Sprintf("/rooms/t%d?name=u%d-%d", tp, tp, i))
+					c.ReadText() // joined
+					members = append(members, member{c, tp})
+				}
+			}
+			// One publisher per topic, on alternating instances.
+			var wg sync.WaitGroup
+			for tp := range topics {
+				pub := members[tp*perTopic]
+				wg.Go(func() {
+					for i := range msgs {
+						pub.c.SendText(fmt.Sprintf("t%d %d", tp, i))
+					}
+				})
+			}
+			wg.Wait()
+			for _, m := range members {
+				for i := range msgs {
+					if got, want := m.c.ReadText(), fmt.Sprintf("t%d %d", m.topic, i); got != want {
+						t.Fatalf("topic %d: got %q, want %q", m.topic, got, want)
+					}
+				}
+			}
+			// Presence agrees on both instances.
+			a, b := members[0].c, members[1].c
+			a.SendText("who")
+			b.SendText("who")
+			var wa, wb []channels.PresenceEntry
+			a.ReadJSON(&wa)
+			b.ReadJSON(&wb)
+			if len(wa) != perTopic || len(wb) != perTopic || wa[0].ConnID != wb[0].ConnID || wa[1].ConnID != wb[1].ConnID {
+				t.Fatalf("presence differs: %+v vs %+v", wa, wb)
+			}
+			if !strings.HasPrefix(wa[0].UserID, "u0-") {
+				t.Fatalf("presence %+v", wa)
+			}
+			for _, m := range members {
+				m.c.CloseNormal()
+			}
+		})
+	}
+}
