@@ -49,6 +49,7 @@ type upstream struct {
 	sub   *nats.Subscription
 	ready chan struct{} // closed once the server has the subscription
 	err   error         // why it could not be registered; set before ready closes
+	gone  atomic.Bool   // the subscription ended
 }
 
 // ErrNoJetStream is returned by the Presence methods when the server has
@@ -98,6 +99,9 @@ func New(ctx context.Context, opts ...Option) (*Broker, error) {
 		if !b.nc.IsConnected() && !b.nc.IsReconnecting() {
 			b.cancel()
 			return nil, fmt.Errorf("natsbroker: connection is %v", b.nc.Status())
+		}
+		if b.nc.Opts.ReconnectBufSize != -1 {
+			b.cfg.logger.Warn("natsbroker: the connection buffers publishes while reconnecting (nats.ReconnectBufSize is not -1): a publish during an outage may return nil and be lost")
 		}
 	} else {
 		nc, err := nats.Connect(cfg.url, b.natsOptions(ctx)...)
@@ -212,13 +216,14 @@ func (b *Broker) Subscribe(ctx context.Context, topic string, s channels.Subscri
 	first := b.local.Add(topic, s)
 	up := b.subs[topic]
 	if first {
-		sub, err := b.nc.Subscribe(b.Subject(topic), b.handler(topic))
+		up = &upstream{ready: make(chan struct{})}
+		sub, err := b.nc.Subscribe(b.Subject(topic), b.handler(topic, up))
 		if err != nil {
 			b.local.Remove(topic, s)
 			b.mu.Unlock()
 			return fmt.Errorf("natsbroker: subscribe %q: %w", topic, err)
 		}
-		up = &upstream{sub: sub, ready: make(chan struct{})}
+		up.sub = sub
 		b.subs[topic] = up
 	}
 	b.mu.Unlock()
@@ -253,9 +258,15 @@ func (b *Broker) flush(ctx context.Context) error {
 }
 
 // handler delivers the messages of topic to its local subscribers. nats.go
-// calls it from one goroutine per subscription, in order.
-func (b *Broker) handler(topic string) nats.MsgHandler {
+// calls it from one goroutine per subscription, in order. A message still
+// queued for a subscription that has ended is dropped: a topic subscribed
+// again has a new subscription, and its subscribers must not get what was
+// published before they subscribed.
+func (b *Broker) handler(topic string, up *upstream) nats.MsgHandler {
 	return func(msg *nats.Msg) {
+		if up.gone.Load() {
+			return
+		}
 		m, err := channels.DecodeMessage(topic, msg.Data)
 		if err != nil {
 			b.cfg.logger.Warn("natsbroker: dropped a malformed message", "topic", topic, "err", err)
@@ -282,6 +293,7 @@ func (b *Broker) remove(topic string, s channels.Subscriber) error {
 	if up == nil {
 		return nil
 	}
+	up.gone.Store(true)
 	// Unsubscribe only queues an UNSUB; it does not wait for the server.
 	if err := up.sub.Unsubscribe(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) && !errors.Is(err, nats.ErrBadSubscription) {
 		return fmt.Errorf("natsbroker: unsubscribe %q: %w", topic, err)
@@ -344,6 +356,7 @@ func (b *Broker) Close() error {
 		defer cancel()
 		err = b.presence.close(ctx)
 		for _, up := range subs {
+			up.gone.Store(true)
 			up.sub.Unsubscribe()
 		}
 		b.closeConn()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/channels/natsbroker"
@@ -237,4 +238,90 @@ func TestLeaseTakenAgain(t *testing.T) {
 		got, err := other.Presence().List(ctx, "room")
 		return err == nil && len(got) == 1 && got[0].UserID == "ada"
 	})
+}
+
+// TestLeaseBucketMismatch: an instance whose lease differs from the
+// bucket's renews often enough for the shorter.
+func TestLeaseBucketMismatch(t *testing.T) {
+	f := newFactory(t, requireNATS(t))
+	f.opts = []natsbroker.Option{natsbroker.WithLease(time.Second)}
+	f.New(t)
+	f.opts = []natsbroker.Option{natsbroker.WithLease(30 * time.Second)}
+	b := f.New(t)
+	if d := natsbroker.RenewEvery(b); d != time.Second/3 {
+		t.Fatalf("renews every %v, want %v", d, time.Second/3)
+	}
+}
+
+// TestCrashLeavesNoGhostKeys: List deletes the entries of a crashed
+// instance from the bucket, not only from its answer.
+func TestCrashLeavesNoGhostKeys(t *testing.T) {
+	url := requireNATS(t)
+	f := newFactory(t, url, natsbroker.WithLease(time.Second))
+	live, dead := f.New(t), f.New(t)
+	ctx := context.Background()
+	if err := dead.Presence().Join(ctx, "room:1", channels.PresenceEntry{ConnID: "ghost"}); err != nil {
+		t.Fatal(err)
+	}
+	natsbroker.Crash(dead)
+	waitFor(t, 5*time.Second, "ghost gone", func() bool {
+		got, err := live.Presence().List(ctx, "room:1")
+		return err == nil && len(got) == 0
+	})
+	js, err := jetstream.New(live.Conn())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, bucket, _ := natsbroker.NamesFor(f.prefix)
+	kv, err := js.KeyValue(ctx, bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err := kv.Get(ctx, natsbroker.Token("room:1")+"."+natsbroker.Token("ghost")); !errors.Is(err, jetstream.ErrKeyNotFound) {
+		t.Fatalf("ghost key: %v, %v", e, err)
+	}
+}
+
+// TestResubscribeGetsNothingOld: a topic left and joined again at once
+// delivers only what was published after the new Subscribe.
+func TestResubscribeGetsNothingOld(t *testing.T) {
+	f := newFactory(t, requireNATS(t))
+	pub, sub := f.New(t), f.New(t)
+	ctx := context.Background()
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			channels.Publish(ctx, pub, "flood", "old")
+		}
+	}()
+	for range 20 {
+		a := newChanSub(1 << 16)
+		if err := sub.Subscribe(ctx, "flood", a); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+		sub.Unsubscribe(ctx, "flood", a)
+	}
+	close(stop)
+	<-done
+	if err := pub.Conn().Flush(); err != nil { // every "old" is at the server
+		t.Fatal(err)
+	}
+	b := newChanSub(16)
+	if err := sub.Subscribe(ctx, "flood", b); err != nil {
+		t.Fatal(err)
+	}
+	if err := channels.Publish(ctx, pub, "flood", "new"); err != nil {
+		t.Fatal(err)
+	}
+	if m := b.next(t); string(m.Data) != "new" {
+		t.Fatalf("got %q first, want new", m.Data)
+	}
 }

@@ -65,3 +65,6 @@ func Crash(b *Broker) {
 	b.wg.Wait()
 	b.nc.Close()
 }
+
+// RenewEvery returns how often b renews its lease.
+func RenewEvery(b *Broker) time.Duration { return b.presence.every }
