@@ -114,6 +114,9 @@ func ownServer(t testing.TB, args ...string) *server {
 	t.Helper()
 	bin, err := exec.LookPath("nats-server")
 	if err != nil {
+		bin, err = exec.LookPath("/usr/sbin/nats-server") // Debian's, off a user's PATH
+	}
+	if err != nil {
 		unavailable(t, "no nats-server binary on PATH (apt-get install nats-server)")
 		return nil
 	}
