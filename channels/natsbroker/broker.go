@@ -52,6 +52,12 @@ type upstream struct {
 	gone  atomic.Bool   // the subscription ended
 }
 
+// Internal time limits.
+const (
+	connectTimeout = 5 * time.Second // dial and handshake in New
+	opTimeout      = 5 * time.Second // a flush, a presence operation, Close's cleanup
+)
+
 // ErrNoJetStream is returned by the Presence methods when the server has
 // no JetStream: messages still flow, presence is unavailable.
 var ErrNoJetStream = errors.New("natsbroker: presence needs JetStream, which the server does not enable")
@@ -67,7 +73,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Broker, error) {
 // nats.go restores every subscription. ctx bounds the start-up: the
 // connection and the creation of the presence buckets.
 func New(ctx context.Context, opts ...Option) (*Broker, error) {
-	cfg := config{url: DefaultURL, prefix: DefaultPrefix, lease: DefaultLease, opTimeout: 5 * time.Second, connectMax: 5 * time.Second}
+	cfg := config{url: DefaultURL, prefix: DefaultPrefix, lease: DefaultLease}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -80,24 +86,18 @@ func New(ctx context.Context, opts ...Option) (*Broker, error) {
 	if cfg.lease < MinLease {
 		return nil, fmt.Errorf("natsbroker: lease %v is below the minimum %v", cfg.lease, MinLease)
 	}
-	if cfg.reconnect == nil {
-		cfg.reconnect = backoff
-	}
 	b := &Broker{
 		cfg:   cfg,
 		names: namesFor(cfg.prefix),
 		subs:  make(map[string]*upstream),
 	}
-	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.cfg.logger = cfg.logger.With("broker", "nats", "instance", cfg.instance)
 	if err := ctx.Err(); err != nil {
-		b.cancel()
 		return nil, err
 	}
 	if cfg.conn != nil {
 		b.nc = cfg.conn
 		if !b.nc.IsConnected() && !b.nc.IsReconnecting() {
-			b.cancel()
 			return nil, fmt.Errorf("natsbroker: connection is %v", b.nc.Status())
 		}
 		if b.nc.Opts.ReconnectBufSize != -1 {
@@ -106,18 +106,17 @@ func New(ctx context.Context, opts ...Option) (*Broker, error) {
 	} else {
 		nc, err := nats.Connect(cfg.url, b.natsOptions(ctx)...)
 		if err != nil {
-			b.cancel()
 			return nil, fmt.Errorf("natsbroker: connect %s: %w", redact(cfg.url), err)
 		}
 		b.nc, b.owned = nc, true
 	}
 	p, err := newPresence(ctx, b)
 	if err != nil {
-		b.cancel()
 		b.closeConn()
 		return nil, err
 	}
 	b.presence = p
+	b.ctx, b.cancel = context.WithCancel(context.Background())
 	if p.kv != nil {
 		b.wg.Go(p.renew)
 	}
@@ -127,7 +126,7 @@ func New(ctx context.Context, opts ...Option) (*Broker, error) {
 // natsOptions are the options of a connection the broker owns.
 func (b *Broker) natsOptions(ctx context.Context) []nats.Option {
 	log := b.cfg.logger
-	timeout := b.cfg.connectMax
+	timeout := connectTimeout
 	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
 		timeout = max(time.Until(d), time.Millisecond)
 	}
@@ -136,7 +135,7 @@ func (b *Broker) natsOptions(ctx context.Context) []nats.Option {
 		nats.Timeout(timeout),
 		nats.RetryOnFailedConnect(false),
 		nats.MaxReconnects(-1),
-		nats.CustomReconnectDelay(b.cfg.reconnect),
+		nats.CustomReconnectDelay(backoff),
 		// Fail a publish made while disconnected rather than buffer it
 		// and maybe lose it: no silent drop.
 		nats.ReconnectBufSize(-1),
@@ -252,7 +251,7 @@ func (b *Broker) Subscribe(ctx context.Context, topic string, s channels.Subscri
 
 // flush waits for the server to have processed what was sent so far.
 func (b *Broker) flush(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, b.cfg.opTimeout)
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
 	return b.nc.FlushWithContext(ctx)
 }
@@ -352,7 +351,7 @@ func (b *Broker) Close() error {
 
 		b.cancel()
 		b.wg.Wait()
-		ctx, cancel := context.WithTimeout(context.Background(), b.cfg.opTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 		defer cancel()
 		err = b.presence.close(ctx)
 		for _, up := range subs {
@@ -378,7 +377,7 @@ func (b *Broker) closeConn() {
 	}
 	select {
 	case <-closed:
-	case <-time.After(b.cfg.opTimeout + time.Second):
+	case <-time.After(opTimeout + time.Second):
 		b.nc.Close()
 	}
 }

@@ -26,17 +26,14 @@ const (
 type Option func(*config)
 
 type config struct {
-	url        string
-	conn       *nats.Conn
-	prefix     string
-	lease      time.Duration
-	logger     *slog.Logger
-	instance   string
-	confirm    bool
-	natsOpts   []nats.Option
-	reconnect  func(attempt int) time.Duration
-	opTimeout  time.Duration
-	connectMax time.Duration
+	url      string
+	conn     *nats.Conn
+	prefix   string
+	lease    time.Duration
+	logger   *slog.Logger
+	instance string
+	confirm  bool
+	natsOpts []nats.Option
 }
 
 // WithURL sets the server URL (default DefaultURL, the NEXO_NATS_URL of

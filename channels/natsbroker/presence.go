@@ -50,7 +50,7 @@ type lease struct {
 
 // newPresence creates or binds the buckets and takes this instance's lease.
 func newPresence(ctx context.Context, b *Broker) (*presence, error) {
-	ctx, cancel := context.WithTimeout(ctx, b.cfg.opTimeout)
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
 	p := &presence{b: b, mine: make(map[string][]byte), leaseKey: token(b.cfg.instance), every: b.cfg.lease / 3}
 	js, err := jetstream.New(b.nc)
@@ -127,7 +127,7 @@ func (p *presence) renew() {
 			return
 		case <-t.C:
 		}
-		ctx, cancel := context.WithTimeout(p.b.ctx, min(p.b.cfg.opTimeout, p.every))
+		ctx, cancel := context.WithTimeout(p.b.ctx, min(opTimeout, p.every))
 		err := p.renewOnce(ctx)
 		cancel()
 		switch {
@@ -247,7 +247,7 @@ func (p *presence) List(ctx context.Context, topic string) ([]channels.PresenceE
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.b.cfg.opTimeout)
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
 	w, err := p.kv.Watch(ctx, token(topic)+".*", jetstream.IgnoreDeletes())
 	if err != nil {
