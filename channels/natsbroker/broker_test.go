@@ -3,6 +3,7 @@ package natsbroker_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,25 +32,12 @@ func TestWrongURLFailsAtNew(t *testing.T) {
 			if d := time.Since(start); d > 3*time.Second {
 				t.Errorf("failing took %v", d)
 			}
-			if contains(err.Error(), "secret") {
+			if strings.Contains(err.Error(), "secret") {
 				t.Errorf("error shows the password: %v", err)
 			}
 			t.Log(err)
 		})
 	}
-}
-
-func contains(s, sub string) bool {
-	return len(sub) > 0 && len(s) >= len(sub) && (s == sub || index(s, sub) >= 0)
-}
-
-func index(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }
 
 func TestLeaseBelowMinimum(t *testing.T) {
@@ -324,4 +312,21 @@ func TestResubscribeGetsNothingOld(t *testing.T) {
 	if m := b.next(t); string(m.Data) != "new" {
 		t.Fatalf("got %q first, want new", m.Data)
 	}
+}
+
+func TestConfirmedPublish(t *testing.T) {
+	s := ownServer(t)
+	f := newFactory(t, s.URL(), natsbroker.WithConfirmedPublish())
+	b := f.New(t)
+	ctx := context.Background()
+	c := newChanSub(4)
+	if err := b.Subscribe(ctx, "a", c); err != nil {
+		t.Fatal(err)
+	}
+	if err := channels.Publish(ctx, b, "a", "x"); err != nil {
+		t.Fatal(err)
+	}
+	c.next(t)
+	s.Stop()
+	waitFor(t, 5*time.Second, "publish error", func() bool { return channels.Publish(ctx, b, "a", "y") != nil })
 }
