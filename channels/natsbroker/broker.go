@@ -338,10 +338,10 @@ func (b *Broker) Presence() channels.Presence { return b.presence }
 
 // Close removes this instance's presence entries and lease, ends every
 // subscription and, when New made the connection, drains and closes it.
-// It is idempotent; after it every method returns channels.ErrBrokerClosed
-// (Unsubscribe returns nil).
+// It always returns nil: presence it cannot remove (the server is away)
+// is logged and expires with the lease. It is idempotent; after it every
+// method returns channels.ErrBrokerClosed (Unsubscribe returns nil).
 func (b *Broker) Close() error {
-	var err error
 	b.once.Do(func() {
 		b.mu.Lock()
 		b.closed.Store(true)
@@ -353,14 +353,14 @@ func (b *Broker) Close() error {
 		b.wg.Wait()
 		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 		defer cancel()
-		err = b.presence.close(ctx)
+		b.presence.close(ctx)
 		for _, up := range subs {
 			up.gone.Store(true)
 			up.sub.Unsubscribe()
 		}
 		b.closeConn()
 	})
-	return err
+	return nil
 }
 
 // closeConn drains and closes a connection the broker owns: the
