@@ -68,10 +68,12 @@
 //     third of the lease by a goroutine of the Broker.
 //
 // List reads the topic's entries, keeps those whose instance holds a
-// lease and deletes the others, so the entries of a crashed instance
-// vanish within one lease (plus the server's expiry tick) without anyone
-// cleaning up. Leave and Close purge the keys they remove, leaving no
-// tombstone; Close also purges the lease. An instance that lost the
+// lease and deletes the others (conditionally on their revision, so an
+// entry written again meanwhile stays), so the entries of a crashed instance
+// vanish within one lease without anyone cleaning up (NATS 2.9.10
+// expires a message within a few milliseconds of its MaxAge). Leave and Close purge the keys they remove, leaving no
+// tombstone; Close also purges the lease (when the server is away it
+// logs that and leaves the entries to expire with the lease). An instance that lost the
 // server for longer than its lease takes its lease again on reconnecting
 // and rewrites its entries.
 //
