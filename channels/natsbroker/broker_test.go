@@ -330,3 +330,23 @@ func TestConfirmedPublish(t *testing.T) {
 	s.Stop()
 	waitFor(t, 5*time.Second, "publish error", func() bool { return channels.Publish(ctx, b, "a", "y") != nil })
 }
+
+// TestRestartSameIDNoGhosts: an instance that crashed and came back under
+// the same ID does not keep its previous run's entries alive.
+func TestRestartSameIDNoGhosts(t *testing.T) {
+	f := newFactory(t, requireNATS(t), natsbroker.WithLease(time.Second), natsbroker.WithInstanceID("web-1"))
+	old := f.New(t)
+	ctx := context.Background()
+	if err := old.Presence().Join(ctx, "room", channels.PresenceEntry{ConnID: "ghost"}); err != nil {
+		t.Fatal(err)
+	}
+	natsbroker.Crash(old)
+	again := f.New(t)
+	if err := again.Presence().Join(ctx, "room", channels.PresenceEntry{ConnID: "new"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "the previous run's entry gone", func() bool {
+		got, err := again.Presence().List(ctx, "room")
+		return err == nil && len(got) == 1 && got[0].ConnID == "new" && got[0].Instance == "web-1"
+	})
+}

@@ -62,10 +62,14 @@
 //
 //   - <prefix>_presence, history 1: key token(topic) "." token(connID),
 //     value the channels.PresenceEntry as JSON, Instance set to this
-//     instance (WithInstanceID, default a random UUID).
+//     instance (WithInstanceID, default a random UUID), plus "lease": the
+//     key of the lease it lives by.
 //   - <prefix>_instances, history 1, TTL (the stream's MaxAge) = the lease
-//     (WithLease, default 15 s): one key per live instance, rewritten every
-//     third of the lease by a goroutine of the Broker.
+//     (WithLease, default 15 s): one key per running broker,
+//     token(instanceID) "." a nonce of the process, rewritten every third
+//     of the lease by a goroutine of the Broker. The nonce keeps an
+//     instance restarted under the same ID from reviving the entries of
+//     its previous run.
 //
 // List reads the topic's entries, keeps those whose instance holds a
 // lease and deletes the others (conditionally on their revision, so an

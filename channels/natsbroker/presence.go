@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/nexogo/nexo/channels"
@@ -18,8 +20,9 @@ import (
 //
 //   - <prefix>_presence: key token(topic) "." token(connID), value the
 //     PresenceEntry as JSON with Instance set; history 1, no TTL.
-//   - <prefix>_instances: key token(instanceID), the instance's lease;
-//     history 1, TTL (bucket MaxAge) = the lease, renewed every third.
+//   - <prefix>_instances: key token(instanceID) "." nonce, the lease of
+//     one run of the instance; history 1, TTL (bucket MaxAge) = the lease,
+//     renewed every third. The entry's value names its lease key.
 //
 // An entry is live while its instance has a lease. List drops, and
 // deletes, the entries of instances without one. Leave and Close purge the key's
@@ -42,6 +45,13 @@ type presence struct {
 
 var _ channels.Presence = (*presence)(nil)
 
+// entry is the stored form of a PresenceEntry: the entry and the key of
+// its instance's lease.
+type entry struct {
+	channels.PresenceEntry
+	Lease string `json:"lease"`
+}
+
 // lease is the value of an instance's lease.
 type lease struct {
 	Instance string    `json:"instance"`
@@ -52,7 +62,10 @@ type lease struct {
 func newPresence(ctx context.Context, b *Broker) (*presence, error) {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
-	p := &presence{b: b, mine: make(map[string][]byte), leaseKey: token(b.cfg.instance), every: b.cfg.lease / 3}
+	// The lease key carries a nonce of this process: an instance that
+	// restarts with the same ID does not revive its predecessor's entries.
+	leaseKey := token(b.cfg.instance) + "." + strings.ReplaceAll(uuid.NewString(), "-", "")
+	p := &presence{b: b, mine: make(map[string][]byte), leaseKey: leaseKey, every: b.cfg.lease / 3}
 	js, err := jetstream.New(b.nc)
 	if err != nil {
 		return nil, fmt.Errorf("natsbroker: jetstream: %w", err)
@@ -203,7 +216,7 @@ func (p *presence) Join(ctx context.Context, topic string, e channels.PresenceEn
 		return err
 	}
 	e.Instance = p.b.cfg.instance
-	val, err := json.Marshal(e)
+	val, err := json.Marshal(entry{e, p.leaseKey})
 	if err != nil {
 		return fmt.Errorf("natsbroker: presence join: %w", err)
 	}
@@ -257,7 +270,7 @@ func (p *presence) List(ctx context.Context, topic string) ([]channels.PresenceE
 	type item struct {
 		key string
 		rev uint64
-		e   channels.PresenceEntry
+		e   entry
 	}
 	var items []item
 read:
@@ -267,7 +280,7 @@ read:
 			if !ok || kve == nil {
 				break read
 			}
-			var e channels.PresenceEntry
+			var e entry
 			if err := json.Unmarshal(kve.Value(), &e); err != nil {
 				p.b.cfg.logger.Warn("natsbroker: skipped a malformed presence entry", "key", kve.Key(), "err", err)
 				continue
@@ -277,30 +290,30 @@ read:
 			return nil, fmt.Errorf("natsbroker: presence list: %w", ctx.Err())
 		}
 	}
-	live := map[string]bool{p.b.cfg.instance: true}
+	live := map[string]bool{p.leaseKey: true}
 	out := make([]channels.PresenceEntry, 0, len(items))
 	for _, it := range items {
-		ok, known := live[it.e.Instance]
-		if !known {
-			_, err := p.leases.Get(ctx, token(it.e.Instance))
+		ok, known := live[it.e.Lease]
+		if !known && it.e.Lease != "" {
+			_, err := p.leases.Get(ctx, it.e.Lease)
 			switch {
 			case err == nil:
 				ok = true
-			case errors.Is(err, jetstream.ErrKeyNotFound):
+			case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrInvalidKey):
 				ok = false
 			default:
 				return nil, fmt.Errorf("natsbroker: presence list: lease of %q: %w", it.e.Instance, err)
 			}
-			live[it.e.Instance] = ok
+			live[it.e.Lease] = ok
 		}
 		if ok {
-			out = append(out, it.e)
+			out = append(out, it.e.PresenceEntry)
 			continue
 		}
 		// Conditional: an entry written again since (its instance came
 		// back) stays.
 		if err := p.kv.Delete(ctx, it.key, jetstream.LastRevision(it.rev)); err != nil {
-			p.b.cfg.logger.Warn("natsbroker: could not purge a dead instance's presence entry", "key", it.key, "err", err)
+			p.b.cfg.logger.Warn("natsbroker: could not delete a dead instance's presence entry", "key", it.key, "err", err)
 		}
 	}
 	return channels.SortEntries(out), nil
