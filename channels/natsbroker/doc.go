@@ -88,6 +88,16 @@
 // below 100 ms; MinLease is 300 ms. A server without JetStream still
 // carries messages; the Presence methods then return ErrNoJetStream.
 //
+// # Security
+//
+// A prefix separates applications that share a server; it is not a
+// security boundary: any client of the same NATS account can read and
+// publish on the subjects and buckets. Isolate with NATS accounts or
+// subject permissions, and pass credentials and TLS with WithNATSOptions
+// (or a configured WithConn). Passwords in the URL are redacted in the
+// errors of New. Messages are decoded with channels.DecodeMessage; a
+// malformed one is logged and dropped, never delivered.
+//
 // # Concurrency
 //
 // A Broker is safe for concurrent use. Deliver is called from nats.go's
