@@ -306,3 +306,34 @@ func TestConcurrentSendsNeverInterleave(t *testing.T) {
 	}
 	c.ExpectClose(ws.CloseNormal)
 }
+
+// TestHeartbeatReadingHandler: a handler blocked in Receive also learns
+// that its client vanished, and its Receive returns.
+func TestHeartbeatReadingHandler(t *testing.T) {
+	ended := make(chan error, 1)
+	s, _ := serve(t, func(c *ws.Conn) error {
+		_, err := c.Receive()
+		ended <- err
+		return err
+	}, ws.WithHeartbeat(50*time.Millisecond, 50*time.Millisecond), ws.WithCloseTimeout(50*time.Millisecond))
+	c := s.Dial("/ws") // never reads, so never answers a ping
+	if got := ws.CloseStatus(<-ended); got != ws.CloseHeartbeat {
+		t.Fatalf("Receive ended with code %d, want 4000", got)
+	}
+	c.Close()
+}
+
+func TestSubprotocolSelection(t *testing.T) {
+	s, _ := serve(t, func(c *ws.Conn) error {
+		if err := c.Accept(ws.WithSubprotocols("nexo.v2", "nexo.v1")); err != nil {
+			return err
+		}
+		return c.SendText("speaking " + c.Subprotocol())
+	})
+	c := s.Dial("/ws", nexotest.WithSubprotocols("nexo.v1", "other"))
+	if got := c.Response.Header.Get("Sec-WebSocket-Protocol"); got != "nexo.v1" {
+		t.Fatalf("handshake chose %q", got)
+	}
+	c.ExpectText("speaking nexo.v1")
+	c.ExpectClose(ws.CloseNormal)
+}
