@@ -169,6 +169,7 @@ func TestMiddlewareRefusals(t *testing.T) {
 
 func TestUseWSAfterRoutePanics(t *testing.T) {
 	app := nexo.New()
+	defer app.Shutdown(context.Background())
 	app.WebSocketRoute("/ws", echo)
 	defer func() {
 		if recover() == nil {
