@@ -57,7 +57,9 @@ func (c *Conn) Accept(opts ...Option) error {
 	if c.compress {
 		ws.EnableWriteCompression(true)
 	}
-	ws.SetReadLimit(0)
+	// gorilla refuses a frame whose announced length passes the limit
+	// before reading it; readAll bounds the inflated size.
+	ws.SetReadLimit(cfg.ReadLimit)
 	ws.SetPingHandler(func(data string) error {
 		c.seen()
 		c.sendControl(opPong, []byte(data))

@@ -222,17 +222,26 @@ func (c *Conn) readFailed(err error) error {
 		c.abort(ce)
 		return ce
 	}
+	if errors.Is(err, websocket.ErrReadLimit) {
+		// gorilla has sent close 1009 itself.
+		return c.closedByGorilla(&CloseError{Code: CloseMessageTooBig, Reason: "message too big"})
+	}
 	var ne net.Error
 	if !errors.As(err, &ne) && strings.HasPrefix(err.Error(), "websocket: ") && !errors.Is(err, io.ErrUnexpectedEOF) && gce == nil {
 		// gorilla found a protocol error and has sent close 1002.
-		ce := &CloseError{Code: CloseProtocolError, Reason: strings.TrimPrefix(err.Error(), "websocket: ")}
-		c.w.mu.Lock()
-		c.w.closing, c.w.sentFin = true, true
-		c.w.mu.Unlock()
-		c.abort(ce)
-		return ce
+		return c.closedByGorilla(&CloseError{Code: CloseProtocolError, Reason: strings.TrimPrefix(err.Error(), "websocket: ")})
 	}
 	ce := &CloseError{Code: CloseAbnormal, Reason: err.Error(), Remote: true}
+	c.abort(ce)
+	return ce
+}
+
+// closedByGorilla ends a connection whose close frame gorilla has already
+// written (protocol errors, frames over the read limit).
+func (c *Conn) closedByGorilla(ce *CloseError) error {
+	c.w.mu.Lock()
+	c.w.closing, c.w.sentFin = true, true
+	c.w.mu.Unlock()
 	c.abort(ce)
 	return ce
 }
