@@ -17,11 +17,11 @@ import (
 type brokerKind struct {
 	name string
 	addr string
-	open func(t *testing.T, prefix string) channels.Broker
+	open func(t testing.TB, prefix string) channels.Broker
 }
 
 var brokerKinds = []brokerKind{
-	{"nats", "127.0.0.1:4222", func(t *testing.T, prefix string) channels.Broker {
+	{"nats", "127.0.0.1:4222", func(t testing.TB, prefix string) channels.Broker {
 		b, err := natsbroker.Open(context.Background(), "nats://127.0.0.1:4222", natsbroker.WithPrefix(prefix))
 		if err != nil {
 			t.Fatal(err)
