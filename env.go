@@ -18,8 +18,9 @@ const (
 )
 
 // openBroker returns the broker chosen in code, or else by NEXO_BROKER:
-// "memory" (the default), "redis" (NEXO_REDIS_URL) or "nats"
-// (NEXO_NATS_URL); NEXO_CHANNEL_PREFIX prefixes their keys and subjects.
+// "memory" (the default) or "nats" (NEXO_NATS_URL); NEXO_CHANNEL_PREFIX
+// prefixes its subjects. "redis" (NEXO_REDIS_URL) is reserved for the
+// Redis broker, which is not in this release yet.
 // own reports whether the App created it. A broker that cannot be reached
 // is an error: the App refuses to start rather than run alone.
 func (c config) openBroker(ctx context.Context) (b channels.Broker, own bool, err error) {
@@ -32,6 +33,8 @@ func (c config) openBroker(ctx context.Context) (b channels.Broker, own bool, er
 	switch kind := os.Getenv("NEXO_BROKER"); kind {
 	case "", "memory":
 		return channels.NewMemoryBroker(), true, nil
+	case "redis":
+		return channels.NewMemoryBroker(), true, fmt.Errorf("nexo: NEXO_BROKER=redis: the Redis broker is not in this release yet; use nats")
 	case "nats":
 		url := envOr("NEXO_NATS_URL", DefaultNATSURL)
 		nb, err := natsbroker.Open(ctx, url, natsbroker.WithPrefix(prefix), natsbroker.WithLogger(c.logger))

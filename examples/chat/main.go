@@ -6,7 +6,7 @@
 //
 // Open http://127.0.0.1:8000/chat/lobby in two windows. GET /chat/{room}
 // serves the page and the same path upgrades to the WebSocket. The address
-// comes from NEXO_ADDR (default 127.0.0.1:8000). With NEXO_BROKER=redis,
+// comes from NEXO_ADDR (default 127.0.0.1:8000). With NEXO_BROKER=nats,
 // several instances on different ports share the rooms.
 package main
 
