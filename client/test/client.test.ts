@@ -116,8 +116,8 @@ describe('reconnect', () => {
     expect(closeAction(4401)).toBe('reauth');
     expect([1006, 1011, 4000].map(closeAction)).toEqual(['retry', 'retry', 'retry']);
   });
-  it('does not reconnect after 1000 or 4403', async () => {
-    for (const code of [1000, 4403]) {
+  it('does not reconnect after 1000, 4403 or a policy close (1003, 1008, 1009)', async () => {
+    for (const code of [1000, 4403, 1003, 1008, 1009]) {
       FakeWebSocket.instances = [];
       const { sock, ws } = open();
       ws.open();
@@ -154,6 +154,40 @@ describe('reconnect', () => {
     expect(FakeWebSocket.instances.length).toBe(1);
     vi.advanceTimersByTime(1);
     expect(FakeWebSocket.instances.length).toBe(2);
+  });
+  it('waits longer after 4429 too, and retries 1011 and 4000 with normal backoff', async () => {
+    for (const [code, min] of [[4429, 2000], [1011, 0], [4000, 0]]) {
+      FakeWebSocket.instances = [];
+      const { ws } = open('ws://h/ws', { backoff: { base: 100, cap: 100 }, random: () => 0 });
+      ws.open();
+      ws.drop(code);
+      await flush();
+      if (min > 0) { vi.advanceTimersByTime(min - 1); expect(FakeWebSocket.instances.length).toBe(1); }
+      vi.advanceTimersByTime(1);
+      expect(FakeWebSocket.instances.length).toBe(2);
+    }
+  });
+  it('never reconnects after close() by the app', async () => {
+    const { sock, ws } = open();
+    ws.open();
+    sock.close();
+    ws.drop(1006);
+    await flush();
+    vi.runAllTimers();
+    expect(FakeWebSocket.instances.length).toBe(1);
+    expect(sock.status).toBe('closed');
+    expect(sock.send('x')).toBe(false);
+  });
+  it('stops on 4401 when onUnauthorized rejects or returns false', async () => {
+    for (const onUnauthorized of [async () => { throw new Error('no'); }, async () => false as const]) {
+      FakeWebSocket.instances = [];
+      const { sock, ws } = open('ws://h/ws', { onUnauthorized });
+      ws.drop(4401);
+      await flush();
+      vi.runAllTimers();
+      expect(FakeWebSocket.instances.length).toBe(1);
+      expect(sock.status).toBe('closed');
+    }
   });
   it('asks onUnauthorized on 4401 and reconnects with what it returns', async () => {
     const onUnauthorized = vi.fn(async () => ({ url: 'ws://h/ws?token=new' }));
