@@ -19,3 +19,39 @@ describe('useWebSocket', () => {
     expect(state!.send('x')).toBe(false);
   });
 });
+
+describe('useWebSocket mounted', () => {
+  it('connects after mount, tracks status and messages, reconnects on a new path, closes on unmount', async () => {
+    const { act, create } = await import('react-test-renderer');
+    (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+    FakeWebSocket.instances = [];
+    let state: ReturnType<typeof useWebSocket> | undefined;
+    function App({ path }: { path: string }) {
+      state = useWebSocket(path, { WebSocket: FakeWebSocket as never });
+      return null;
+    }
+    let root!: ReturnType<typeof create>;
+    await act(async () => { root = create(createElement(App, { path: 'ws://h/a' })); });
+    expect(FakeWebSocket.instances.length).toBe(1);
+    expect(state!.status).toBe('connecting');
+    const first = FakeWebSocket.last();
+    await act(async () => { first.open(); });
+    expect(state!.status).toBe('open');
+    expect(state!.send({ n: 1 })).toBe(true);
+    expect(first.sent).toEqual(['{"n":1}']);
+    await act(async () => { first.message('{"hello":"x"}'); });
+    expect(state!.lastMessage).toEqual({ hello: 'x' });
+
+    await act(async () => { root.update(createElement(App, { path: 'ws://h/b' })); });
+    expect(first.closedWith?.[0]).toBe(1000);
+    expect(FakeWebSocket.instances.length).toBe(2);
+    expect(FakeWebSocket.last().url).toBe('ws://h/b');
+
+    const second = FakeWebSocket.last();
+    await act(async () => { root.unmount(); });
+    expect(second.closedWith?.[0]).toBe(1000);
+    second.drop(1006);
+    await new Promise(r => setTimeout(r, 20));
+    expect(FakeWebSocket.instances.length).toBe(2);
+  });
+});
