@@ -88,13 +88,23 @@ func runProtoCase(t *testing.T, tc protoCase) {
 		t.Fatalf("permessage-deflate not negotiated (server answered %q)", c.extResp)
 	}
 
-	mismatch := func(format string, args ...any) {
+	// Deviations are collected, so that a known-limit case records all it
+	// observed before it is skipped.
+	var issues []string
+	report := func() {
 		t.Helper()
-		msg := fmt.Sprintf(format, args...)
+		if len(issues) == 0 {
+			return
+		}
+		msg := strings.Join(issues, "; ")
 		if tc.limit != "" {
 			t.Skipf("known limit: %s\nobserved: %s", tc.limit, msg)
 		}
 		t.Fatal(msg)
+	}
+	c.onFail = func(msg string) {
+		issues = append(issues, msg)
+		report()
 	}
 
 	if tc.run != nil {
@@ -107,13 +117,15 @@ func runProtoCase(t *testing.T, tc protoCase) {
 	}
 	got := c.readClose()
 	if len(got.extra) > 0 {
-		mismatch("unexpected frames before the close frame: %v", got.extra)
+		issues = append(issues, fmt.Sprintf("unexpected frames before the close frame: %v", got.extra))
 	}
-	if got.code != want && !slices.Contains(tc.alsoOK, got.code) {
-		if got.code == -1 {
-			mismatch("want close %d, the connection ended without a close frame (%v)", want, got.err)
-		}
-		mismatch("got close %d %q, want %d", got.code, got.reason, want)
+	okClose := got.code == want || slices.Contains(tc.alsoOK, got.code)
+	switch {
+	case okClose:
+	case got.code == -1:
+		issues = append(issues, fmt.Sprintf("want close %d, got no close frame (%v)", want, got.err))
+	default:
+		issues = append(issues, fmt.Sprintf("got close %d %q, want %d", got.code, got.reason, want))
 	}
 	if got.code > 0 && !clientClosed && !tc.closes {
 		// Complete the closing handshake the server started, as a client
@@ -126,20 +138,26 @@ func runProtoCase(t *testing.T, tc protoCase) {
 	}
 	if got.code != -1 {
 		c.expectEOF()
+	} else {
+		c.nc.Close() // let the handler see the end
 	}
 
 	wantHandler := tc.handler
 	if wantHandler == 0 {
 		wantHandler = want
+		if okClose {
+			wantHandler = got.code
+		}
 	}
 	select {
 	case err := <-ended:
-		if code := ws.CloseStatus(err); code != wantHandler && !(tc.handler == 0 && slices.Contains(tc.alsoOK, code)) {
-			mismatch("handler saw %v (status %d), want status %d", err, code, wantHandler)
+		if code := ws.CloseStatus(err); code != wantHandler {
+			issues = append(issues, fmt.Sprintf("handler saw %v (status %d), want status %d", err, code, wantHandler))
 		}
 	case <-time.After(2 * wireTimeout):
-		t.Fatal("the handler did not see the connection end")
+		issues = append(issues, "the handler did not see the connection end")
 	}
+	report()
 }
 
 // pattern returns n bytes of a repeating pattern: printable ASCII for text,
@@ -174,11 +192,11 @@ func TestProtocolFraming(t *testing.T) {
 				c.send(wFin|op, p)
 				f, err := c.readFrame()
 				if err != nil {
-					c.t.Fatalf("no echo: %v", err)
+					c.fatalf("no echo: %v", err)
 				}
 				c.checkServerFrame(f, true)
 				if f.b0 != wFin|op || f.lenForm != wantForm || !bytes.Equal(f.payload, p) {
-					c.t.Fatalf("echo %v with a %d-bit length, want a final op %d frame of %d bytes with a %d-bit length",
+					c.fatalf("echo %v with a %d-bit length, want a final op %d frame of %d bytes with a %d-bit length",
 						f, f.lenForm, op, n, wantForm)
 				}
 			}})
@@ -640,8 +658,12 @@ func TestProtocolLimits(t *testing.T) {
 			c.writeRaw(append(b, pattern(4<<10, false)...))
 		}, close: 1009},
 		{name: "fragments adding up past the limit", opts: []ws.Option{lim}, run: func(c *wireConn) {
-			for range limit / (16 << 10) {
-				c.send(wBin, pattern(16<<10, false))
+			for i := range limit / (16 << 10) {
+				op := wCont
+				if i == 0 {
+					op = wBin
+				}
+				c.send(op, pattern(16<<10, false))
 			}
 			// This fragment passes the limit: announced, not sent.
 			c.writeRaw(appendWireHeader(nil, wFin|wCont, 1<<30, []byte{1, 2, 3, 4}))
@@ -663,10 +685,15 @@ func TestProtocolLimits(t *testing.T) {
 			c.sendCompressed(wBin, make([]byte, limit+1), 0)
 		}, close: 1009},
 		{name: "deflate: bomb of 16 MiB in one frame", ext: "permessage-deflate", opts: deflate, run: func(c *wireConn) {
-			c.sendCompressed(wBin, make([]byte, 16<<20), 0)
+			c.send(wFin|wRsv1|wBin, deflateZeros(c.t, 16))
 		}, close: 1009},
 		{name: "deflate: bomb of 16 MiB in fragments", ext: "permessage-deflate", opts: deflate, run: func(c *wireConn) {
-			c.sendCompressed(wText, bytes.Repeat([]byte("a"), 16<<20), 512)
+			p := deflateZeros(c.t, 16) // NUL bytes: valid UTF-8
+			c.send(wRsv1|wText, p[:512])
+			for p = p[512:]; len(p) > 512; p = p[512:] {
+				c.send(wCont, p[:512])
+			}
+			c.send(wFin|wCont, p)
 		}, close: 1009},
 		{name: "deflate: 1 GiB compressed frame announced", ext: "permessage-deflate", opts: deflate, run: func(c *wireConn) {
 			b := appendWireHeader(nil, wFin|wRsv1|wBin, 1<<30, []byte{1, 2, 3, 4})
@@ -677,29 +704,26 @@ func TestProtocolLimits(t *testing.T) {
 }
 
 // TestProtocolDeflateBombMemory checks that the read limit bounds the
-// memory an inflating message costs: a 256 MiB bomb (about 256 KiB on the
-// wire) against a 64 KiB limit must allocate nowhere near 256 MiB.
+// memory an inflating message costs: a bomb that is under the limit on the
+// wire (so that it is read and inflated, not refused from its header) but
+// inflates to 56 MiB must not allocate anywhere near that.
 func TestProtocolDeflateBombMemory(t *testing.T) {
+	const limit = 64 << 10
 	ended := make(chan error, 1)
 	s, _ := serve(t, func(c *ws.Conn) error {
 		err := echo(c)
 		ended <- err
 		return err
-	}, append(protoDefaults(), ws.WithReadLimit(64<<10), ws.WithCompression())...)
+	}, append(protoDefaults(), ws.WithReadLimit(limit), ws.WithCompression())...)
 	c := dialWire(t, s.URL, "/ws", "permessage-deflate")
 	if !c.deflate {
 		t.Fatalf("permessage-deflate not negotiated (%q)", c.extResp)
 	}
-	var buf bytes.Buffer
-	fw, _ := flate.NewWriter(&buf, flate.BestSpeed)
-	zero := make([]byte, 1<<20)
-	for range 256 {
-		fw.Write(zero)
+	p := deflateZeros(t, 56)
+	if len(p) >= limit {
+		t.Fatalf("the bomb is %d bytes on the wire, not under the %d-byte limit", len(p), limit)
 	}
-	fw.Flush()
-	p := bytes.TrimSuffix(buf.Bytes(), []byte{0, 0, 0xff, 0xff})
 	frame := c.encodeFrame(wFin|wRsv1|wBin, p, false)
-	buf = bytes.Buffer{}
 
 	runtime.GC()
 	var before, after runtime.MemStats
@@ -720,11 +744,31 @@ func TestProtocolDeflateBombMemory(t *testing.T) {
 		t.Fatal("the handler did not see the connection end")
 	}
 	runtime.ReadMemStats(&after)
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 32<<20 {
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
 		t.Fatalf("a %d-byte compressed message allocated %d MiB", len(p), alloc>>20)
 	} else {
-		t.Logf("a %d KiB compressed bomb allocated %d KiB in the process", len(p)>>10, alloc>>10)
+		t.Logf("a %d KiB bomb inflating to 56 MiB allocated %d KiB in the process", len(p)>>10, alloc>>10)
 	}
+}
+
+// deflateZeros returns a permessage-deflate payload that inflates to mib
+// MiB of zero bytes, cheaply: the flushed blocks compressing 1 MiB are
+// repeated (each copy only refers back within itself).
+func deflateZeros(t testing.TB, mib int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	fw, err := flate.NewWriter(&buf, flate.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(make([]byte, 1<<20))
+	fw.Flush()
+	two := bytes.Repeat(buf.Bytes(), 2)
+	if got, err := inflateMessage(two[:len(two)-4]); err != nil || len(got) != 2<<20 {
+		t.Fatalf("two copies inflate to %d bytes (%v), want 2 MiB", len(got), err)
+	}
+	p := bytes.Repeat(buf.Bytes(), mib)
+	return p[:len(p)-4]
 }
 
 // 9. Masking (RFC 6455 5.1).
@@ -759,13 +803,13 @@ func TestProtocolCloseAfterPartialWrite(t *testing.T) {
 			b = append(b, c.encodeFrame(wFin|5, nil, false)...)
 			c.writeRaw(b)
 			c.expect(wBin, big)
-		}, close: 1002},
+		}, close: 1002, limit: "BUG (ws): gorilla writes its 1002 close frame (handleProtocolError) straight to the socket while ws's writer still owes the remainder of a partly written echo, then ws aborts the socket: the close frame lands inside the echo's payload and the rest of the echo is never sent"},
 		{name: "frame over the limit behind a large echo", sopts: small, opts: []ws.Option{ws.WithReadLimit(600 << 10)}, run: func(c *wireConn) {
 			b := c.encodeFrame(wFin|wBin, big, false)
 			b = append(b, appendWireHeader(nil, wFin|wBin, 1<<30, []byte{1, 2, 3, 4})...)
 			c.writeRaw(b)
 			c.expect(wBin, big)
-		}, close: 1009},
+		}, close: 1009, limit: "BUG (ws): gorilla writes its 1009 close frame (read limit, from the frame header) straight to the socket while ws's writer still owes the remainder of a partly written echo, then ws aborts the socket: the close frame lands inside the echo's payload and the rest of the echo is never sent"},
 		{name: "invalid UTF-8 behind a large echo", sopts: small, run: func(c *wireConn) {
 			b := c.encodeFrame(wFin|wBin, big, false)
 			b = append(b, c.encodeFrame(wFin|wText, []byte{0xff}, false)...)
@@ -782,11 +826,11 @@ func TestProtocolCloseAfterPartialWrite(t *testing.T) {
 			if op == wPong {
 				c.expect(wBin, big)
 			} else if op != wBin || !bytes.Equal(data, big) {
-				c.t.Fatalf("got op %d with %d bytes", op, len(data))
+				c.fatalf("got op %d with %d bytes", op, len(data))
 			} else {
 				c.expect(wPong, []byte("p"))
 			}
-		}},
+		}, limit: "BUG (ws): flushLoop writes queued control frames (the pong) before w.queue, even when w.queue[0] is the unwritten remainder (raw) of an inline echo that the socket took only in part: the pong lands inside the echo's payload and the stream is corrupt"},
 	}
 	runProto(t, cases)
 }
