@@ -46,6 +46,9 @@ type protoCase struct {
 	// handler is what ws.CloseStatus returns for the error that ended the
 	// handler's Receive loop. Zero: the same as close (1000 when close is 0).
 	handler int
+	// afterClose runs once the server's close frame has been read, before
+	// the client answers it.
+	afterClose func(c *wireConn)
 	// closes says that run sends a close frame itself: the client does not
 	// answer the server's close frame.
 	closes bool
@@ -126,6 +129,9 @@ func runProtoCase(t *testing.T, tc protoCase) {
 		issues = append(issues, fmt.Sprintf("want close %d, got no close frame (%v)", want, got.err))
 	default:
 		issues = append(issues, fmt.Sprintf("got close %d %q, want %d", got.code, got.reason, want))
+	}
+	if tc.afterClose != nil {
+		tc.afterClose(c)
 	}
 	if got.code > 0 && !clientClosed && !tc.closes {
 		// Complete the closing handshake the server started, as a client
@@ -519,6 +525,14 @@ func TestProtocolUTF8(t *testing.T) {
 			c.send(wCont, []byte("more"))
 			c.send(wFin|wCont, []byte("end"))
 		}, close: 1007},
+		protoCase{name: "data after the server's 1007 is discarded", run: func(c *wireConn) {
+			c.send(wFin|wText, []byte{0xff})
+		}, close: 1007, afterClose: func(c *wireConn) {
+			// Sent after the server's close frame: it must not be echoed
+			// (expectEOF fails on any frame).
+			c.send(wFin|wText, []byte("ignored"))
+			c.send(wFin|wPing, []byte("ignored"))
+		}},
 		protoCase{name: "truncated sequence in the last fragment", run: func(c *wireConn) {
 			c.send(wText, []byte("κόσμε"))
 			c.send(wFin|wCont, []byte{0xce})
