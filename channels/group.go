@@ -1,0 +1,281 @@
+package channels
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/nexogo/nexo/ws"
+)
+
+// Group is a named set of channels that receive the same messages (Nexios's
+// ChannelGroup). A group send encodes and frames its payload once per
+// payload type present (once in a group of one type) and queues the same
+// ws.PreparedMessage on every member with SendPrepared, which never writes
+// on the sender's goroutine: a stalled member costs one queue insertion and
+// its slow-consumer policy, never a wait.
+//
+// Members leave by Remove, when their connection ends (at once, through the
+// channel's close hook), and when a send finds them ended or expired.
+//
+// A Group is safe for concurrent use. Sends take no lock: they read an
+// immutable snapshot of the members, rebuilt on the first send after a
+// membership change, so membership changes cost O(1) and sends O(members).
+// The zero Group is an empty group with no name.
+type Group struct {
+	name string
+
+	mu    sync.Mutex
+	index map[*Channel]int // position in slots
+	slots []*Channel       // insertion order; nil where a member left
+	holes int
+
+	snap atomic.Pointer[[]*Channel] // nil when membership changed since the last build
+}
+
+// NewGroup returns an empty group called name.
+func NewGroup(name string) *Group { return &Group{name: name} }
+
+// Name returns the group's name.
+func (g *Group) Name() string { return g.name }
+
+// Add puts ch in the group and reports whether it is a member afterwards.
+// Adding a member twice has no effect. A channel whose connection has
+// ended, or that a registry expired, is not added.
+//
+// Add channels after the handshake (c.Accept) when they must not miss a
+// group send: a send skips members not yet accepted, since it would have
+// to complete their handshake on the sender's goroutine.
+func (g *Group) Add(ch *Channel) bool {
+	if ch.ended() {
+		return false
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, ok := g.index[ch]; ok {
+		return true
+	}
+	if !ch.joined(g) {
+		return false
+	}
+	if g.index == nil {
+		g.index = make(map[*Channel]int)
+	}
+	g.index[ch] = len(g.slots)
+	g.slots = append(g.slots, ch)
+	g.snap.Store(nil)
+	return true
+}
+
+// Remove takes ch out of the group and reports whether it was a member.
+func (g *Group) Remove(ch *Channel) bool { return g.remove(ch) }
+
+func (g *Group) remove(chs ...*Channel) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	removed := false
+	for _, ch := range chs {
+		i, ok := g.index[ch]
+		if !ok {
+			continue
+		}
+		delete(g.index, ch)
+		g.slots[i] = nil
+		g.holes++
+		ch.left(g)
+		removed = true
+	}
+	if !removed {
+		return false
+	}
+	if g.holes > 32 && g.holes > len(g.slots)/2 {
+		g.compact()
+	}
+	g.snap.Store(nil)
+	return true
+}
+
+// compact drops the holes of g.slots. Called with g.mu held.
+func (g *Group) compact() {
+	slots := make([]*Channel, 0, len(g.index))
+	for _, ch := range g.slots {
+		if ch != nil {
+			g.index[ch] = len(slots)
+			slots = append(slots, ch)
+		}
+	}
+	g.slots, g.holes = slots, 0
+}
+
+// Has reports whether ch is a member.
+func (g *Group) Has(ch *Channel) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	_, ok := g.index[ch]
+	return ok
+}
+
+// Len returns the number of members.
+func (g *Group) Len() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.index)
+}
+
+// Members returns the members in the order they were added.
+func (g *Group) Members() []*Channel {
+	return append([]*Channel(nil), g.members()...)
+}
+
+// members returns the current snapshot, building it when stale. The slice
+// is shared and must not be modified.
+func (g *Group) members() []*Channel {
+	if p := g.snap.Load(); p != nil {
+		return *p
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if p := g.snap.Load(); p != nil {
+		return *p
+	}
+	m := make([]*Channel, 0, len(g.index))
+	for _, ch := range g.slots {
+		if ch != nil {
+			m = append(m, ch)
+		}
+	}
+	g.snap.Store(&m)
+	return m
+}
+
+// Send sends v to every member as each member's Send would: JSON members
+// get v marshalled once, Text members need a string, Bytes members a
+// []byte. It returns how many members the message was queued for and every
+// error met, joined: a payload that does not fit a payload type present
+// (reported once per type), and a *MemberError for each member whose send
+// failed (a full send queue, for example). Members whose connection has
+// ended or whose channel has expired are removed and not counted. Send
+// never waits for a member's socket.
+func (g *Group) Send(v any) (int, error) { return g.fanout(v, 0) }
+
+// SendJSON sends v as JSON to every member; it is Send restricted to JSON
+// members, and members of another payload type are reported with
+// ErrPayloadType.
+func (g *Group) SendJSON(v any) (int, error) { return g.fanout(v, JSON) }
+
+// SendText sends s as a text frame to every Text member; members of
+// another payload type are reported with ErrPayloadType.
+func (g *Group) SendText(s string) (int, error) { return g.fanout(s, Text) }
+
+// SendBytes sends b as a binary frame to every Bytes member; members of
+// another payload type are reported with ErrPayloadType. b is copied once.
+func (g *Group) SendBytes(b []byte) (int, error) {
+	return g.fanout(append([]byte(nil), b...), Bytes)
+}
+
+// fanout queues v on every member; only, when set, is the one payload type
+// v may go to.
+func (g *Group) fanout(v any, only PayloadType) (int, error) {
+	var (
+		enc  encoder
+		errs []error
+		dead []*Channel
+		n    int
+	)
+	enc.v = v
+	for _, ch := range g.members() {
+		if ch.ended() || ch.Expired() {
+			dead = append(dead, ch)
+			continue
+		}
+		if only != 0 && ch.typ != only {
+			enc.fail(ch.typ, payloadError(ch.typ, v))
+			continue
+		}
+		pm := enc.get(ch.typ)
+		if pm == nil {
+			continue
+		}
+		var err error
+		switch {
+		case !ch.c.Accepted():
+			err = ws.ErrNotAccepted
+		default:
+			if err = ch.usable(); err == nil {
+				err = ch.c.SendPrepared(pm)
+			}
+		}
+		if err != nil {
+			if ch.ended() {
+				dead = append(dead, ch)
+			}
+			errs = append(errs, &MemberError{Channel: ch, Err: err})
+			continue
+		}
+		n++
+	}
+	if len(dead) > 0 {
+		g.remove(dead...)
+	}
+	return n, errors.Join(append(enc.errors(g.name), errs...)...)
+}
+
+// encoder encodes one group send at most once per payload type.
+type encoder struct {
+	v       any
+	pm      [Bytes + 1]*ws.PreparedMessage
+	err     [Bytes + 1]error
+	skipped [Bytes + 1]int
+}
+
+// get returns the prepared message for payload type t, or nil when v does
+// not fit t.
+func (e *encoder) get(t PayloadType) *ws.PreparedMessage {
+	if e.pm[t] == nil && e.err[t] == nil {
+		typ, data, err := encode(t, e.v)
+		if err != nil {
+			e.err[t] = err
+		} else {
+			e.pm[t] = ws.NewPreparedMessage(typ, data)
+		}
+	}
+	if e.err[t] != nil {
+		e.skipped[t]++
+	}
+	return e.pm[t]
+}
+
+// fail records that a member of type t was skipped for err.
+func (e *encoder) fail(t PayloadType, err error) {
+	if e.err[t] == nil {
+		e.err[t] = err
+	}
+	e.skipped[t]++
+}
+
+// errors returns one error per payload type whose members were skipped.
+func (e *encoder) errors(group string) []error {
+	var errs []error
+	for t, err := range e.err {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("channels: group %q: %d %s members skipped: %w",
+				group, e.skipped[t], PayloadType(t), err))
+		}
+	}
+	return errs
+}
+
+// MemberError reports a group send that failed for one member.
+type MemberError struct {
+	Channel *Channel
+	Err     error
+}
+
+// Error implements error.
+func (e *MemberError) Error() string {
+	return "channels: " + e.Channel.String() + ": " + e.Err.Error()
+}
+
+// Unwrap returns the send error.
+func (e *MemberError) Unwrap() error { return e.Err }

@@ -1,0 +1,163 @@
+package channels
+
+import (
+	"cmp"
+	"slices"
+	"sync"
+
+	"github.com/nexogo/nexo/ws"
+)
+
+// Registry keeps channels by UUID, and named groups (Nexios's
+// ChannelRegistry). A channel leaves the registry, and every group it is
+// in, when its connection ends; its janitor (Run or Start) closes expired
+// channels with 1001 and the reason "channel expired" and removes them
+// likewise.
+//
+// A Registry is safe for concurrent use. The zero Registry is not usable;
+// call NewRegistry.
+type Registry struct {
+	cfg registryConfig
+
+	mu     sync.Mutex
+	chans  map[string]*Channel
+	groups map[string]*Group
+}
+
+// ExpiredReason is the close reason of a channel the janitor expired; the
+// code is 1001 (ws.CloseGoingAway), which tells nexo's client to reconnect.
+const ExpiredReason = "channel expired"
+
+// NewRegistry returns an empty registry. Start its janitor with Run or
+// Start to expire channels made WithTTL.
+func NewRegistry(opts ...RegistryOption) *Registry {
+	r := &Registry{
+		cfg:    registryConfig{interval: DefaultSweepInterval},
+		chans:  make(map[string]*Channel),
+		groups: make(map[string]*Group),
+	}
+	for _, o := range opts {
+		o(&r.cfg)
+	}
+	return r
+}
+
+// Add registers ch and reports whether it is registered afterwards. A
+// channel whose connection has ended, or that expired, is not added.
+func (r *Registry) Add(ch *Channel) bool {
+	if ch.ended() || ch.Expired() {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.chans[ch.id]; ok {
+		return true
+	}
+	if !ch.registered(r) {
+		return false
+	}
+	r.chans[ch.id] = ch
+	return true
+}
+
+// Remove unregisters ch and reports whether it was registered. The channel
+// stays in its groups.
+func (r *Registry) Remove(ch *Channel) bool { return r.remove(ch) }
+
+func (r *Registry) remove(ch *Channel) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.chans[ch.id] != ch {
+		return false
+	}
+	delete(r.chans, ch.id)
+	ch.unregistered(r)
+	return true
+}
+
+// Get returns the registered channel with the given UUID.
+func (r *Registry) Get(id string) (*Channel, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ch, ok := r.chans[id]
+	return ch, ok
+}
+
+// All returns the registered channels, oldest first.
+func (r *Registry) All() []*Channel {
+	r.mu.Lock()
+	all := make([]*Channel, 0, len(r.chans))
+	for _, ch := range r.chans {
+		all = append(all, ch)
+	}
+	r.mu.Unlock()
+	slices.SortFunc(all, func(a, b *Channel) int {
+		return cmp.Or(a.created.Compare(b.created), cmp.Compare(a.id, b.id))
+	})
+	return all
+}
+
+// Len returns the number of registered channels.
+func (r *Registry) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.chans)
+}
+
+// Group returns the registry's group called name, creating it on first
+// use.
+func (r *Registry) Group(name string) *Group {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	g, ok := r.groups[name]
+	if !ok {
+		g = NewGroup(name)
+		r.groups[name] = g
+	}
+	return g
+}
+
+// Groups returns the registry's groups, sorted by name.
+func (r *Registry) Groups() []*Group {
+	r.mu.Lock()
+	gs := make([]*Group, 0, len(r.groups))
+	for _, g := range r.groups {
+		gs = append(gs, g)
+	}
+	r.mu.Unlock()
+	slices.SortFunc(gs, func(a, b *Group) int { return cmp.Compare(a.name, b.name) })
+	return gs
+}
+
+// RemoveGroup forgets the group called name and reports whether there was
+// one. Its members stay members of the *Group value; the next Group(name)
+// makes a new, empty group.
+func (r *Registry) RemoveGroup(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.groups[name]
+	delete(r.groups, name)
+	return ok
+}
+
+// Sweep runs one pass of the janitor at once and returns how many channels
+// it removed: channels whose connection ended (normally gone already,
+// through their close hook) and expired channels, which it also closes with
+// 1001 and ExpiredReason. Removed channels leave every group and registry.
+func (r *Registry) Sweep() int {
+	r.mu.Lock()
+	var gone []*Channel
+	for _, ch := range r.chans {
+		if ch.ended() || ch.Expired() {
+			gone = append(gone, ch)
+		}
+	}
+	r.mu.Unlock()
+	for _, ch := range gone {
+		ch.detach()
+		if !ch.ended() {
+			ch.c.Close(ws.CloseGoingAway, ExpiredReason)
+		}
+	}
+	return len(gone)
+}
