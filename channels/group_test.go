@@ -1,0 +1,328 @@
+package channels_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/nexotest"
+	"github.com/nexogo/nexo/ws"
+)
+
+// groupServer serves connections that join g as channels of type typ once
+// accepted, and hands each channel to the test.
+func groupServer(t *testing.T, g *channels.Group, typ channels.PayloadType, opts ...ws.Option) (*env, <-chan *channels.Channel) {
+	t.Helper()
+	joined := make(chan *channels.Channel, 64)
+	e := serve(t, func(c *ws.Conn) error {
+		if q := c.Query().Get("queue"); q != "" {
+			var n int
+			fmt.Sscan(q, &n)
+			c.Configure(ws.WithSendQueue(n, ws.SlowConsumerClose))
+		}
+		ch := channels.NewChannel(c, typ)
+		if err := c.Accept(); err != nil {
+			return err
+		}
+		g.Add(ch)
+		joined <- ch
+		return readLoop(c)
+	}, opts...)
+	return e, joined
+}
+
+func TestGroupFanoutThousand(t *testing.T) {
+	const members, sends = 1000, 20
+	g := channels.NewGroup("all")
+	e, joined := groupServer(t, g, channels.JSON)
+	clients := make([]*nexotest.Conn, members)
+	for i := range clients {
+		clients[i] = e.dial()
+		recv(t, joined)
+	}
+	if g.Len() != members {
+		t.Fatalf("Len = %d", g.Len())
+	}
+	type msg struct {
+		Seq int `json:"seq"`
+	}
+	for i := range sends + 1 {
+		n, err := g.Send(msg{Seq: i})
+		if err != nil || n != members {
+			t.Fatalf("send %d: reached %d, %v", i, n, err)
+		}
+	}
+	// Every member gets every message once, in order; the last one is the
+	// marker, so no duplicate hid in between.
+	for ci, c := range clients {
+		for i := range sends + 1 {
+			var m msg
+			c.ReadJSON(&m)
+			if m.Seq != i {
+				t.Fatalf("client %d: message %d has seq %d", ci, i, m.Seq)
+			}
+		}
+	}
+}
+
+func TestGroupStalledMember(t *testing.T) {
+	const readers, sends = 10, 200
+	g := channels.NewGroup("room")
+	e, joined := groupServer(t, g, channels.Bytes, ws.WithCloseTimeout(time.Second))
+	// The stalled client: a tiny receive buffer, a send queue of 8 on the
+	// server (set per connection), and it never reads.
+	e.dialPath("/ws?queue=8", nexotest.WithReceiveBuffer(1024))
+	stalled := recv(t, joined)
+	clients := make([]*nexotest.Conn, readers)
+	for i := range clients {
+		clients[i] = e.dial()
+		recv(t, joined)
+	}
+
+	payload := []byte(strings.Repeat("x", 4<<10))
+	var errs []error
+	start := time.Now()
+	for i := range sends {
+		payload[0] = byte(i)
+		_, err := g.SendBytes(payload)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	elapsed := time.Since(start)
+	t.Logf("%d sends of 4 KiB to %d members took %v", sends, readers+1, elapsed)
+	if elapsed > 2*time.Second {
+		t.Errorf("sends took %v: the stalled member held them up", elapsed)
+	}
+
+	// The stalled member was closed with 1013 and dropped from the group,
+	// with its error reported once.
+	if g.Has(stalled) {
+		t.Fatal("stalled member still in the group")
+	}
+	if ce := stalled.Conn().CloseErr(); ce == nil || ce.Code != ws.CloseTryAgainLater {
+		t.Fatalf("stalled member closed with %v", ce)
+	}
+	if len(errs) != 1 || !errors.Is(errs[0], ws.ErrSendQueueFull) {
+		t.Fatalf("errors %v", errs)
+	}
+	var me *channels.MemberError
+	if !errors.As(errs[0], &me) || me.Channel != stalled {
+		t.Fatalf("error %v does not name the stalled member", errs[0])
+	}
+	if got := e.srv.Stats().SlowConsumers; got != 1 {
+		t.Fatalf("SlowConsumers = %d", got)
+	}
+	if g.Len() != readers {
+		t.Fatalf("Len = %d", g.Len())
+	}
+	// Everyone else got everything, in order.
+	for ci, c := range clients {
+		for i := range sends {
+			b := c.ReadBytes()
+			if len(b) != len(payload) || b[0] != byte(i) {
+				t.Fatalf("client %d: message %d starts with %d", ci, i, b[0])
+			}
+		}
+	}
+	waitDone(t, stalled.Conn())
+}
+
+func TestGroupDropsEndedAndExpired(t *testing.T) {
+	g := channels.NewGroup("g")
+	e, joined := groupServer(t, g, channels.Text)
+	a := e.dial()
+	chA := recv(t, joined)
+	b := e.dial()
+	chB := recv(t, joined)
+
+	// A member whose connection ends leaves at once (its close hook).
+	a.CloseNormal()
+	waitDone(t, chA.Conn())
+	if g.Has(chA) || g.Len() != 1 {
+		t.Fatalf("ended member still in: Has %v, Len %d", g.Has(chA), g.Len())
+	}
+	if g.Add(chA) {
+		t.Fatal("Add accepted an ended channel")
+	}
+
+	// An expired member is dropped by the next send.
+	e2, got := channelServer(t, channels.Text, channels.WithTTL(time.Microsecond))
+	e2.dial()
+	chC := recv(t, got)
+	g.Add(chC)
+	for !chC.Expired() {
+		runtime.Gosched() // at most a microsecond
+	}
+	n, err := g.Send("hi")
+	if n != 1 || err != nil {
+		t.Fatalf("reached %d, %v", n, err)
+	}
+	b.ExpectText("hi")
+	if g.Has(chC) {
+		t.Fatal("expired member still in")
+	}
+	if got := g.Members(); len(got) != 1 || got[0] != chB {
+		t.Fatalf("Members %v", got)
+	}
+}
+
+func TestGroupPayloadTypes(t *testing.T) {
+	g := channels.NewGroup("mixed")
+	clients := map[channels.PayloadType]*nexotest.Conn{}
+	for _, typ := range []channels.PayloadType{channels.JSON, channels.Text, channels.Bytes} {
+		e, joined := groupServer(t, g, typ)
+		clients[typ] = e.dial()
+		recv(t, joined)
+	}
+	tests := []struct {
+		name    string
+		send    func() (int, error)
+		reached int
+		want    map[channels.PayloadType]string // what each member reads
+	}{
+		{"Send string", func() (int, error) { return g.Send("hi") }, 2,
+			map[channels.PayloadType]string{channels.JSON: `"hi"`, channels.Text: "hi"}},
+		{"Send bytes", func() (int, error) { return g.Send([]byte("b")) }, 2,
+			map[channels.PayloadType]string{channels.JSON: `"Yg=="`, channels.Bytes: "b"}},
+		{"Send struct", func() (int, error) { return g.Send(struct{ A int }{1}) }, 1,
+			map[channels.PayloadType]string{channels.JSON: `{"A":1}`}},
+		{"SendJSON", func() (int, error) { return g.SendJSON("j") }, 1,
+			map[channels.PayloadType]string{channels.JSON: `"j"`}},
+		{"SendText", func() (int, error) { return g.SendText("t") }, 1,
+			map[channels.PayloadType]string{channels.Text: "t"}},
+		{"SendBytes", func() (int, error) { return g.SendBytes([]byte("y")) }, 1,
+			map[channels.PayloadType]string{channels.Bytes: "y"}},
+		{"Emit", func() (int, error) { return g.Emit("tick", 1) }, 1,
+			map[channels.PayloadType]string{channels.JSON: `{"event":"tick","data":1}`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, err := tt.send()
+			if n != tt.reached {
+				t.Fatalf("reached %d, want %d (%v)", n, tt.reached, err)
+			}
+			if want := tt.reached < 3; want != errors.Is(err, channels.ErrPayloadType) {
+				t.Fatalf("err = %v", err)
+			}
+			for typ, c := range clients {
+				want, ok := tt.want[typ]
+				if !ok {
+					continue
+				}
+				if _, data := c.Read(); string(data) != want {
+					t.Fatalf("%v member read %q, want %q", typ, data, want)
+				}
+			}
+		})
+	}
+	// Skipped members received nothing: each reads a final marker next.
+	n, err := g.Send(nil) // JSON only: null
+	if n != 1 || err == nil {
+		t.Fatalf("Send(nil) reached %d, %v", n, err)
+	}
+	clients[channels.JSON].ExpectText("null")
+	g.SendText("end")
+	clients[channels.Text].ExpectText("end")
+	g.SendBytes([]byte("end"))
+	if b := clients[channels.Bytes].ReadBytes(); string(b) != "end" {
+		t.Fatalf("bytes member read %q", b)
+	}
+}
+
+func TestGroupEncodeError(t *testing.T) {
+	g := channels.NewGroup("g")
+	e, joined := groupServer(t, g, channels.JSON)
+	for range 3 {
+		e.dial()
+		recv(t, joined)
+	}
+	n, err := g.Send(func() {})
+	var ee *ws.EncodeError
+	if n != 0 || !errors.As(err, &ee) {
+		t.Fatalf("reached %d, %v", n, err)
+	}
+	if strings.Count(err.Error(), "\n") != 0 {
+		t.Fatalf("encode error reported more than once: %v", err)
+	}
+}
+
+func TestGroupConcurrentUse(t *testing.T) {
+	g := channels.NewGroup("busy")
+	other := channels.NewGroup("idle")
+	e, joined := groupServer(t, other, channels.JSON)
+	var chans []*channels.Channel
+	var clients []*nexotest.Conn
+	for range 8 {
+		clients = append(clients, e.dial())
+		chans = append(chans, recv(t, joined))
+	}
+	var wg sync.WaitGroup
+	for i, ch := range chans {
+		wg.Go(func() {
+			for j := range 50 {
+				if (i+j)%2 == 0 {
+					g.Add(ch)
+				} else {
+					g.Remove(ch)
+				}
+				g.Has(ch)
+				g.Members()
+			}
+		})
+	}
+	sent := 0
+	wg.Go(func() {
+		for range 50 {
+			n, _ := g.Send(json.RawMessage(`1`))
+			sent += n
+			g.Len()
+		}
+	})
+	wg.Wait()
+	for _, ch := range chans {
+		g.Remove(ch)
+		if len(ch.Groups()) != 1 || ch.Groups()[0] != other {
+			t.Fatalf("Groups() = %v", ch.Groups())
+		}
+	}
+	if g.Len() != 0 || len(g.Members()) != 0 {
+		t.Fatalf("Len %d after removing everyone", g.Len())
+	}
+	t.Logf("%d deliveries during churn", sent)
+}
+
+func TestGroupSkipsUnacceptedMembers(t *testing.T) {
+	g := channels.NewGroup("g")
+	release := make(chan struct{})
+	added := make(chan *channels.Channel, 1)
+	e := serve(t, func(c *ws.Conn) error {
+		ch := channels.NewChannel(c, channels.Text)
+		g.Add(ch)
+		added <- ch
+		<-release
+		return readLoop(c)
+	})
+	go func() { // the handshake waits for release
+		c, _, err := e.ts.TryDial("/ws")
+		if err == nil {
+			c.Close()
+		}
+	}()
+	ch := recv(t, added)
+	n, err := g.Send("early")
+	close(release)
+	if n != 0 || !errors.Is(err, ws.ErrNotAccepted) {
+		t.Fatalf("reached %d, %v", n, err)
+	}
+	if !g.Has(ch) {
+		t.Fatal("an unaccepted member was removed")
+	}
+	waitDone(t, ch.Conn())
+}
