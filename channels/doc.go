@@ -1,0 +1,98 @@
+// Package channels is nexo's layer above ws.Conn: channels, groups and
+// registries with one-encode fan-out (Nexios's Channel, ChannelGroup and
+// ChannelRegistry, typed), channel events, typed event routing, and
+// pub/sub topics through a pluggable Broker (Join, Subscription).
+//
+// # Channels, groups and registries
+//
+// NewChannel wraps a connection with a payload type (JSON, Text or Bytes),
+// a UUID and an optional time to live (WithTTL). Send encodes by the
+// payload type and refuses a value that does not fit (ErrPayloadType);
+// Receive refuses frames that do not fit, and the connection stays open
+// (or closes with 1003 under WithCloseOnMismatch).
+//
+// A Group fans a payload out to its members: it is encoded and framed once
+// (one ws.PreparedMessage per payload type present) and queued on every
+// member with ws.Conn.SendPrepared, which never writes on the sender's
+// goroutine, so a stalled member never delays the others. A member whose
+// send queue fills is handled by its connection's slow-consumer policy
+// (by default closed with 1013) and dropped from the group. Send returns
+// how many members it reached and every error it met, joined.
+//
+// A Registry finds channels by UUID and holds named groups; its janitor
+// (Run or Start) closes expired channels with 1001 and ExpiredReason.
+//
+// How members leave, without a goroutine per member: NewChannel registers
+// one ws.Conn.AfterClose hook per channel, which removes the channel from
+// every group and registry that holds it when its connection ends. Group
+// sends also drop members found ended or expired (lazy pruning), and the
+// janitor sweeps expired channels. Each channel records its memberships,
+// so leaving costs one map deletion per group.
+//
+// # Event routing
+//
+// An EventRouter dispatches JSON frames by event name to handlers
+// registered with On, each decoding and validating its own payload type
+// (validator v10 through c.Validate). The frame format is the one nexo's
+// TypeScript client speaks:
+//
+//	client → server   {"event":"chat.send","data":{...},"ref":7}     ref optional: any JSON, usually a number
+//	server → client   {"type":"reply","ref":7,"data":{...}}          the handler's result (null for nil), sent when the frame had a ref
+//	server → client   {"type":"error","error":"validation","message":"validation failed","fields":{"text":"required"},"ref":7}
+//	server → client   {"event":"chat.message","data":{...}}          a push: Emit, Group.Emit, Push
+//
+// The "error" codes are invalid_json (not JSON, not an object, or data that
+// does not decode into the handler's type), validation, unknown_event,
+// bad_request (a frame without "event", or a message filter's error),
+// handler (the handler failed; the message is shown only for a
+// *UserError, otherwise "internal error" and the error is logged),
+// rate_limited (RateDrop) and message_type (a frame of the wrong kind for a
+// channel). The ref of the request is echoed whenever it is known. None of
+// them closes the connection.
+//
+// Events declares a channel-based endpoint by its callbacks (OnConnect,
+// OnMessage, OnError, OnDisconnect), with messages decoded by the payload
+// type into a typed value.
+//
+// # Rate limits, heartbeats and authentication
+//
+// WithRateLimit (per channel) and RateLimit (a ws.MessageFilter for a
+// route or a server) apply a token bucket per connection; over the limit a
+// message closes the connection with 4429 (RateClose) or is dropped and
+// answered with a rate_limited error frame (RateDrop).
+//
+// Heartbeats are the ws layer's: pings every 25 s and a close with 4000
+// when no pong comes back (ws.WithHeartbeat), even for a handler that
+// never reads, so the channel of a vanished client ends, and leaves its
+// groups, without any code here.
+//
+// WithAuthRequired makes a channel refuse to send or receive
+// (ErrUnauthenticated) until a user is stored on its connection under
+// UserKey ("nexo.user"), the key nexo's auth middleware uses; Events
+// closes such a connection with 4401.
+//
+// # Concurrency
+//
+// Channels, Groups, Registries and EventRouters are safe for concurrent
+// use; the Receive methods of a Channel, like those of ws.Conn, are for one
+// goroutine at a time. No lock is held while sending or while a user
+// callback runs. A group send reads an immutable snapshot of the members
+// (rebuilt on the first send after a membership change), so sends do not
+// contend with each other and membership changes cost O(1). Lock order: a
+// Group's or Registry's lock may be held while a Channel's is taken, never
+// the reverse. The only goroutine of this part of the package is the
+// janitor, owned by the caller of Run or by Start's stop function.
+//
+// # Security
+//
+// Input never brings a connection down by itself: malformed frames,
+// failed validations and unknown events are answered with error frames.
+// Handler errors reach the client only through *UserError; anything else
+// is reported as "internal error" and logged, so internals do not leak.
+// Unknown event names are echoed truncated to 64 bytes. Decoding is
+// bounded by the connection's read limit (ws.WithReadLimit, 1 MiB by
+// default). Rate limits are per connection; limit connections per IP with
+// nexo's middleware. UserKey is only as trustworthy as the middleware that
+// sets it: never store a user taken from the client's own claims without
+// verification.
+package channels
