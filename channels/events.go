@@ -31,6 +31,11 @@ import (
 // validation) is answered with an error frame ({"type":"error",...}, see
 // ws.ErrorFrame) and passed to OnError; the connection stays open. The
 // callbacks of one connection run on its handler's goroutine, in order.
+//
+// The zero Events is a JSON endpoint that reads and discards messages. An
+// Events value is read-only once Handler is called and may serve many
+// connections concurrently; its callbacks must then be safe for
+// concurrent use.
 type Events[T any] struct {
 	// PayloadType is the channel's payload type. Zero infers it from T:
 	// Text for string, Bytes for []byte, JSON otherwise.

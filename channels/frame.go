@@ -12,7 +12,8 @@ import (
 //	{"event":"chat.send","data":{"text":"hi"},"ref":7}
 //
 // Data and Ref are kept raw: Data is decoded by the event's handler, and
-// Ref (any JSON value, usually a number) is echoed in the reply.
+// Ref (any JSON value, usually a number) is echoed in the reply. An
+// EventFrame is a plain value.
 type EventFrame struct {
 	Event string          `json:"event"`
 	Data  json.RawMessage `json:"data,omitempty"`
@@ -49,7 +50,8 @@ func ParseEventFrame(b []byte) (EventFrame, error) {
 //	{"event":"chat.message","data":{"from":"ada","text":"hi"}}
 //
 // Send a Push to a Group to emit to every member with one encoding:
-// g.SendJSON(channels.Push{Event: "chat.message", Data: m}).
+// g.SendJSON(channels.Push{Event: "chat.message", Data: m}). A Push is a
+// plain value.
 type Push struct {
 	Event string `json:"event"`
 	Data  any    `json:"data"`

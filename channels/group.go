@@ -1,6 +1,7 @@
 package channels
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sync"
@@ -169,10 +170,9 @@ func (g *Group) SendJSON(v any) (int, error) { return g.fanout(v, JSON) }
 func (g *Group) SendText(s string) (int, error) { return g.fanout(s, Text) }
 
 // SendBytes sends b as a binary frame to every Bytes member; members of
-// another payload type are reported with ErrPayloadType. b is copied once.
-func (g *Group) SendBytes(b []byte) (int, error) {
-	return g.fanout(append([]byte(nil), b...), Bytes)
-}
+// another payload type are reported with ErrPayloadType. b is copied once,
+// so the caller may reuse it when SendBytes returns.
+func (g *Group) SendBytes(b []byte) (int, error) { return g.fanout(b, Bytes) }
 
 // fanout queues v on every member; only, when set, is the one payload type
 // v may go to.
@@ -234,9 +234,14 @@ type encoder struct {
 func (e *encoder) get(t PayloadType) *ws.PreparedMessage {
 	if e.pm[t] == nil && e.err[t] == nil {
 		typ, data, err := encode(t, e.v)
-		if err != nil {
+		switch {
+		case err != nil:
 			e.err[t] = err
-		} else {
+		case t == Bytes:
+			// The prepared message keeps its data; the caller's slice
+			// may be reused once the send returns.
+			e.pm[t] = ws.NewPreparedMessage(typ, bytes.Clone(data))
+		default:
 			e.pm[t] = ws.NewPreparedMessage(typ, data)
 		}
 	}
@@ -266,7 +271,8 @@ func (e *encoder) errors(group string) []error {
 	return errs
 }
 
-// MemberError reports a group send that failed for one member.
+// MemberError reports a group send that failed for one member; Err is the
+// connection's error (ws.ErrSendQueueFull, a *ws.CloseError, ...).
 type MemberError struct {
 	Channel *Channel
 	Err     error

@@ -155,7 +155,10 @@ func (r *Registry) Sweep() int {
 	r.mu.Unlock()
 	for _, ch := range gone {
 		ch.detach()
-		if !ch.ended() {
+		// A connection still before its handshake is left to its
+		// handler, whose Send and Receive now return ErrExpired: closing
+		// it here would perform the handshake on the janitor's goroutine.
+		if !ch.ended() && ch.c.Accepted() {
 			ch.c.Close(ws.CloseGoingAway, ExpiredReason)
 		}
 	}

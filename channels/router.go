@@ -205,7 +205,8 @@ func (e *handlerError) Unwrap() error { return e.err }
 // UserError is an error an event handler returns to tell the client why
 // its request failed: its Message (and Fields) are sent in the error frame
 // {"type":"error","error":"handler","message":...}. Any other handler error
-// is reported to the client only as "internal error".
+// is reported to the client only as "internal error". Wrapped UserErrors
+// are found with errors.As.
 type UserError struct {
 	Message string
 	// Fields optionally names input fields and what is wrong with each.
