@@ -43,21 +43,18 @@ func (g *Group) Name() string { return g.name }
 
 // Add puts ch in the group and reports whether it is a member afterwards.
 // Adding a member twice has no effect. A channel whose connection has
-// ended, or that a registry expired, is not added.
+// ended, or that has expired, is not added.
 //
 // Add channels after the handshake (c.Accept) when they must not miss a
 // group send: a send skips members not yet accepted, since it would have
 // to complete their handshake on the sender's goroutine.
 func (g *Group) Add(ch *Channel) bool {
-	if ch.ended() {
-		return false
-	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if _, ok := g.index[ch]; ok {
 		return true
 	}
-	if !ch.joined(g) {
+	if ch.ended() || ch.Expired() || !ch.joined(g) {
 		return false
 	}
 	if g.index == nil {

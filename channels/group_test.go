@@ -153,12 +153,18 @@ func TestGroupDropsEndedAndExpired(t *testing.T) {
 	}
 
 	// An expired member is dropped by the next send.
-	e2, got := channelServer(t, channels.Text, channels.WithTTL(time.Microsecond))
+	e2, got := channelServer(t, channels.Text, channels.WithTTL(50*time.Millisecond))
 	e2.dial()
 	chC := recv(t, got)
-	g.Add(chC)
+	if !g.Add(chC) {
+		t.Fatal("Add refused a live channel")
+	}
+	<-time.After(time.Until(chC.Expires())) // the TTL itself, not synchronisation
 	for !chC.Expired() {
-		runtime.Gosched() // at most a microsecond
+		runtime.Gosched()
+	}
+	if !g.Has(chC) || g.Len() != 2 {
+		t.Fatal("an expired member left before any send")
 	}
 	n, err := g.Send("hi")
 	if n != 1 || err != nil {

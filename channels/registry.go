@@ -45,15 +45,12 @@ func NewRegistry(opts ...RegistryOption) *Registry {
 // Add registers ch and reports whether it is registered afterwards. A
 // channel whose connection has ended, or that expired, is not added.
 func (r *Registry) Add(ch *Channel) bool {
-	if ch.ended() || ch.Expired() {
-		return false
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.chans[ch.id]; ok {
+	if r.chans[ch.id] == ch {
 		return true
 	}
-	if !ch.registered(r) {
+	if ch.ended() || ch.Expired() || !ch.registered(r) {
 		return false
 	}
 	r.chans[ch.id] = ch

@@ -134,11 +134,11 @@ func TestRegistrySweep(t *testing.T) {
 	for !ch.Expired() {
 		runtime.Gosched()
 	}
-	if r.Add(ch) {
-		t.Fatal("Add accepted an expired channel")
-	}
 	if n := r.Sweep(); n != 1 {
 		t.Fatalf("Sweep removed %d", n)
+	}
+	if r.Add(ch) || r.Group("room").Add(ch) {
+		t.Fatal("Add accepted an expired channel")
 	}
 	if n := r.Sweep(); n != 0 {
 		t.Fatalf("second Sweep removed %d", n)
