@@ -1,0 +1,240 @@
+package nexo_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nexogo/nexo"
+	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/channels/natsbroker"
+	"github.com/nexogo/nexo/nexotest"
+	"github.com/nexogo/nexo/ws"
+)
+
+// probe GETs url and returns the status and the body.
+func getProbe(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// waitProbe polls url until it answers want, or fails after 10 s.
+func waitProbe(t *testing.T, url string, want int) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		status, body := getProbe(t, url)
+		if status == want {
+			return body
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d %q, want %d", url, status, body, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func withProbes(app *nexo.App) *nexo.App {
+	app.Get("/healthz", app.Healthz)
+	app.Get("/readyz", app.Readyz)
+	return app
+}
+
+func quietApp() nexo.Option { return nexo.WithLogger(slog.New(slog.DiscardHandler)) }
+
+func TestHealthzAndReadyz(t *testing.T) {
+	app := withProbes(nexo.New(quietApp()))
+	s := nexotest.NewServer(t, app)
+	for _, tc := range []struct {
+		path   string
+		status int
+		body   string
+	}{
+		{"/healthz", 200, "ok\n"},
+		{"/readyz", 200, "ready\n"},
+	} {
+		status, body := getProbe(t, s.URL+tc.path)
+		if status != tc.status || body != tc.body {
+			t.Errorf("%s: %d %q, want %d %q", tc.path, status, body, tc.status, tc.body)
+		}
+	}
+}
+
+// pingingBroker is an in-process broker whose Ping fails while down is set.
+type pingingBroker struct {
+	*channels.MemoryBroker
+	down atomic.Bool
+}
+
+func (b *pingingBroker) Ping(ctx context.Context) error {
+	if b.down.Load() {
+		return errors.New("unreachable")
+	}
+	return ctx.Err()
+}
+
+// decoratedBroker is a decorator that only unwraps, as a metrics decorator might.
+type decoratedBroker struct{ channels.Broker }
+
+func (w decoratedBroker) Unwrap() channels.Broker { return w.Broker }
+
+func TestReadyzFollowsBrokerPing(t *testing.T) {
+	pb := &pingingBroker{MemoryBroker: channels.NewMemoryBroker()}
+	defer pb.Close()
+	for name, b := range map[string]channels.Broker{"direct": pb, "decorated": decoratedBroker{pb}} {
+		t.Run(name, func(t *testing.T) {
+			pb.down.Store(false)
+			app := withProbes(nexo.New(quietApp(), nexo.WithBroker(b)))
+			s := nexotest.NewServer(t, app)
+			if status, _ := getProbe(t, s.URL+"/readyz"); status != 200 {
+				t.Fatalf("readyz with the broker up: %d", status)
+			}
+			pb.down.Store(true)
+			status, body := getProbe(t, s.URL+"/readyz")
+			if status != 503 || body != "not ready: broker: unreachable\n" {
+				t.Errorf("readyz with the broker down: %d %q", status, body)
+			}
+			if status, _ := getProbe(t, s.URL+"/healthz"); status != 200 {
+				t.Errorf("healthz must not depend on the broker: %d", status)
+			}
+			pb.down.Store(false)
+			if status, _ := getProbe(t, s.URL+"/readyz"); status != 200 {
+				t.Errorf("readyz with the broker back: %d", status)
+			}
+		})
+	}
+}
+
+func TestReadyzFailsWhileDraining(t *testing.T) {
+	app := withProbes(nexo.New(quietApp(), nexo.WithShutdownWindow(10*time.Millisecond)))
+	opened := make(chan struct{})
+	release := make(chan struct{})
+	app.WebSocketRoute("/hold", func(c *ws.Conn) error {
+		if err := c.Accept(); err != nil {
+			return err
+		}
+		close(opened)
+		<-release // a handler slow to finish keeps Shutdown waiting
+		return nil
+	})
+	s := nexotest.NewServer(t, app)
+	c := s.Dial("/hold")
+	<-opened
+	if status, _ := getProbe(t, s.URL+"/readyz"); status != 200 {
+		t.Fatalf("readyz before shutdown: %d", status)
+	}
+
+	done := make(chan error, 1)
+	go func() { done <- app.Shutdown(context.Background()) }()
+	c.ExpectClose(ws.CloseGoingAway) // Shutdown has begun: draining is set
+
+	status, body := getProbe(t, s.URL+"/readyz")
+	if status != 503 || body != "not ready: "+nexo.ErrDraining.Error()+"\n" {
+		t.Errorf("readyz while draining: %d %q", status, body)
+	}
+	if status, _ := getProbe(t, s.URL+"/healthz"); status != 200 {
+		t.Errorf("healthz while draining: %d, want 200 (the process is alive)", status)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Shutdown returned before the handler: %v", err)
+	default:
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if status, _ := getProbe(t, s.URL+"/readyz"); status != 503 {
+		t.Errorf("readyz after shutdown: %d", status)
+	}
+}
+
+func TestReadyzWhenStartFailed(t *testing.T) {
+	t.Setenv("NEXO_BROKER", "bogus")
+	app := withProbes(nexo.New(quietApp()))
+	if app.Err() == nil {
+		t.Fatal("want a start-up error")
+	}
+	err := app.Ready(context.Background())
+	if !errors.Is(err, nexo.ErrNotStarted) {
+		t.Fatalf("Ready: %v, want ErrNotStarted", err)
+	}
+}
+
+// TestReadyzFollowsNATS stops and restarts a nats-server of its own under
+// an App on the NATS broker: readiness fails while the server is away and
+// comes back with it.
+func TestReadyzFollowsNATS(t *testing.T) {
+	bin, err := exec.LookPath("nats-server")
+	if err != nil {
+		bin, err = exec.LookPath("/usr/sbin/nats-server")
+	}
+	if err != nil {
+		t.Skip("no nats-server binary")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	var cmd *exec.Cmd
+	start := func() {
+		cmd = exec.Command(bin, "-a", "127.0.0.1", "-p", port)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop := func() {
+		if cmd != nil {
+			cmd.Process.Kill() // our own server, by its PID
+			cmd.Wait()
+			cmd = nil
+		}
+	}
+	start()
+	t.Cleanup(stop)
+
+	url := "nats://127.0.0.1:" + port
+	var b *natsbroker.Broker
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		b, err = natsbroker.Open(ctx, url, natsbroker.WithLogger(slog.New(slog.DiscardHandler)))
+		cancel()
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("natsbroker: %v", err)
+	}
+	defer b.Close()
+
+	app := withProbes(nexo.New(quietApp(), nexo.WithBroker(b)))
+	s := nexotest.NewServer(t, app)
+	waitProbe(t, s.URL+"/readyz", 200)
+	stop()
+	body := waitProbe(t, s.URL+"/readyz", 503)
+	if !strings.HasPrefix(body, "not ready: broker: ") {
+		t.Errorf("readyz body with NATS down: %q", body)
+	}
+	start()
+	waitProbe(t, s.URL+"/readyz", 200)
+}
