@@ -1,0 +1,193 @@
+// Package docs_test compiles every Go snippet of the documentation, so that
+// a renamed function or a changed signature breaks the build of the docs
+// rather than a reader's program.
+package docs_test
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// A snippet is one ```go block of a page. Blocks fenced ```go-nocompile
+// are skipped.
+type snippet struct {
+	file string // page, e.g. "routing.md"
+	line int    // line of the first code line
+	code string
+}
+
+// readSnippets returns the ```go blocks of every docs/*.md page.
+func readSnippets(t *testing.T) []snippet {
+	t.Helper()
+	pages, err := filepath.Glob("*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(pages)
+	var out []snippet
+	for _, page := range pages {
+		f, err := os.Open(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		var (
+			in    bool
+			start int
+			buf   strings.Builder
+		)
+		for n := 1; sc.Scan(); n++ {
+			line := sc.Text()
+			trimmed := strings.TrimSpace(line)
+			switch {
+			case !in && trimmed == "```go":
+				in, start = true, n+1
+				buf.Reset()
+			case in && trimmed == "```":
+				in = false
+				out = append(out, snippet{file: page, line: start, code: buf.String()})
+			case in:
+				buf.WriteString(line)
+				buf.WriteByte('\n')
+			}
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if in {
+			t.Errorf("%s:%d: unterminated ```go block", page, start-1)
+		}
+	}
+	return out
+}
+
+// knownImports are the packages a fragment may use without importing them:
+// the test adds the import of each one the fragment names.
+var knownImports = map[string]string{
+	"nexo":     "github.com/nexogo/nexo",
+	"ws":       "github.com/nexogo/nexo/ws",
+	"channels": "github.com/nexogo/nexo/channels",
+	"metrics":  "github.com/nexogo/nexo/metrics",
+	"nexotest": "github.com/nexogo/nexo/nexotest",
+	"context":  "context",
+	"errors":   "errors",
+	"fmt":      "fmt",
+	"http":     "net/http",
+	"io":       "io",
+	"json":     "encoding/json",
+	"log":      "log",
+	"os":       "os",
+	"slog":     "log/slog",
+	"strings":  "strings",
+	"sync":     "sync",
+	"testing":  "testing",
+	"time":     "time",
+	"rate":     "golang.org/x/time/rate",
+}
+
+var (
+	lineComment = regexp.MustCompile(`(?m)(^|\s)//.*$`)
+	topLevel    = regexp.MustCompile(`(?m)^(func|type|var|const) `)
+	hasMain     = regexp.MustCompile(`(?m)^func main\(\)`)
+)
+
+// program turns a snippet into a main package. A snippet that starts with
+// "package" is used as it is. Otherwise the imports it needs are added,
+// and a fragment made only of statements becomes the body of main.
+// //line directives keep the compiler's positions on the page's lines.
+func program(s snippet) string {
+	page, err := filepath.Abs(s.file) // errors then name the page itself
+	if err != nil {
+		page = s.file
+	}
+	pos := fmt.Sprintf("//line %s:%d\n", page, s.line)
+	if strings.HasPrefix(strings.TrimSpace(s.code), "package ") {
+		return pos + s.code
+	}
+	code := lineComment.ReplaceAllString(s.code, "$1")
+	var b bytes.Buffer
+	b.WriteString("package main\n\nimport (\n")
+	names := make([]string, 0, len(knownImports))
+	for name := range knownImports {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if regexp.MustCompile(`\b` + name + `\.[A-Z]`).MatchString(code) {
+			fmt.Fprintf(&b, "\t%q\n", knownImports[name])
+		}
+	}
+	b.WriteString(")\n\n")
+	if topLevel.MatchString(s.code) {
+		b.WriteString(pos)
+		b.WriteString(s.code)
+		if !hasMain.MatchString(s.code) {
+			b.WriteString("\nfunc main() {}\n")
+		}
+		return b.String()
+	}
+	b.WriteString("func main() {\n")
+	b.WriteString(pos)
+	b.WriteString(s.code)
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// TestSnippetsCompile writes every snippet as a package of one temporary
+// module that requires nexo from this repository, and vets them all with
+// one go vet call.
+func TestSnippetsCompile(t *testing.T) {
+	snippets := readSnippets(t)
+	if len(snippets) == 0 {
+		t.Fatal("no ```go snippet found in docs/*.md")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	gomod := fmt.Sprintf("module nexodocs\n\ngo 1.26\n\nrequire github.com/nexogo/nexo v0.0.0\n\nreplace github.com/nexogo/nexo => %s\n", root)
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range snippets {
+		pkg := filepath.Join(dir, fmt.Sprintf("s%03d_%s", i, strings.TrimSuffix(s.file, ".md")))
+		pkg = strings.ReplaceAll(pkg, "-", "_")
+		if err := os.MkdirAll(pkg, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(pkg, "main.go"), []byte(program(s)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(goBin, "vet", "./...")
+	cmd.Dir = dir
+	// The module cache already holds nexo's dependencies: never reach the
+	// network, and let go add the requirements the snippets need.
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go vet of %d snippets: %v\n%s", len(snippets), err, out)
+	}
+	t.Logf("%d snippets compiled and vetted", len(snippets))
+}
