@@ -7,6 +7,8 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -94,17 +96,18 @@ var knownImports = map[string]string{
 	"testing":    "testing",
 	"time":       "time",
 	"rate":       "golang.org/x/time/rate",
+	"goleak":     "go.uber.org/goleak",
 }
 
 var (
 	lineComment = regexp.MustCompile(`(?m)(^|\s)//.*$`)
-	topLevel    = regexp.MustCompile(`(?m)^(func|type|var|const) `)
 	hasMain     = regexp.MustCompile(`(?m)^func main\(\)`)
 )
 
 // program turns a snippet into a main package. A snippet that starts with
 // "package" is used as it is. Otherwise the imports it needs are added,
-// and a fragment made only of statements becomes the body of main.
+// and a fragment that is not a list of declarations becomes the body of
+// main.
 // //line directives keep the compiler's positions on the page's lines.
 func program(s snippet) string {
 	page, err := filepath.Abs(s.file) // errors then name the page itself
@@ -129,7 +132,7 @@ func program(s snippet) string {
 		}
 	}
 	b.WriteString(")\n\n")
-	if topLevel.MatchString(s.code) {
+	if _, err := parser.ParseFile(token.NewFileSet(), "", "package main\n"+s.code, parser.SkipObjectResolution); err == nil {
 		b.WriteString(pos)
 		b.WriteString(s.code)
 		if !hasMain.MatchString(s.code) {
