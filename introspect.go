@@ -13,6 +13,10 @@ import (
 	"github.com/nexogo/nexo/ws"
 )
 
+// UnknownRoute is the route of a connection whose request matched no
+// route pattern, in a Snapshot.
+const UnknownRoute = "unknown"
+
 // MaxSnapshotTopics caps the topics listed in a Snapshot; TopicCount still
 // tells how many there are.
 const MaxSnapshotTopics = 1000
@@ -91,8 +95,8 @@ func (a *App) Introspect(ctx context.Context, presenceTopics ...string) Snapshot
 			continue
 		}
 		s.Connections++
-		route := ""
-		if r := c.Request(); r != nil {
+		route := UnknownRoute
+		if r := c.Request(); r != nil && r.Pattern != "" {
 			route = r.Pattern
 		}
 		byRoute[route]++

@@ -115,16 +115,23 @@ func WithPresenceTopics(topics ...string) Option {
 // the registry Handler serves.
 func WithoutRuntimeMetrics() Option { return func(c *config) { c.noRuntime = true } }
 
-// knownCloseCodes are the codes that get a label of their own: RFC 6455's
-// and nexo's.
-var knownCloseCodes = []int{
-	1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 1015,
-	ws.CloseHeartbeat, ws.CloseUnauthorized, ws.CloseForbidden, ws.CloseRateLimited,
+// knownCloseCodes returns the codes that get a label of their own: RFC
+// 6455's and nexo's.
+func knownCloseCodes() []int {
+	return []int{
+		1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 1015,
+		ws.CloseHeartbeat, ws.CloseUnauthorized, ws.CloseForbidden, ws.CloseRateLimited,
+	}
 }
 
-// refusalReasons are the reasons ws.Observer.Refused is documented to give.
-var refusalReasons = map[string]bool{
-	"not_websocket": true, "draining": true, "origin": true, "rejected": true, "handshake": true,
+// knownReason reports whether reason is one of those ws.Observer.Refused is
+// documented to give.
+func knownReason(reason string) bool {
+	switch reason {
+	case "not_websocket", "draining", "origin", "rejected", "handshake":
+		return true
+	}
+	return false
 }
 
 // New returns a Metrics with its own registry, in which it is registered
@@ -136,7 +143,7 @@ func New(opts ...Option) *Metrics {
 		closeCodes:      make(map[int]bool),
 		presenceTimeout: DefaultPresenceTimeout,
 	}
-	for _, code := range knownCloseCodes {
+	for _, code := range knownCloseCodes() {
 		cfg.closeCodes[code] = true
 	}
 	for _, o := range opts {

@@ -18,7 +18,7 @@ func (m *Metrics) Opened(c *ws.Conn) {
 
 // Refused implements ws.Observer: it counts the refusal by reason.
 func (m *Metrics) Refused(_ *http.Request, reason string) {
-	if !refusalReasons[reason] {
+	if !knownReason(reason) {
 		reason = OtherLabel
 	}
 	m.mu.Lock()
