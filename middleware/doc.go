@@ -1,0 +1,61 @@
+// Package middleware holds nexo's guards: WebSocket middleware (ws.Middleware,
+// which runs before the handshake) and HTTP middleware
+// (func(http.Handler) http.Handler). Each guard refuses with a documented
+// close code that a real client observes: the handshake completes, then a
+// close frame carries the code and a short reason.
+//
+// # Authentication
+//
+// Every authenticator stores the user under UserKey ("nexo.user", the key
+// package channels checks), where handlers read it with User:
+//
+//	app.WebSocketRoute("/ws", h, middleware.TokenAuth(middleware.TokenAuthOptions{
+//		Verify: middleware.StaticTokens(map[string]any{"s3cret": "ada"}),
+//	}))
+//	func h(c *ws.Conn) error { name, _ := middleware.User[string](c); ... }
+//
+// A failed authentication closes the connection with 4401
+// (ws.CloseUnauthorized) and a fixed reason ("missing token", "invalid
+// token", "authentication timeout", "invalid ticket", "no valid session");
+// the verifier's own error is never sent to the client, only logged at debug
+// level on the connection's logger.
+//
+//   - TokenAuth: a token from the Authorization: Bearer header, the
+//     Sec-WebSocket-Protocol header, or the query (?token=...). Browsers
+//     cannot set headers; they offer the two subprotocols
+//     ["nexo.auth", token] and the server answers "nexo.auth"
+//     (AuthProtocol), never the token.
+//   - FirstMessageAuth: the handshake completes unauthenticated and the
+//     first message must carry the token before a deadline.
+//   - Tickets and Redeem: a short-lived, single-use ticket minted over an
+//     authenticated HTTP endpoint and redeemed at the handshake (?ticket=...),
+//     so that no long-lived secret appears in a URL.
+//   - SessionAuth, Authenticate and CookieStore: the signed session cookie
+//     the browser sends with the handshake (gorilla/securecookie), or any
+//     SessionStore of the application's own.
+//
+// # Options
+//
+// Constructors take what they cannot work without as arguments and the rest
+// as an XOptions struct whose zero value is the default, as
+// chi's ThrottleWithOpts and slog's HandlerOptions do. Misuse at setup time
+// (a nil verifier, a short key) panics with the prefix "middleware:";
+// failures at run time are errors or close codes, never panics.
+//
+// # Concurrency
+//
+// Every middleware returned by this package, Tickets and CookieStore are safe
+// for concurrent use. The package has no mutable package-level state: each
+// store belongs to the value that created it.
+//
+// # Security
+//
+// Tokens in a query string end up in access logs and browser history:
+// prefer the subprotocol, a ticket or a cookie from browsers, and the
+// Authorization header from other clients. Cookie authentication relies on
+// the origin check that ws applies by default (same host, or an allowlist):
+// a page of another site would otherwise ride on the user's cookie
+// (cross-site WebSocket hijacking). Never combine SessionAuth with
+// ws.WithInsecureAnyOrigin. Static tokens are compared in constant time, and
+// tickets are 256 random bits from crypto/rand, single use and short-lived.
+package middleware
