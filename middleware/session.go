@@ -1,0 +1,77 @@
+package middleware
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/nexogo/nexo/ws"
+)
+
+// ErrNoSession means the request carries no session.
+var ErrNoSession = errors.New("middleware: no session")
+
+// ErrInvalidSession means the request carries a session that is not valid:
+// tampered with, expired or undecodable.
+var ErrInvalidSession = errors.New("middleware: invalid session")
+
+// SessionStore finds the user of a request's session, as the
+// application's HTTP side already does: CookieStore reads a signed cookie,
+// and an application with its own sessions implements the one method (or
+// uses SessionStoreFunc). User returns the user, or an error (ErrNoSession
+// when there is no session); a nil user with a nil error counts as no
+// session. It may be called concurrently.
+type SessionStore interface {
+	User(r *http.Request) (any, error)
+}
+
+// SessionStoreFunc adapts a function to a SessionStore.
+type SessionStoreFunc func(r *http.Request) (any, error)
+
+// User calls f(r).
+func (f SessionStoreFunc) User(r *http.Request) (any, error) { return f(r) }
+
+// Authenticate returns the user of the request's session, or nil when
+// there is no valid session, as Pyxle's authenticate_websocket does. It
+// works on the upgrade request (c.Request()) as on any HTTP request.
+func Authenticate(store SessionStore, r *http.Request) any {
+	u, err := store.User(r)
+	if err != nil {
+		return nil
+	}
+	return u
+}
+
+// SessionAuth returns middleware that authenticates the handshake with the
+// session of the upgrade request, typically the cookie the browser sends by
+// itself. The user is stored under UserKey.
+//
+// With required, a request without a valid session closes with 4401 "no
+// valid session" and the handler does not run. Without it, every
+// connection is let in and UserKey holds the user or nil, for public
+// sockets where anyone may read and only users may act: check with User.
+// A tampered or expired cookie then counts as no session.
+//
+// Cookies are sent by the browser on cross-site requests too: keep the
+// origin check that ws applies by default (never ws.WithInsecureAnyOrigin
+// on these routes).
+func SessionAuth(store SessionStore, required bool) ws.Middleware {
+	if store == nil {
+		panic("middleware: SessionAuth needs a SessionStore")
+	}
+	return func(next ws.HandlerFunc) ws.HandlerFunc {
+		return func(c *ws.Conn) error {
+			user, err := store.User(c.Request())
+			if err == nil && user == nil {
+				err = ErrNoSession
+			}
+			if err != nil {
+				if required {
+					return unauthorized(c, reasonSession, err)
+				}
+				user = nil
+			}
+			c.Set(UserKey, user)
+			return next(c)
+		}
+	}
+}
