@@ -1,0 +1,110 @@
+package middleware_test
+
+import (
+	"testing"
+
+	"github.com/nexogo/nexo"
+	"github.com/nexogo/nexo/middleware"
+	"github.com/nexogo/nexo/nexotest"
+	"github.com/nexogo/nexo/ws"
+)
+
+// echo sends every text message back until the connection ends.
+func echo(c *ws.Conn) error {
+	for msg := range c.Texts() {
+		if err := c.SendText(msg); err != nil {
+			return err
+		}
+	}
+	return c.Err()
+}
+
+// expectEcho fails unless c echoes a message.
+func expectEcho(t *testing.T, c *nexotest.Conn, msg string) {
+	t.Helper()
+	c.SendText(msg)
+	c.ExpectText(msg)
+}
+
+func TestOrigin(t *testing.T) {
+	app := nexo.New(nexo.WithoutClient(), nexo.WithWS(ws.WithOrigins("https://*.example.com", "https://partner.org")))
+	app.WebSocketRoute("/exact", echo, middleware.Origin("https://app.example.com", "https://partner.org"))
+	app.WebSocketRoute("/wild", echo, middleware.Origin("https://*.example.com"))
+	app.WebSocketRoute("/same", echo, middleware.Origin())
+	srv := nexotest.NewServer(t, app)
+	self := srv.URL // http://127.0.0.1:port: the request's own host
+
+	tests := []struct {
+		path, origin string
+		ok           bool
+	}{
+		{"/exact", "https://app.example.com", true},
+		{"/exact", "https://APP.example.com", true},
+		{"/exact", "https://partner.org", true},
+		{"/exact", "", true},                           // not a browser
+		{"/exact", self, true},                         // same host
+		{"/exact", "https://other.example.com", false}, // allowed by the App, not the route
+		{"/exact", "http://app.example.com", false},    // wrong scheme
+		{"/exact", "https://app.example.com.evil", false},
+		{"/exact", "https://evil.com", false}, // refused by the App already
+		{"/exact", "null", false},
+		{"/wild", "https://a.example.com", true},
+		{"/wild", "https://a.b.example.com", true},
+		{"/wild", "https://example.com", false},
+		{"/wild", "https://evilexample.com", false},
+		{"/wild", "https://partner.org", false},
+		{"/same", self, true},
+		{"/same", "", true},
+		{"/same", "https://app.example.com", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path+" "+tt.origin, func(t *testing.T) {
+			var opts []nexotest.DialOption
+			if tt.origin != "" {
+				opts = append(opts, nexotest.WithOrigin(tt.origin))
+			}
+			c := srv.Dial(tt.path, opts...)
+			defer c.Close()
+			if tt.ok {
+				expectEcho(t, c, "hi")
+				c.CloseNormal()
+				return
+			}
+			ce := c.ExpectClose(ws.CloseForbidden)
+			if ce.Text != "origin not allowed" {
+				t.Fatalf("reason %q", ce.Text)
+			}
+		})
+	}
+}
+
+// With an App that lets every origin through, Origin alone decides.
+func TestOriginInsecureApp(t *testing.T) {
+	app := nexo.New(nexo.WithoutClient(), nexo.WithWS(ws.WithInsecureAnyOrigin()))
+	app.WebSocketRoute("/ws", echo, middleware.Origin("https://good.example"))
+	srv := nexotest.NewServer(t, app)
+
+	good := srv.Dial("/ws", nexotest.WithOrigin("https://good.example"))
+	expectEcho(t, good, "hi")
+
+	bad := srv.Dial("/ws", nexotest.WithOrigin("https://evil.example"))
+	bad.ExpectClose(ws.CloseForbidden)
+	bad.Close()
+
+	// The refused connection did not disturb the allowed one.
+	expectEcho(t, good, "still here")
+	good.CloseNormal()
+}
+
+func TestOriginPanics(t *testing.T) {
+	for _, p := range []string{"*", "https://*", "", "https://a.example.com/path", "https://a.*.com", "https://*.*.com"} {
+		t.Run(p, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatalf("Origin(%q) did not panic", p)
+				}
+			}()
+			middleware.Origin(p)
+		})
+	}
+}
