@@ -1,0 +1,37 @@
+// Command auth shows session-cookie authentication for WebSockets: a
+// public feed that everyone can read live, where only logged-in users may
+// post, and where the author of a post comes from the session, never from
+// the message.
+//
+//	go run ./examples/auth
+//
+// Open http://127.0.0.1:8000/, log in as ada / lovelace or alan / turing in
+// one window and read anonymously in another. The address comes from
+// NEXO_ADDR (default 127.0.0.1:8000). The signing key is random at each
+// start, so restarting logs everyone out.
+package main
+
+import (
+	"log"
+	"os"
+
+	"github.com/gorilla/securecookie"
+	"github.com/nexogo/nexo/middleware"
+)
+
+func main() {
+	addr := os.Getenv("NEXO_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8000"
+	}
+	// In production, load the key from configuration: a new key logs
+	// everyone out. Insecure because the example serves plain HTTP; a real
+	// deployment behind TLS leaves the Secure attribute on.
+	store := middleware.NewCookieStore[user](securecookie.GenerateRandomKey(32), nil,
+		middleware.CookieOptions{Insecure: true})
+	app := newApp(store)
+	log.Printf("auth: open http://%s/ (users: ada/lovelace, alan/turing)", addr)
+	if err := app.Run(addr); err != nil {
+		log.Fatal(err)
+	}
+}
