@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+)
+
+// report reads RESULT lines (or bare JSON lines) from the files and prints
+// one Markdown table per scenario: medians over rounds, with min–max, and
+// ratios to the best peer (the best contender that is not nexo).
+func report(files []string) error {
+	if len(files) == 0 {
+		return errors.New("report: no result file")
+	}
+	var (
+		order []string
+		byKey = map[string]map[string][]Result{}
+		impls = map[string][]string{}
+	)
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			line := strings.TrimPrefix(strings.TrimSpace(sc.Text()), "RESULT ")
+			if !strings.HasPrefix(line, "{") {
+				continue
+			}
+			var r Result
+			if err := json.Unmarshal([]byte(line), &r); err != nil {
+				continue
+			}
+			if byKey[r.Scenario] == nil {
+				byKey[r.Scenario] = map[string][]Result{}
+				order = append(order, r.Scenario)
+			}
+			if byKey[r.Scenario][r.Impl] == nil {
+				impls[r.Scenario] = append(impls[r.Scenario], r.Impl)
+			}
+			byKey[r.Scenario][r.Impl] = append(byKey[r.Scenario][r.Impl], r)
+		}
+		f.Close()
+	}
+	for _, sc := range order {
+		fmt.Printf("\n### %s\n\n", sc)
+		if strings.HasPrefix(sc, "idle") {
+			idleTable(byKey[sc], impls[sc])
+		} else {
+			rateTable(sc, byKey[sc], impls[sc])
+		}
+	}
+	return nil
+}
+
+func isNexo(impl string) bool { return strings.HasPrefix(impl, "nexo") }
+
+type stat struct{ med, lo, hi float64 }
+
+func stats(rs []Result, f func(Result) float64) stat {
+	v := make([]float64, len(rs))
+	for i, r := range rs {
+		v[i] = f(r)
+	}
+	slices.Sort(v)
+	n := len(v)
+	med := v[n/2]
+	if n%2 == 0 {
+		med = (v[n/2-1] + v[n/2]) / 2
+	}
+	return stat{med, v[0], v[n-1]}
+}
+
+func (s stat) rng(format string) string {
+	return fmt.Sprintf(format+"–"+format, s.lo, s.hi)
+}
+
+func rateTable(sc string, rs map[string][]Result, impls []string) {
+	unit := "deliveries/s"
+	if strings.HasPrefix(sc, "echo") {
+		unit = "round trips/s"
+	}
+	bestRate, bestP99 := 0.0, 0.0
+	for _, im := range impls {
+		if isNexo(im) {
+			continue
+		}
+		r := stats(rs[im], func(r Result) float64 { return r.Rate }).med
+		p := stats(rs[im], func(r Result) float64 { return r.P99us }).med
+		if r > bestRate {
+			bestRate = r
+		}
+		if bestP99 == 0 || (p > 0 && p < bestP99) {
+			bestP99 = p
+		}
+	}
+	fmt.Printf("| contender | %s median | min–max | p50 µs | p99 µs | server CPU µs/op | loss | rate × best peer | p99 × best peer |\n", unit)
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, im := range impls {
+		x := rs[im]
+		rate := stats(x, func(r Result) float64 { return r.Rate })
+		p50 := stats(x, func(r Result) float64 { return r.P50us })
+		p99 := stats(x, func(r Result) float64 { return r.P99us })
+		cpu := stats(x, func(r Result) float64 { return r.CPUus })
+		loss := stats(x, func(r Result) float64 { return r.Loss * 100 })
+		fmt.Printf("| %s | %.0f | %s | %.0f | %.0f | %.2f | %.1f%% | %s | %s |\n",
+			im, rate.med, rate.rng("%.0f"), p50.med, p99.med, cpu.med, loss.med,
+			ratio(rate.med, bestRate), ratio(p99.med, bestP99))
+	}
+}
+
+func idleTable(rs map[string][]Result, impls []string) {
+	ref := 0.0
+	if x, ok := rs["gorilla-hub"]; ok {
+		ref = stats(x, func(r Result) float64 { return r.RSSPer }).med
+	}
+	fmt.Println("| contender | RSS B/conn median | min–max | heap+stacks B/conn median | min–max | goroutines/conn | RSS × gorilla-hub |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
+	for _, im := range impls {
+		x := rs[im]
+		rss := stats(x, func(r Result) float64 { return r.RSSPer })
+		heap := stats(x, func(r Result) float64 { return r.HeapPer })
+		gor := stats(x, func(r Result) float64 { return r.GorPer })
+		fmt.Printf("| %s | %.0f | %s | %.0f | %s | %.1f | %s |\n",
+			im, rss.med, rss.rng("%.0f"), heap.med, heap.rng("%.0f"), gor.med, ratio(rss.med, ref))
+	}
+}
+
+func ratio(v, ref float64) string {
+	if ref == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", v/ref)
+}
