@@ -14,14 +14,14 @@ import (
 	"github.com/nexogo/nexo/ws"
 )
 
-// hello greets the authenticated user.
-func hello(c *ws.Conn) error {
+// helloUser greets the authenticated user.
+func helloUser(c *ws.Conn) error {
 	name, _ := middleware.User[string](c)
 	return c.SendText("hello " + name)
 }
 
-// start serves app and returns its ws:// base URL and a stop function.
-func start(app *nexo.App) (string, func()) {
+// startExample serves app and returns its ws:// base URL and a stop function.
+func startExample(app *nexo.App) (string, func()) {
 	srv := httptest.NewServer(app)
 	return "ws" + strings.TrimPrefix(srv.URL, "http"), func() {
 		app.Shutdown(context.Background())
@@ -29,8 +29,8 @@ func start(app *nexo.App) (string, func()) {
 	}
 }
 
-// read prints the first message, or how the connection was closed.
-func read(conn *websocket.Conn) {
+// printFirst prints the first message, or how the connection was closed.
+func printFirst(conn *websocket.Conn) {
 	defer conn.Close()
 	if _, msg, err := conn.ReadMessage(); err != nil {
 		fmt.Println(err)
@@ -41,10 +41,10 @@ func read(conn *websocket.Conn) {
 
 func ExampleTokenAuth() {
 	app := nexo.New(nexo.WithoutClient())
-	app.WebSocketRoute("/ws", hello, middleware.TokenAuth(middleware.TokenAuthOptions{
+	app.WebSocketRoute("/ws", helloUser, middleware.TokenAuth(middleware.TokenAuthOptions{
 		Verify: middleware.StaticTokens(map[string]any{"s3cret": "ada"}),
 	}))
-	base, stop := start(app)
+	base, stop := startExample(app)
 	defer stop()
 
 	// A browser offers the token as a subprotocol:
@@ -56,15 +56,15 @@ func ExampleTokenAuth() {
 		return
 	}
 	fmt.Println("protocol:", conn.Subprotocol())
-	read(conn)
+	printFirst(conn)
 
 	// Other clients send a header.
 	conn, _, _ = websocket.DefaultDialer.Dial(base+"/ws", http.Header{"Authorization": {"Bearer s3cret"}})
-	read(conn)
+	printFirst(conn)
 
 	// A wrong token: the handshake completes, then the close frame.
 	conn, _, _ = websocket.DefaultDialer.Dial(base+"/ws?token=guess", nil)
-	read(conn)
+	printFirst(conn)
 	// Output:
 	// protocol: nexo.auth
 	// hello ada
@@ -81,8 +81,8 @@ func ExampleTickets() {
 		u := r.Header.Get("X-Demo-User")
 		return u, u != ""
 	}))
-	app.WebSocketRoute("/ws", hello, middleware.Redeem(tickets))
-	base, stop := start(app)
+	app.WebSocketRoute("/ws", helloUser, middleware.Redeem(tickets))
+	base, stop := startExample(app)
 	defer stop()
 
 	req, _ := http.NewRequest(http.MethodPost, "http"+strings.TrimPrefix(base, "ws")+"/ticket", nil)
@@ -98,10 +98,10 @@ func ExampleTickets() {
 	fmt.Println("expires in", t.ExpiresIn, "s")
 
 	conn, _, _ := websocket.DefaultDialer.Dial(base+"/ws?ticket="+t.Ticket, nil)
-	read(conn)
+	printFirst(conn)
 	// A ticket works once.
 	conn, _, _ = websocket.DefaultDialer.Dial(base+"/ws?ticket="+t.Ticket, nil)
-	read(conn)
+	printFirst(conn)
 	// Output:
 	// expires in 30 s
 	// hello ada
@@ -119,11 +119,11 @@ func ExampleSessionAuth() {
 	app.WebSocketRoute("/ws", func(c *ws.Conn) error {
 		a, ok := middleware.User[account](c)
 		if !ok {
-			return c.SendText("hello, anonymous reader")
+			return c.SendText("helloUser, anonymous reader")
 		}
 		return c.SendText("hello " + a.Name)
 	}, middleware.SessionAuth(store, false)) // false: anonymous readers allowed
-	base, stop := start(app)
+	base, stop := startExample(app)
 	defer stop()
 
 	// A login handler calls store.Save(w, user); the browser then sends
@@ -133,10 +133,10 @@ func ExampleSessionAuth() {
 	cookie := rec.Result().Cookies()[0]
 
 	conn, _, _ := websocket.DefaultDialer.Dial(base+"/ws", http.Header{"Cookie": {cookie.Name + "=" + cookie.Value}})
-	read(conn)
+	printFirst(conn)
 	conn, _, _ = websocket.DefaultDialer.Dial(base+"/ws", nil)
-	read(conn)
+	printFirst(conn)
 	// Output:
 	// hello ada
-	// hello, anonymous reader
+	// helloUser, anonymous reader
 }

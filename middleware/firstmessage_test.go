@@ -22,7 +22,7 @@ func echoAs(c *ws.Conn) error {
 
 func TestFirstMessageAuth(t *testing.T) {
 	verify := middleware.StaticTokens(map[string]any{"s3cret": "ada"})
-	s := serve(t, echoAs, middleware.FirstMessageAuth(verify, 5*time.Second))
+	s := serveAuth(t, echoAs, middleware.FirstMessageAuth(verify, 5*time.Second))
 
 	t.Run("wrong", func(t *testing.T) {
 		c := s.Dial("/ws")
@@ -57,7 +57,7 @@ func TestFirstMessageAuth(t *testing.T) {
 
 func TestFirstMessageAuthDeadline(t *testing.T) {
 	verify := middleware.StaticTokens(map[string]any{"s3cret": "ada"})
-	s := serve(t, echoAs, middleware.FirstMessageAuth(verify, 50*time.Millisecond))
+	s := serveAuth(t, echoAs, middleware.FirstMessageAuth(verify, 50*time.Millisecond))
 	c := s.Dial("/ws")
 	// Nothing is sent: the server closes once the deadline passes.
 	expectUnauthorized(t, c, "authentication timeout")

@@ -9,8 +9,8 @@ import (
 	"github.com/nexogo/nexo/ws"
 )
 
-// serve runs h at /ws behind mw on a real loopback server.
-func serve(t *testing.T, h ws.HandlerFunc, mw ...ws.Middleware) *nexotest.Server {
+// serveAuth runs h at /ws behind mw on a real loopback server.
+func serveAuth(t *testing.T, h ws.HandlerFunc, mw ...ws.Middleware) *nexotest.Server {
 	t.Helper()
 	app := nexo.New(nexo.WithoutClient())
 	app.WebSocketRoute("/ws", h, mw...)

@@ -17,7 +17,7 @@ type member struct {
 	Name string `json:"name"`
 }
 
-func testKey(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
+func authTestKey(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
 
 // sessionCookie returns the Cookie header value that store.Save sets.
 func sessionCookie(t *testing.T, store *middleware.CookieStore[member], m member) string {
@@ -33,8 +33,8 @@ func sessionCookie(t *testing.T, store *middleware.CookieStore[member], m member
 	return cks[0].Name + "=" + cks[0].Value
 }
 
-// tamper flips one character of the cookie value.
-func tamper(cookie string) string {
+// tamperCookie flips one character of the cookie value.
+func tamperCookie(cookie string) string {
 	b := []byte(cookie)
 	i := len(b) - 5
 	if b[i] == 'A' {
@@ -63,21 +63,21 @@ func TestSessionAuth(t *testing.T) {
 	for _, encrypt := range []bool{false, true} {
 		var block []byte
 		if encrypt {
-			block = testKey(2)
+			block = authTestKey(2)
 		}
-		store := middleware.NewCookieStore[member](testKey(1), block, middleware.CookieOptions{})
-		other := middleware.NewCookieStore[member](testKey(3), block, middleware.CookieOptions{})
+		store := middleware.NewCookieStore[member](authTestKey(1), block, middleware.CookieOptions{})
+		other := middleware.NewCookieStore[member](authTestKey(3), block, middleware.CookieOptions{})
 		good := sessionCookie(t, store, member{1, "ada"})
 		forged := sessionCookie(t, other, member{1, "ada"}) // signed with another key
 
-		required := serve(t, whois, middleware.SessionAuth(store, true))
-		optional := serve(t, whois, middleware.SessionAuth(store, false))
+		required := serveAuth(t, whois, middleware.SessionAuth(store, true))
+		optional := serveAuth(t, whois, middleware.SessionAuth(store, false))
 		for _, tc := range []struct {
 			name, cookie string
 			ok           bool
 		}{
 			{"none", "", false},
-			{"tampered", tamper(good), false},
+			{"tampered", tamperCookie(good), false},
 			{"other key", forged, false},
 			{"garbage", "nexo_session=%%%", false},
 			{"empty", "nexo_session=", false},
@@ -108,7 +108,7 @@ func TestSessionAuth(t *testing.T) {
 }
 
 func TestCookieStoreLoad(t *testing.T) {
-	store := middleware.NewCookieStore[member](testKey(1), nil, middleware.CookieOptions{Name: "sid", Insecure: true})
+	store := middleware.NewCookieStore[member](authTestKey(1), nil, middleware.CookieOptions{Name: "sid", Insecure: true})
 	w := httptest.NewRecorder()
 	store.Save(w, member{7, "bob"})
 	ck := w.Result().Cookies()[0]
@@ -132,7 +132,7 @@ func TestCookieStoreLoad(t *testing.T) {
 	}
 
 	r = httptest.NewRequest(http.MethodGet, "/", nil)
-	r.Header.Set("Cookie", tamper("sid="+ck.Value))
+	r.Header.Set("Cookie", tamperCookie("sid="+ck.Value))
 	if _, err := store.Load(r); !errors.Is(err, middleware.ErrInvalidSession) {
 		t.Fatalf("tampered: %v", err)
 	}

@@ -13,21 +13,21 @@ import (
 	"github.com/nexogo/nexo/middleware"
 )
 
-// clock is a manual clock for TicketOptions.Now.
-type clock struct{ ns atomic.Int64 }
+// ticketClock is a manual clock for TicketOptions.Now.
+type ticketClock struct{ ns atomic.Int64 }
 
-func newClock() *clock {
-	c := &clock{}
+func newTicketClock() *ticketClock {
+	c := &ticketClock{}
 	c.ns.Store(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
 	return c
 }
-func (c *clock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
-func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+func (c *ticketClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
+func (c *ticketClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 func TestTicketsOverSockets(t *testing.T) {
-	clk := newClock()
+	clk := newTicketClock()
 	tickets := middleware.NewTickets(middleware.TicketOptions{Now: clk.Now})
-	s := serve(t, whoami, middleware.Redeem(tickets))
+	s := serveAuth(t, whoami, middleware.Redeem(tickets))
 
 	t.Run("missing", func(t *testing.T) {
 		expectUnauthorized(t, s.Dial("/ws"), "missing token")
@@ -58,7 +58,7 @@ func TestTicketsOverSockets(t *testing.T) {
 }
 
 func TestTicketsPrune(t *testing.T) {
-	clk := newClock()
+	clk := newTicketClock()
 	tickets := middleware.NewTickets(middleware.TicketOptions{TTL: time.Second, Now: clk.Now})
 	for range 3 {
 		tickets.Mint("ada")

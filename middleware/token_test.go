@@ -15,7 +15,7 @@ func TestTokenAuth(t *testing.T) {
 	auth := middleware.TokenAuth(middleware.TokenAuthOptions{
 		Verify: middleware.StaticTokens(map[string]any{"s3cret-token": "ada", "other": "bob"}),
 	})
-	s := serve(t, whoami, auth)
+	s := serveAuth(t, whoami, auth)
 
 	via := map[string]func(tok string) (string, []nexotest.DialOption){
 		"query": func(tok string) (string, []nexotest.DialOption) {
@@ -78,7 +78,7 @@ func TestTokenAuthSources(t *testing.T) {
 		Verify:  middleware.StaticTokens(map[string]any{"t": "ada"}),
 		Sources: []middleware.TokenSource{middleware.FromHeader},
 	})
-	s := serve(t, whoami, auth)
+	s := serveAuth(t, whoami, auth)
 	expectUnauthorized(t, s.Dial("/ws?token=t"), "missing token")
 	c := s.Dial("/ws", nexotest.WithHeader("Authorization", "Bearer t"))
 	c.ExpectText("ada|")
@@ -100,7 +100,7 @@ func TestTokenAuthVerifierError(t *testing.T) {
 			return "ada", nil
 		},
 	})
-	s := serve(t, whoami, auth)
+	s := serveAuth(t, whoami, auth)
 	// Internal errors are not shown to the client, and a nil user refuses.
 	expectUnauthorized(t, s.Dial("/ws?access_token=boom"), "invalid token")
 	expectUnauthorized(t, s.Dial("/ws?access_token=nil-user"), "invalid token")
