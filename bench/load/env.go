@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"slices"
@@ -19,6 +20,13 @@ type env struct {
 	size     int
 	duration time.Duration
 	warmup   time.Duration
+	verbose  bool
+}
+
+func (e *env) logf(format string, args ...any) {
+	if e.verbose {
+		log.Printf(e.impl+": "+format, args...)
+	}
 }
 
 // localIP returns the loopback source address for connection i, or nil when

@@ -13,10 +13,12 @@ import (
 // being in flight until every subscriber has it (or 2 s passed, when it
 // counts as lost). With a rate, it sends at that pace regardless.
 func runFanout(e *env, subs int, rate float64, window int) (Result, error) {
+	began := time.Now()
 	conns, err := e.connect("/fanout", subs, true)
 	if err != nil {
 		return Result{}, err
 	}
+	e.logf("connected %d in %v", subs, time.Since(began).Round(time.Millisecond))
 	defer closeAll(conns)
 	pubAddr := e.addrs[0]
 	pub, err := dialWS(pubAddr, "/fanout", e.localIP(pubAddr, subs), 10*time.Second)
@@ -93,8 +95,9 @@ func runFanout(e *env, subs int, rate float64, window int) (Result, error) {
 		close(cpuDone)
 	}()
 
-	sent, _ := f.publish(e, pub, rate, window, t1)
+	sent, lost := f.publish(e, pub, rate, window, t1)
 	<-cpuDone
+	e.logf("published %d (%d given up) by %v", sent, lost, time.Since(began).Round(time.Millisecond))
 	// Wait for what is in flight, then end every subscriber.
 	grace := time.Now().Add(2 * time.Second)
 	for time.Now().Before(grace) && f.delivered.Load() < uint64(sent)*f.subs && rate == 0 {
@@ -106,6 +109,7 @@ func runFanout(e *env, subs int, rate float64, window int) (Result, error) {
 	closing.Store(true)
 	closeAll(conns)
 	wg.Wait()
+	e.logf("done by %v", time.Since(began).Round(time.Millisecond))
 
 	n, total := 0, 0
 	for i, s := range all {

@@ -66,6 +66,7 @@ func main() {
 	conns := fs.Int("conns", 10000, "idle: connections")
 	settle := fs.Duration("settle", 2*time.Second, "idle: wait after connecting before measuring")
 	srcIPs := fs.Int("srcips", 16, "spread connections over 127.0.0.1..127.0.0.N (loopback servers only)")
+	verbose := fs.Bool("v", false, "log progress to stderr")
 	fs.Parse(args)
 	if *impl == "" || *addr == "" {
 		log.Fatal("-impl and -addr are required")
@@ -73,7 +74,7 @@ func main() {
 	sysx.RaiseFileLimit()
 	env := &env{
 		impl: *impl, addrs: strings.Split(*addr, ","), proto: protoFor(*impl),
-		srcIPs: *srcIPs, size: *size, duration: *duration, warmup: *warmup,
+		srcIPs: *srcIPs, size: *size, duration: *duration, warmup: *warmup, verbose: *verbose,
 	}
 	var (
 		r   Result
