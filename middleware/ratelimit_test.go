@@ -2,6 +2,7 @@ package middleware_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -203,4 +204,75 @@ func TestRateLimitOptionsPanic(t *testing.T) {
 			f()
 		})
 	}
+}
+
+// Handshake and message floods from two addresses leave a third client's
+// connection, and a fourth client's new one, untouched.
+func TestRateLimitFlood(t *testing.T) {
+	srv, _ := guarded(t, middleware.RateLimitWithOpts(middleware.RateLimitOptions{
+		MessageRate: 10, MessageBurst: 20,
+		HandshakeRate: slow, HandshakeBurst: 8,
+		MaxConnsPerIP: 3,
+	}))
+	victim := srv.Dial("/ws", nexotest.WithLocalIP("127.0.0.2"))
+	defer victim.Close()
+	expectEcho(t, victim, "before")
+
+	type outcome struct {
+		ip, reason string
+		err        error
+	}
+	const perIP = 25
+	results := make(chan outcome, 2*perIP)
+	for _, ip := range []string{"127.0.0.3", "127.0.0.4"} {
+		for range perIP {
+			go func() {
+				c, _, err := srv.TryDial("/ws", nexotest.WithLocalIP(ip))
+				if err != nil {
+					results <- outcome{ip, "", err}
+					return
+				}
+				defer c.Close()
+				for range 200 {
+					if c.WriteMessage(websocket.TextMessage, []byte("flood")) != nil {
+						break
+					}
+				}
+				ce, err := c.TryClose()
+				if err != nil {
+					results <- outcome{ip, "", err}
+					return
+				}
+				results <- outcome{ip, fmt.Sprint(ce.Code, " ", ce.Text), nil}
+			}()
+		}
+	}
+	counts := map[string]map[string]int{}
+	for range 2 * perIP {
+		o := <-results
+		if o.err != nil {
+			t.Fatalf("flooder on %s: %v", o.ip, o.err)
+		}
+		if counts[o.ip] == nil {
+			counts[o.ip] = map[string]int{}
+		}
+		counts[o.ip][o.reason]++
+	}
+	for ip, by := range counts {
+		// 8 handshakes per address pass the rate; of those, the ones
+		// over 3 open connections are refused and the others are
+		// closed for their message flood.
+		rate, capped, flood := by["4429 too many connection attempts"],
+			by["1013 too many connections from this address"], by["4429 rate limit exceeded"]
+		if rate != perIP-8 || capped+flood != 8 || flood < 1 || flood > 8 {
+			t.Errorf("%s: outcomes %v", ip, by)
+		}
+	}
+	t.Logf("outcomes by address: %v", counts)
+
+	expectEcho(t, victim, "after")
+	newcomer := srv.Dial("/ws", nexotest.WithLocalIP("127.0.0.5"))
+	expectEcho(t, newcomer, "newcomer")
+	newcomer.CloseNormal()
+	victim.CloseNormal()
 }
