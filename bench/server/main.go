@@ -4,6 +4,7 @@
 //	/echo       every message is sent back to its sender, same opcode
 //	/fanout     a message from any client goes to every connected client
 //	/debug/mem  JSON: heap in use, stacks in use, RSS and CPU time so far
+//	/debug/pprof/  the standard profiles (heap, goroutine, profile)
 //
 // It prints "ADDR host:port" on stdout once it listens, and stops on SIGINT
 // or SIGTERM (writing the CPU profile first when -cpuprofile is set).
@@ -16,6 +17,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	httppprof "net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime"
@@ -86,6 +88,8 @@ func main() {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/mem", serveMem)
+	mux.HandleFunc("/debug/pprof/", httppprof.Index) // heap, goroutine, allocs profiles by name
+	mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
 	mux.Handle("/", h)
 	srv := &http.Server{Handler: mux}
 	go func() {
