@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"container/list"
+	"math"
 	"net/netip"
 	"sync"
 	"time"
@@ -67,7 +68,8 @@ func newClientTable(r rate.Limit, burst, maxConns, maxClients, v6Bits int) *clie
 	if r > 0 && r != rate.Inf {
 		// A bucket that has been idle this long is full: forgetting it
 		// changes nothing.
-		t.ttl = time.Duration(float64(burst)/float64(r)*float64(time.Second)) + time.Second
+		refill := float64(burst)/float64(r)*float64(time.Second) + float64(time.Second)
+		t.ttl = time.Duration(min(refill, float64(math.MaxInt64/2)))
 	}
 	return t
 }

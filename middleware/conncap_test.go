@@ -114,3 +114,17 @@ func TestClientTableIPv6Prefix(t *testing.T) {
 func (a admission) String() string {
 	return [...]string{"admitted", "overRate", "overCap", "tableFull"}[a]
 }
+
+// A rate so slow that its refill time overflows a Duration still keeps
+// idle clients.
+func TestClientTableSlowRate(t *testing.T) {
+	tb := newClientTable(rate.Limit(1e-300), 1, 0, 10, 64)
+	if tb.ttl <= 0 {
+		t.Fatalf("ttl %v", tb.ttl)
+	}
+	_, release := tb.admit(addr(1))
+	release()
+	if adm, _ := tb.admit(addr(1)); adm != overRate {
+		t.Fatalf("second handshake: %v, want overRate", adm)
+	}
+}
