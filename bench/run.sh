@@ -12,7 +12,7 @@
 #   SCENARIOS="idle echo fanout paced cluster"
 #   CONTENDERS="..."         restrict every scenario to these contenders
 #   DURATION=2s              measurement time per echo/fan-out run (after a 0.5 s warm-up)
-#   PACED_DURATION=3s        measurement time of the paced fan-out
+#   PACED_DURATION=4s        measurement time of the paced fan-out (after a 1 s warm-up)
 #   IDLE_CONNS=10000         connections of the idle scenario
 #   CLUSTER_BROKERS="redis nats"   brokers of the two-instance scenario
 #   PROFILE=1                write CPU profiles of the nexo servers to $OUT/prof
@@ -23,7 +23,7 @@ cd "$(dirname "$0")"
 ROUNDS=${ROUNDS:-3}
 SCENARIOS=${SCENARIOS:-"idle echo fanout paced cluster"}
 DURATION=${DURATION:-2s}
-PACED_DURATION=${PACED_DURATION:-3s}
+PACED_DURATION=${PACED_DURATION:-4s}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 CLUSTER_BROKERS=${CLUSTER_BROKERS:-"redis nats"}
 PROFILE=${PROFILE:-}
@@ -200,7 +200,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 			;;
 		paced)
 			for impl in $(rotate "$round" $(pick "$ALL_FANOUT")); do
-				run "$round" "$impl" "fanout s=5000 b=64 paced 20/s" fanout -subs 5000 -size 64 -rate 20 -duration "$PACED_DURATION"
+				run "$round" "$impl" "fanout s=5000 b=64 paced 20/s" fanout -subs 5000 -size 64 -rate 20 -warmup 1s -duration "$PACED_DURATION"
 			done
 			;;
 		cluster)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/nexogo/nexo/bench/internal/sysx"
 	"sync"
 	"time"
 )
@@ -9,7 +10,7 @@ import (
 // it to come back, records the round trip, and sends again. Only round trips
 // completed inside the measurement window count.
 func runEcho(e *env, clients int) (Result, error) {
-	conns, err := e.connect("/echo", clients, false)
+	conns, err := e.connect("/echo", clients, false, 4096)
 	if err != nil {
 		return Result{}, err
 	}
@@ -27,9 +28,9 @@ func runEcho(e *env, clients int) (Result, error) {
 		}()
 	}
 	time.Sleep(time.Until(time.Unix(0, t0)))
-	cpu0 := e.cpuNanos()
+	cpu0, own0 := e.cpuNanos(), sysx.CPUTime()
 	time.Sleep(time.Until(time.Unix(0, t1)))
-	cpu1 := e.cpuNanos()
+	cpu1, own1 := e.cpuNanos(), sysx.CPUTime()
 	wg.Wait()
 	n := 0
 	for _, s := range all {
@@ -39,6 +40,7 @@ func runEcho(e *env, clients int) (Result, error) {
 	r.P50us, r.P99us = percentiles(all)
 	if n > 0 {
 		r.CPUus = float64(cpu1-cpu0) / 1e3 / float64(n)
+		r.ClientUs = float64(own1-own0) / 1e3 / float64(n)
 	}
 	for _, s := range all {
 		if s == nil {

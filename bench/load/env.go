@@ -41,8 +41,9 @@ func (e *env) localIP(addr string, i int) net.IP {
 }
 
 // connect opens n connections to path, spread over the addresses, 64 at a
-// time, each completing the protocol's hello.
-func (e *env) connect(path string, n int, sub bool) ([]*wsConn, error) {
+// time, each completing the protocol's hello (sub: subscribe to the
+// fan-out), each reading through a buffer of bufSize bytes.
+func (e *env) connect(path string, n int, sub bool, bufSize int) ([]*wsConn, error) {
 	conns := make([]*wsConn, n)
 	var (
 		wg       sync.WaitGroup
@@ -56,7 +57,7 @@ func (e *env) connect(path string, n int, sub bool) ([]*wsConn, error) {
 			defer wg.Done()
 			for i := range next {
 				addr := e.addrs[i%len(e.addrs)]
-				c, err := dialWS(addr, path, e.localIP(addr, i), 10*time.Second)
+				c, err := dialWS(addr, path, e.localIP(addr, i), 10*time.Second, bufSize)
 				if err == nil {
 					err = e.proto.hello(c, sub)
 				}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/nexogo/nexo/bench/internal/sysx"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,14 +15,16 @@ import (
 // counts as lost). With a rate, it sends at that pace regardless.
 func runFanout(e *env, subs int, rate float64, window int) (Result, error) {
 	began := time.Now()
-	conns, err := e.connect("/fanout", subs, true)
+	// Subscribers read through 32 KiB buffers, so that a backlog takes few
+	// system calls to read.
+	conns, err := e.connect("/fanout", subs, true, 32<<10)
 	if err != nil {
 		return Result{}, err
 	}
 	e.logf("connected %d in %v", subs, time.Since(began).Round(time.Millisecond))
 	defer closeAll(conns)
 	pubAddr := e.addrs[0]
-	pub, err := dialWS(pubAddr, "/fanout", e.localIP(pubAddr, subs), 10*time.Second)
+	pub, err := dialWS(pubAddr, "/fanout", e.localIP(pubAddr, subs), 10*time.Second, 32<<10)
 	if err == nil {
 		err = e.proto.hello(pub, false)
 	}
@@ -86,12 +89,13 @@ func runFanout(e *env, subs int, rate float64, window int) (Result, error) {
 	}()
 
 	var cpu0, cpu1 int64
+	var own0, own1 time.Duration
 	cpuDone := make(chan struct{})
 	go func() {
 		time.Sleep(time.Until(time.Unix(0, t0)))
-		cpu0 = e.cpuNanos()
+		cpu0, own0 = e.cpuNanos(), sysx.CPUTime()
 		time.Sleep(time.Until(time.Unix(0, t1)))
-		cpu1 = e.cpuNanos()
+		cpu1, own1 = e.cpuNanos(), sysx.CPUTime()
 		close(cpuDone)
 	}()
 
@@ -120,6 +124,7 @@ func runFanout(e *env, subs int, rate float64, window int) (Result, error) {
 	r.P50us, r.P99us = percentiles(all)
 	if n > 0 {
 		r.CPUus = float64(cpu1-cpu0) / 1e3 / float64(n)
+		r.ClientUs = float64(own1-own0) / 1e3 / float64(n)
 	}
 	if want := sent * subs; want > 0 {
 		r.Loss = 1 - float64(total)/float64(want)

@@ -16,7 +16,7 @@ func runIdle(e *env, conns int, settle time.Duration) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	cs, err := e.connect("/fanout", conns, true)
+	cs, err := e.connect("/fanout", conns, true, 4096)
 	if err != nil {
 		return Result{}, err
 	}

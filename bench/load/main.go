@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -26,12 +27,13 @@ type Result struct {
 	Scenario string  `json:"scenario"` // e.g. "echo c=100"
 	Impl     string  `json:"impl"`
 	Round    int     `json:"round"`
-	Rate     float64 `json:"rate"`    // round trips/s or deliveries/s
-	P50us    float64 `json:"p50_us"`  // latency percentiles, microseconds
-	P99us    float64 `json:"p99_us"`  //
-	CPUus    float64 `json:"cpu_us"`  // server CPU per round trip / delivery
-	Loss     float64 `json:"loss"`    // fan-out: fraction of deliveries missing
-	Dropped  int     `json:"dropped"` // connections the server closed
+	Rate     float64 `json:"rate"`          // round trips/s or deliveries/s
+	P50us    float64 `json:"p50_us"`        // latency percentiles, microseconds
+	P99us    float64 `json:"p99_us"`        //
+	CPUus    float64 `json:"cpu_us"`        // server CPU per round trip / delivery
+	ClientUs float64 `json:"client_cpu_us"` // load generator CPU per round trip / delivery
+	Loss     float64 `json:"loss"`          // fan-out: fraction of deliveries missing
+	Dropped  int     `json:"dropped"`       // connections the server closed
 	RSSPer   float64 `json:"rss_per_conn"`
 	HeapPer  float64 `json:"heap_stack_per_conn"`
 	GorPer   float64 `json:"goroutines_per_conn"`
@@ -67,7 +69,16 @@ func main() {
 	settle := fs.Duration("settle", 2*time.Second, "idle: wait after connecting before measuring")
 	srcIPs := fs.Int("srcips", 16, "spread connections over 127.0.0.1..127.0.0.N (loopback servers only)")
 	verbose := fs.Bool("v", false, "log progress to stderr")
+	cpuprofile := fs.String("cpuprofile", "", "write the load generator's CPU profile here")
 	fs.Parse(args)
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	if *impl == "" || *addr == "" {
 		log.Fatal("-impl and -addr are required")
 	}
@@ -98,6 +109,7 @@ func main() {
 		usage()
 	}
 	if err != nil {
+		pprof.StopCPUProfile()
 		log.Fatalf("%s %s: %v", cmd, *impl, err)
 	}
 	if *label != "" {

@@ -100,17 +100,18 @@ func rateTable(sc string, rs map[string][]Result, impls []string) {
 			bestP99 = p
 		}
 	}
-	fmt.Printf("| contender | %s median | min–max | p50 µs | p99 µs | server CPU µs/op | loss | rate × best peer | p99 × best peer |\n", unit)
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Printf("| contender | %s median | min–max | p50 µs | p99 µs | server CPU µs/op | client CPU µs/op | loss | rate × best peer | p99 × best peer |\n", unit)
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, im := range impls {
 		x := rs[im]
 		rate := stats(x, func(r Result) float64 { return r.Rate })
 		p50 := stats(x, func(r Result) float64 { return r.P50us })
 		p99 := stats(x, func(r Result) float64 { return r.P99us })
 		cpu := stats(x, func(r Result) float64 { return r.CPUus })
+		ccpu := stats(x, func(r Result) float64 { return r.ClientUs })
 		loss := stats(x, func(r Result) float64 { return r.Loss * 100 })
-		fmt.Printf("| %s | %.0f | %s | %.0f | %.0f | %.2f | %.1f%% | %s | %s |\n",
-			im, rate.med, rate.rng("%.0f"), p50.med, p99.med, cpu.med, loss.med,
+		fmt.Printf("| %s | %.0f | %s | %.0f | %.0f | %.2f | %.2f | %.1f%% | %s | %s |\n",
+			im, rate.med, rate.rng("%.0f"), p50.med, p99.med, cpu.med, ccpu.med, loss.med,
 			ratio(rate.med, bestRate), ratio(p99.med, bestP99))
 	}
 }

@@ -31,8 +31,9 @@ type wsConn struct {
 var errClosed = errors.New("websocket closed by server")
 
 // dialWS connects to ws://addr+path, binding the local side to local when it
-// is not nil (to spread many connections over several loopback addresses).
-func dialWS(addr, path string, local net.IP, timeout time.Duration) (*wsConn, error) {
+// is not nil (to spread many connections over several loopback addresses),
+// reading through a buffer of bufSize bytes.
+func dialWS(addr, path string, local net.IP, timeout time.Duration, bufSize int) (*wsConn, error) {
 	d := net.Dialer{Timeout: timeout}
 	if local != nil {
 		d.LocalAddr = &net.TCPAddr{IP: local}
@@ -49,7 +50,7 @@ func dialWS(addr, path string, local net.IP, timeout time.Duration) (*wsConn, er
 		nc.Close()
 		return nil, err
 	}
-	br := bufio.NewReaderSize(nc, 4096)
+	br := bufio.NewReaderSize(nc, bufSize)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
 		nc.Close()
