@@ -41,6 +41,7 @@ func runFanout(e *env, subs int, rate float64, window int) (Result, error) {
 	t1 := t0 + int64(e.duration)
 	all := make([]samples, subs)
 	totals := make([]int, subs)
+	frames := make([]int, subs)
 	var dropped atomic.Int32
 	var closing atomic.Bool
 	var wg sync.WaitGroup
@@ -67,6 +68,9 @@ func runFanout(e *env, subs int, rate float64, window int) (Result, error) {
 					}
 				})
 				totals[i] += n
+				if n > 0 {
+					frames[i]++
+				}
 				if n == 0 {
 					e.proto.control(c, fr)
 				}
@@ -115,12 +119,16 @@ func runFanout(e *env, subs int, rate float64, window int) (Result, error) {
 	wg.Wait()
 	e.logf("done by %v", time.Since(began).Round(time.Millisecond))
 
-	n, total := 0, 0
+	n, total, nframes := 0, 0, 0
 	for i, s := range all {
 		n += len(s)
 		total += totals[i]
+		nframes += frames[i]
 	}
 	r := Result{Rate: float64(n) / e.duration.Seconds(), Messages: sent}
+	if nframes > 0 {
+		r.PerFrame = float64(total) / float64(nframes)
+	}
 	r.P50us, r.P99us = percentiles(all)
 	if n > 0 {
 		r.CPUus = float64(cpu1-cpu0) / 1e3 / float64(n)

@@ -37,7 +37,8 @@ type Result struct {
 	RSSPer   float64 `json:"rss_per_conn"`
 	HeapPer  float64 `json:"heap_stack_per_conn"`
 	GorPer   float64 `json:"goroutines_per_conn"`
-	Messages int     `json:"messages,omitempty"` // fan-out: messages published
+	Messages int     `json:"messages,omitempty"`       // fan-out: messages published
+	PerFrame float64 `json:"msgs_per_frame,omitempty"` // fan-out: messages per WebSocket frame received
 }
 
 func main() {
