@@ -31,9 +31,12 @@ OUT=${OUT:-results/$(date +%Y%m%d-%H%M%S)}
 BIN=${BIN:-$PWD/.bin}
 
 ALL_FANOUT="nexo-group nexo-join nexo-broadcast gorilla-hub gorilla-prepared melody gws centrifuge"
-# Echo and idle do not differ between the nexo variants (or the two gorilla
-# ones), so one of each runs there.
+# Echo does not differ between the nexo variants (or the two gorilla ones),
+# so one of each runs there.
 ALL_ECHO="nexo-group gorilla-hub melody gws centrifuge"
+# Idle connections sit on /fanout, where the nexo variants keep different
+# state (a group member, a broker subscription, nothing).
+ALL_IDLE="nexo-group nexo-join nexo-broadcast gorilla-hub melody gws centrifuge"
 
 mkdir -p "$OUT" "$BIN"
 RESULTS=$OUT/results.jsonl
@@ -178,7 +181,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	for sc in $SCENARIOS; do
 		case $sc in
 		idle)
-			for impl in $(rotate "$round" $(pick "$ALL_ECHO")); do
+			for impl in $(rotate "$round" $(pick "$ALL_IDLE")); do
 				run "$round" "$impl" "idle n=$IDLE_CONNS" idle -conns "$IDLE_CONNS"
 			done
 			;;
@@ -217,5 +220,6 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 
 "$BIN/load" report "$RESULTS" | tee "$OUT/report.md"
+"$BIN/load" chart -o "$OUT/chart.svg" "$RESULTS"
 echo >&2
-echo "results: $RESULTS  report: $OUT/report.md  log: $LOG" >&2
+echo "results: $RESULTS  report: $OUT/report.md  chart: $OUT/chart.svg  log: $LOG" >&2

@@ -4,9 +4,10 @@
 //	load fanout -impl NAME -addr HOST:PORT[,HOST:PORT] -subs 1000 -size 64 [-rate 20]
 //	load idle   -impl NAME -addr HOST:PORT -conns 10000
 //	load report results.jsonl
+//	load chart -o chart.svg results.jsonl
 //
 // Each scenario prints one line "RESULT {json}" (see Result); report turns a
-// file of such lines into tables of medians and ranges.
+// file of such lines into tables of medians and ranges, chart into an SVG.
 package main
 
 import (
@@ -48,8 +49,14 @@ func main() {
 		usage()
 	}
 	cmd, args := os.Args[1], os.Args[2:]
-	if cmd == "report" {
+	switch cmd {
+	case "report":
 		if err := report(args); err != nil {
+			log.Fatal(err)
+		}
+		return
+	case "chart":
+		if err := chart(args); err != nil {
 			log.Fatal(err)
 		}
 		return
@@ -122,6 +129,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: load echo|fanout|idle -impl NAME -addr HOST:PORT [flags]  |  load report FILE")
+	fmt.Fprintln(os.Stderr, "usage: load echo|fanout|idle -impl NAME -addr HOST:PORT [flags]  |  load report FILE  |  load chart -o OUT.svg FILE")
 	os.Exit(2)
 }

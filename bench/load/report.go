@@ -14,18 +14,38 @@ import (
 // one Markdown table per scenario: medians over rounds, with min–max, and
 // ratios to the best peer (the best contender that is not nexo).
 func report(files []string) error {
-	if len(files) == 0 {
-		return errors.New("report: no result file")
+	d, err := loadResults(files)
+	if err != nil {
+		return err
 	}
-	var (
-		order []string
-		byKey = map[string]map[string][]Result{}
-		impls = map[string][]string{}
-	)
+	for _, sc := range d.order {
+		fmt.Printf("\n### %s\n\n", sc)
+		if strings.HasPrefix(sc, "idle") {
+			idleTable(d.byKey[sc], d.impls[sc])
+		} else {
+			rateTable(sc, d.byKey[sc], d.impls[sc])
+		}
+	}
+	return nil
+}
+
+// dataset is a results file grouped by scenario and contender, in the order
+// they first appear.
+type dataset struct {
+	order []string
+	byKey map[string]map[string][]Result
+	impls map[string][]string
+}
+
+func loadResults(files []string) (*dataset, error) {
+	if len(files) == 0 {
+		return nil, errors.New("no result file")
+	}
+	d := &dataset{byKey: map[string]map[string][]Result{}, impls: map[string][]string{}}
 	for _, name := range files {
 		f, err := os.Open(name)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {
@@ -37,26 +57,18 @@ func report(files []string) error {
 			if err := json.Unmarshal([]byte(line), &r); err != nil {
 				continue
 			}
-			if byKey[r.Scenario] == nil {
-				byKey[r.Scenario] = map[string][]Result{}
-				order = append(order, r.Scenario)
+			if d.byKey[r.Scenario] == nil {
+				d.byKey[r.Scenario] = map[string][]Result{}
+				d.order = append(d.order, r.Scenario)
 			}
-			if byKey[r.Scenario][r.Impl] == nil {
-				impls[r.Scenario] = append(impls[r.Scenario], r.Impl)
+			if d.byKey[r.Scenario][r.Impl] == nil {
+				d.impls[r.Scenario] = append(d.impls[r.Scenario], r.Impl)
 			}
-			byKey[r.Scenario][r.Impl] = append(byKey[r.Scenario][r.Impl], r)
+			d.byKey[r.Scenario][r.Impl] = append(d.byKey[r.Scenario][r.Impl], r)
 		}
 		f.Close()
 	}
-	for _, sc := range order {
-		fmt.Printf("\n### %s\n\n", sc)
-		if strings.HasPrefix(sc, "idle") {
-			idleTable(byKey[sc], impls[sc])
-		} else {
-			rateTable(sc, byKey[sc], impls[sc])
-		}
-	}
-	return nil
+	return d, nil
 }
 
 func isNexo(impl string) bool { return strings.HasPrefix(impl, "nexo") }
@@ -100,8 +112,8 @@ func rateTable(sc string, rs map[string][]Result, impls []string) {
 			bestP99 = p
 		}
 	}
-	fmt.Printf("| contender | %s median | min–max | p50 µs | p99 µs | server CPU µs/op | client CPU µs/op | loss | rate × best peer | p99 × best peer |\n", unit)
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Printf("| contender | %s median | min–max | p50 µs | p99 µs | server CPU µs/op | client CPU µs/op | msgs/frame | loss | rate × best peer | p99 × best peer |\n", unit)
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, im := range impls {
 		x := rs[im]
 		rate := stats(x, func(r Result) float64 { return r.Rate })
@@ -110,8 +122,12 @@ func rateTable(sc string, rs map[string][]Result, impls []string) {
 		cpu := stats(x, func(r Result) float64 { return r.CPUus })
 		ccpu := stats(x, func(r Result) float64 { return r.ClientUs })
 		loss := stats(x, func(r Result) float64 { return r.Loss * 100 })
-		fmt.Printf("| %s | %.0f | %s | %.0f | %.0f | %.2f | %.2f | %.1f%% | %s | %s |\n",
-			im, rate.med, rate.rng("%.0f"), p50.med, p99.med, cpu.med, ccpu.med, loss.med,
+		perFrame := "–"
+		if pf := stats(x, func(r Result) float64 { return r.PerFrame }); pf.med > 0 {
+			perFrame = fmt.Sprintf("%.2f", pf.med)
+		}
+		fmt.Printf("| %s | %.0f | %s | %.0f | %.0f | %.2f | %.2f | %s | %.1f%% | %s | %s |\n",
+			im, rate.med, rate.rng("%.0f"), p50.med, p99.med, cpu.med, ccpu.med, perFrame, loss.med,
 			ratio(rate.med, bestRate), ratio(p99.med, bestP99))
 	}
 }
