@@ -53,13 +53,15 @@ func writeSVG(w io.Writer, d *dataset) {
 		idle := strings.HasPrefix(sc, "idle")
 		metric := func(r Result) float64 { return r.Rate }
 		unit, dir := "/s", "longer is better"
+		format := human
 		switch {
 		case idle:
 			metric = func(r Result) float64 { return r.RSSPer }
 			unit, dir = " B/conn RSS", "shorter is better"
 		case strings.Contains(sc, "paced"):
-			metric = func(r Result) float64 { return r.P99us }
-			unit, dir = " µs p99", "p99 latency, shorter is better"
+			metric = func(r Result) float64 { return r.P99us / 1000 }
+			unit, dir = " ms p99", "p99 latency, shorter is better"
+			format = func(v float64) string { return fmt.Sprintf("%.1f", v) }
 		}
 		max := 0.0
 		for _, im := range d.impls[sc] {
@@ -84,7 +86,7 @@ func writeSVG(w io.Writer, d *dataset) {
 			fmt.Fprintf(w, `<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>`+"\n", left, y, bw, barH, colour)
 			lo, hi := float64(left)+s.lo/max*plotW, float64(left)+s.hi/max*plotW
 			fmt.Fprintf(w, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#333"/>`+"\n", lo, hi, y+barH/2, y+barH/2)
-			fmt.Fprintf(w, `<text x="%d" y="%d">%s%s</text>`+"\n", width-right+6, y+barH-3, human(s.med), unit)
+			fmt.Fprintf(w, `<text x="%d" y="%d">%s%s</text>`+"\n", width-right+6, y+barH-3, format(s.med), unit)
 			y += barH + gap
 		}
 		y += padB
