@@ -1,0 +1,133 @@
+package redisbroker
+
+import (
+	"context"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Dialer makes connections that a test can break, as a network failure
+// would, without closing the broker.
+type Dialer struct {
+	mu    sync.Mutex
+	conns []*freezable
+}
+
+// freezable is a connection whose reads can be made to hang, as on a
+// half-open TCP connection: what is written still reaches the server, no
+// answer comes back.
+type freezable struct {
+	net.Conn
+	frozen chan struct{} // closed by Freeze
+	closed chan struct{} // closed by Close
+	once   sync.Once
+	fonce  sync.Once
+
+	mu       sync.Mutex
+	deadline time.Time // the read deadline, honoured while frozen
+}
+
+func (c *freezable) Read(p []byte) (int, error) {
+	select {
+	case <-c.frozen:
+		c.mu.Lock()
+		d := c.deadline
+		c.mu.Unlock()
+		var expired <-chan time.Time
+		if !d.IsZero() {
+			t := time.NewTimer(time.Until(d))
+			defer t.Stop()
+			expired = t.C
+		}
+		select {
+		case <-c.closed:
+			return 0, net.ErrClosed
+		case <-expired:
+			return 0, os.ErrDeadlineExceeded
+		}
+	default:
+	}
+	return c.Conn.Read(p)
+}
+
+func (c *freezable) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.deadline = t
+	c.mu.Unlock()
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *freezable) SetDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.deadline = t
+	c.mu.Unlock()
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *freezable) Close() error {
+	c.once.Do(func() { close(c.closed) })
+	return c.Conn.Close()
+}
+
+// Dial is a redis.Options.Dialer.
+func (d *Dialer) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := (&net.Dialer{Timeout: 2 * time.Second}).DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	fc := &freezable{Conn: c, frozen: make(chan struct{}), closed: make(chan struct{})}
+	d.mu.Lock()
+	d.conns = append(d.conns, fc)
+	d.mu.Unlock()
+	return fc, nil
+}
+
+// Freeze makes every connection made so far stop reading: the broker
+// sees silence, not an error. New connections work.
+func (d *Dialer) Freeze() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, c := range d.conns {
+		c.fonce.Do(func() { close(c.frozen) })
+	}
+	d.conns = nil
+}
+
+// Break closes every connection made so far.
+func (d *Dialer) Break() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, c := range d.conns {
+		c.Close()
+	}
+	d.conns = nil
+}
+
+// WithDialer makes the broker dial through d.
+func WithDialer(d *Dialer) Option {
+	return WithRedisOptions(func(o *redis.Options) { o.Dialer = d.Dial })
+}
+
+// WithIdle sets the silence before a PING on the subscription.
+func WithIdle(d time.Duration) Option { return func(c *config) { c.idle = d } }
+
+// Crash stops b as a crashed process would: the lease is no longer
+// renewed and the connections drop, nothing is deleted.
+func Crash(b *Broker) {
+	b.presence.crashed.Store(true)
+	b.closed.Store(true)
+	b.cancel()
+	b.ps.Load().Close()
+	b.wg.Wait()
+	b.rc.Close()
+}
+
+// LeaseKey returns the key of b's lease.
+func LeaseKey(b *Broker) string { return b.presence.leaseKey }
+
+// Backoff exposes the reconnect delay.
+var Backoff = backoff

@@ -1,0 +1,243 @@
+package redisbroker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/nexogo/nexo/channels"
+)
+
+// presence is the Presence of a Broker, in Redis keys:
+//
+//   - <prefix>presence:<topic>: a hash, field the connection ID, value the
+//     PresenceEntry as JSON with Instance set and the key of its
+//     instance's lease.
+//   - <prefix>lease:<instance>:<nonce>: the lease of one run of the
+//     instance, a string with a time to live of one lease, renewed every
+//     third.
+//
+// An entry is live while its lease exists. List leaves out, and deletes,
+// the entries whose lease has expired.
+type presence struct {
+	b        *Broker
+	leaseKey string
+	every    time.Duration
+
+	mu      sync.Mutex
+	mine    map[[2]string][]byte // the entries this instance joined: {topic, conn} -> value
+	crashed atomic.Bool          // test hook: Close leaves everything
+}
+
+var _ channels.Presence = (*presence)(nil)
+
+// entry is the stored form of a PresenceEntry.
+type entry struct {
+	channels.PresenceEntry
+	Lease string `json:"lease"`
+}
+
+// deleteIfSame deletes a hash field only if it still holds the value that
+// was read: an entry written again meanwhile (its instance came back)
+// stays.
+var deleteIfSame = redis.NewScript(`
+if redis.call("HGET", KEYS[1], ARGV[1]) == ARGV[2] then
+	return redis.call("HDEL", KEYS[1], ARGV[1])
+end
+return 0`)
+
+// newPresence takes this instance's lease.
+func newPresence(ctx context.Context, b *Broker) (*presence, error) {
+	// The nonce keeps an instance that restarts with the same ID from
+	// reviving its predecessor's entries.
+	p := &presence{
+		b:        b,
+		leaseKey: b.cfg.prefix + "lease:" + b.cfg.instance + ":" + strings.ReplaceAll(uuid.NewString(), "-", ""),
+		every:    b.cfg.lease / 3,
+		mine:     make(map[[2]string][]byte),
+	}
+	if err := p.renewOnce(ctx); err != nil {
+		return nil, fmt.Errorf("redisbroker: lease: %w", err)
+	}
+	return p, nil
+}
+
+func (p *presence) hash(topic string) string { return p.b.cfg.prefix + "presence:" + topic }
+
+// renew renews the lease every third of it until the broker closes.
+func (p *presence) renew() {
+	t := time.NewTicker(p.every)
+	defer t.Stop()
+	failing := false
+	for {
+		select {
+		case <-p.b.ctx.Done():
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(p.b.ctx, min(opTimeout, p.every))
+		err := p.renewOnce(ctx)
+		cancel()
+		switch {
+		case p.b.ctx.Err() != nil:
+			return
+		case err != nil && !failing:
+			p.b.cfg.logger.Warn("redisbroker: lease not renewed; retrying every third of the lease", "err", err)
+		case err == nil && failing:
+			p.b.cfg.logger.Info("redisbroker: lease renewed again")
+		}
+		failing = err != nil
+	}
+}
+
+// renewOnce extends the lease. When it was gone (the first time, it
+// expired during an outage, or the server restarted empty), the lease is
+// taken again and every entry of this instance written again.
+func (p *presence) renewOnce(ctx context.Context) error {
+	rc := p.b.rc
+	val := p.b.cfg.instance
+	ok, err := rc.SetXX(ctx, p.leaseKey, val, p.b.cfg.lease).Result()
+	if err != nil {
+		return err
+	}
+	if ok {
+		return nil
+	}
+	p.mu.Lock()
+	mine := maps.Clone(p.mine)
+	p.mu.Unlock()
+	_, err = rc.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		tx.Set(ctx, p.leaseKey, val, p.b.cfg.lease)
+		for k, v := range mine {
+			tx.HSet(ctx, p.hash(k[0]), k[1], v)
+		}
+		return nil
+	})
+	if err == nil && len(mine) > 0 {
+		p.b.cfg.logger.Info("redisbroker: lease taken again; rewrote this instance's presence", "entries", len(mine))
+	}
+	return err
+}
+
+func (p *presence) check() error {
+	if p.b.closed.Load() {
+		return channels.ErrBrokerClosed
+	}
+	return nil
+}
+
+// Join records e in topic, with e.Instance set to this instance.
+func (p *presence) Join(ctx context.Context, topic string, e channels.PresenceEntry) error {
+	if err := p.check(); err != nil {
+		return err
+	}
+	e.Instance = p.b.cfg.instance
+	val, err := json.Marshal(entry{e, p.leaseKey})
+	if err != nil {
+		return fmt.Errorf("redisbroker: presence join: %w", err)
+	}
+	k := [2]string{topic, e.ConnID}
+	p.mu.Lock()
+	p.mine[k] = val
+	p.mu.Unlock()
+	if err := p.b.rc.HSet(ctx, p.hash(topic), e.ConnID, val).Err(); err != nil {
+		p.mu.Lock()
+		delete(p.mine, k)
+		p.mu.Unlock()
+		return fmt.Errorf("redisbroker: presence join: %w", err)
+	}
+	return nil
+}
+
+// Leave removes connID from topic.
+func (p *presence) Leave(ctx context.Context, topic, connID string) error {
+	if err := p.check(); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	delete(p.mine, [2]string{topic, connID})
+	p.mu.Unlock()
+	if err := p.b.rc.HDel(ctx, p.hash(topic), connID).Err(); err != nil {
+		return fmt.Errorf("redisbroker: presence leave: %w", err)
+	}
+	return nil
+}
+
+// List returns the live entries of topic, oldest first. Entries whose
+// lease has expired are left out and deleted.
+func (p *presence) List(ctx context.Context, topic string) ([]channels.PresenceEntry, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	rc := p.b.rc
+	fields, err := rc.HGetAll(ctx, p.hash(topic)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redisbroker: presence list: %w", err)
+	}
+	type item struct {
+		field, raw string
+		e          entry
+	}
+	items := make([]item, 0, len(fields))
+	leases := map[string]*redis.IntCmd{}
+	pipe := rc.Pipeline()
+	for f, raw := range fields {
+		var e entry
+		if err := json.Unmarshal([]byte(raw), &e); err != nil {
+			p.b.cfg.logger.Warn("redisbroker: skipped a malformed presence entry", "topic", topic, "conn", f, "err", err)
+			continue
+		}
+		items = append(items, item{f, raw, e})
+		if _, ok := leases[e.Lease]; !ok && e.Lease != p.leaseKey {
+			leases[e.Lease] = pipe.Exists(ctx, e.Lease)
+		}
+	}
+	if len(leases) > 0 {
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, fmt.Errorf("redisbroker: presence list: leases: %w", err)
+		}
+	}
+	out := make([]channels.PresenceEntry, 0, len(items))
+	for _, it := range items {
+		if it.e.Lease == p.leaseKey || (it.e.Lease != "" && leases[it.e.Lease].Val() == 1) {
+			out = append(out, it.e.PresenceEntry)
+			continue
+		}
+		err := deleteIfSame.Run(ctx, rc, []string{p.hash(topic)}, it.field, it.raw).Err()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			p.b.cfg.logger.Warn("redisbroker: could not delete a dead instance's presence entry", "topic", topic, "conn", it.field, "err", err)
+		}
+	}
+	return channels.SortEntries(out), nil
+}
+
+// close deletes this instance's entries and lease, unless it crashed. A
+// failure is logged: the entries expire with the lease.
+func (p *presence) close(ctx context.Context) {
+	if p.crashed.Load() {
+		return
+	}
+	p.mu.Lock()
+	mine := p.mine
+	p.mine = map[[2]string][]byte{}
+	p.mu.Unlock()
+	_, err := p.b.rc.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		for k := range mine {
+			tx.HDel(ctx, p.hash(k[0]), k[1])
+		}
+		tx.Del(ctx, p.leaseKey)
+		return nil
+	})
+	if err != nil {
+		p.b.cfg.logger.Warn("redisbroker: close: presence not removed; it expires with the lease", "err", err)
+	}
+}
