@@ -61,10 +61,10 @@ type upstream struct {
 
 // Internal time limits.
 const (
-	connectTimeout = 5 * time.Second  // dial and PING in New
-	opTimeout      = 5 * time.Second  // a subscription's confirmation, Close's cleanup
-	idlePing       = 5 * time.Second  // silence on the subscription before a PING
-	maxBackoff     = 2 * time.Second  // the longest wait between reconnect attempts
+	connectTimeout = 5 * time.Second // dial and PING in New
+	opTimeout      = 5 * time.Second // a subscription's confirmation, Close's cleanup
+	idlePing       = 5 * time.Second // silence on the subscription before a PING
+	maxBackoff     = 2 * time.Second // the longest wait between reconnect attempts
 	minBackoff     = 100 * time.Millisecond
 )
 
