@@ -11,6 +11,7 @@ import (
 	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/channels/natsbroker"
+	"github.com/nexogo/nexo/channels/redisbroker"
 	"github.com/nexogo/nexo/nexotest"
 )
 
@@ -21,6 +22,14 @@ type brokerKind struct {
 }
 
 var brokerKinds = []brokerKind{
+	{"redis", "127.0.0.1:6379", func(t testing.TB, prefix string) channels.Broker {
+		b, err := redisbroker.Open(context.Background(), "redis://127.0.0.1:6379", redisbroker.WithPrefix(prefix), redisbroker.WithLogger(discardLogger()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		return b
+	}},
 	{"nats", "127.0.0.1:4222", func(t testing.TB, prefix string) channels.Broker {
 		b, err := natsbroker.Open(context.Background(), "nats://127.0.0.1:4222", natsbroker.WithPrefix(prefix))
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/channels/natsbroker"
+	"github.com/nexogo/nexo/channels/redisbroker"
 )
 
 // Defaults of the environment variables that choose the broker.
@@ -18,10 +19,9 @@ const (
 )
 
 // openBroker returns the broker chosen in code, or else by NEXO_BROKER:
-// "memory" (the default) or "nats" (NEXO_NATS_URL); NEXO_CHANNEL_PREFIX
-// prefixes its subjects. "redis" (NEXO_REDIS_URL) is reserved for the
-// Redis broker, which is not in this release yet.
-// own reports whether the App created it. A broker that cannot be reached
+// "memory" (the default), "redis" (NEXO_REDIS_URL) or "nats"
+// (NEXO_NATS_URL); NEXO_CHANNEL_PREFIX prefixes its channels, keys and
+// subjects. own reports whether the App created it. A broker that cannot be reached
 // is an error: the App refuses to start rather than run alone.
 func (c config) openBroker(ctx context.Context) (b channels.Broker, own bool, err error) {
 	if c.broker != nil {
@@ -34,7 +34,12 @@ func (c config) openBroker(ctx context.Context) (b channels.Broker, own bool, er
 	case "", "memory":
 		return channels.NewMemoryBroker(), true, nil
 	case "redis":
-		return channels.NewMemoryBroker(), true, fmt.Errorf("nexo: NEXO_BROKER=redis: the Redis broker is not in this release yet; use nats")
+		url := envOr("NEXO_REDIS_URL", DefaultRedisURL)
+		rb, err := redisbroker.Open(ctx, url, redisbroker.WithPrefix(prefix), redisbroker.WithLogger(c.logger))
+		if err != nil {
+			return channels.NewMemoryBroker(), true, fmt.Errorf("nexo: NEXO_BROKER=redis: %w", err)
+		}
+		return rb, true, nil
 	case "nats":
 		url := envOr("NEXO_NATS_URL", DefaultNATSURL)
 		nb, err := natsbroker.Open(ctx, url, natsbroker.WithPrefix(prefix), natsbroker.WithLogger(c.logger))

@@ -1,10 +1,12 @@
 package nexo_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/channels/natsbroker"
+	"github.com/nexogo/nexo/channels/redisbroker"
 )
 
 func TestBrokerFromEnvironment(t *testing.T) {
@@ -18,6 +20,32 @@ func TestBrokerFromEnvironment(t *testing.T) {
 		}
 		if _, ok := app.Broker().(*natsbroker.Broker); !ok {
 			t.Fatalf("broker %T", app.Broker())
+		}
+		nexotestShutdown(t, app)
+	})
+	t.Run("redis", func(t *testing.T) {
+		reachable(t, "redis", "127.0.0.1:6379")
+		t.Setenv("NEXO_BROKER", "redis")
+		t.Setenv("NEXO_CHANNEL_PREFIX", "nexoenvtest:")
+		app := nexo.New(nexo.WithLogger(discardLogger()))
+		if app.Err() != nil {
+			t.Fatal(app.Err())
+		}
+		rb, ok := app.Broker().(*redisbroker.Broker)
+		if !ok {
+			t.Fatalf("broker %T", app.Broker())
+		}
+		if ch := rb.Channel("room"); ch != "nexoenvtest:room" {
+			t.Fatalf("channel %q: NEXO_CHANNEL_PREFIX ignored", ch)
+		}
+		nexotestShutdown(t, app)
+	})
+	t.Run("redis unreachable fails loudly", func(t *testing.T) {
+		t.Setenv("NEXO_BROKER", "redis")
+		t.Setenv("NEXO_REDIS_URL", "redis://127.0.0.1:1")
+		app := nexo.New(nexo.WithLogger(discardLogger()))
+		if err := app.Err(); err == nil || !strings.Contains(err.Error(), "NEXO_BROKER=redis") {
+			t.Fatalf("error %v, want one naming NEXO_BROKER=redis", err)
 		}
 		nexotestShutdown(t, app)
 	})
