@@ -75,28 +75,7 @@ func (p *presence) hash(topic string) string { return p.b.cfg.prefix + "presence
 
 // renew renews the lease every third of it until the broker closes.
 func (p *presence) renew() {
-	t := time.NewTicker(p.every)
-	defer t.Stop()
-	failing := false
-	for {
-		select {
-		case <-p.b.ctx.Done():
-			return
-		case <-t.C:
-		}
-		ctx, cancel := context.WithTimeout(p.b.ctx, min(opTimeout, p.every))
-		err := p.renewOnce(ctx)
-		cancel()
-		switch {
-		case p.b.ctx.Err() != nil:
-			return
-		case err != nil && !failing:
-			p.b.cfg.logger.Warn("redisbroker: lease not renewed; retrying every third of the lease", "err", err)
-		case err == nil && failing:
-			p.b.cfg.logger.Info("redisbroker: lease renewed again")
-		}
-		failing = err != nil
-	}
+	channels.KeepLease(p.b.ctx, p.every, opTimeout, p.renewOnce, p.b.cfg.logger)
 }
 
 // renewOnce extends the lease. When it was gone (the first time, it
