@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/nexogo/nexo/channels"
-	"github.com/nexogo/nexo/channels/natsbroker"
 )
 
 // Health checks for load balancers and orchestrators. They are opt-in:
@@ -36,8 +35,9 @@ var (
 )
 
 // Pinger is implemented by brokers that can check their connection to the
-// server they rely on. Ready calls it; a broker without a Ping method, such
-// as the in-process one, is always ready. A decorator of a broker should
+// server they rely on: redisbroker.Broker (a PING) and natsbroker.Broker (a
+// flushed round trip) do. Ready calls it; a broker without a Ping method,
+// such as the in-process one, is always ready. A decorator of a broker should
 // forward Ping or implement Unwrap() channels.Broker.
 type Pinger interface {
 	Ping(ctx context.Context) error
@@ -90,17 +90,6 @@ func (a *App) Ready(ctx context.Context) error {
 func pingOf(b channels.Broker) func(context.Context) error {
 	if p, ok := brokerAs[Pinger](b); ok {
 		return p.Ping
-	}
-	// Until natsbroker has a Ping method of its own: one round trip to
-	// the server on the broker's connection.
-	if nb, ok := brokerAs[*natsbroker.Broker](b); ok {
-		return func(ctx context.Context) error {
-			nc := nb.Conn()
-			if nc == nil || !nc.IsConnected() {
-				return errors.New("nats: not connected")
-			}
-			return nc.FlushWithContext(ctx)
-		}
 	}
 	return nil
 }
