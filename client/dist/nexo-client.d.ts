@@ -7,6 +7,12 @@
  * const sock = connect('/chat/lobby', { buffer: 20 });
  * sock.onMessage(msg => console.log(msg));
  * sock.send({ type: 'message', text: 'hi' });
+ *
+ * On topics with history the client also keeps its place: it remembers the
+ * last position (epoch, offset) of every topic from the server's "pub" and
+ * "joined" frames, sends them back in `nexo_since` on every reconnect so
+ * that the server replays what was missed, drops any duplicate, and tells
+ * the application through `onRecovery` when the server could not recover.
  */
 /** Connection state of a {@link NexoSocket}. */
 export type Status = 'connecting' | 'open' | 'closed';
@@ -22,6 +28,42 @@ export interface Reauth {
     url?: string;
     protocols?: string | string[];
 }
+/**
+ * A place in a topic's history: the history's epoch (it changes when the
+ * server lost the history) and the offset of the last message (1, 2, 3...
+ * per topic; 0 when nothing was published yet).
+ */
+export interface Position {
+    epoch: string;
+    offset: number;
+}
+/**
+ * A message published on a topic with history, from a
+ * `{"type":"pub","topic","epoch","offset","data"}` frame. A base64 payload
+ * (`"encoding":"base64"`, a binary message on the server) is decoded to an
+ * ArrayBuffer.
+ */
+export interface Publication extends Position {
+    topic: string;
+    data: unknown;
+}
+/**
+ * The server's answer when it subscribed this connection to a topic with
+ * recovery, from a `{"type":"joined","topic","epoch","offset","recovered"}`
+ * frame. `offset` is the position the client now has. `recovered` is false
+ * when the position the client sent could not be honoured (the epoch
+ * changed, or more was missed than the history holds): nothing was
+ * replayed, messages were lost, and the application should reload its
+ * state by other means.
+ */
+export interface Joined extends Position {
+    topic: string;
+    recovered: boolean;
+}
+/** At most this many topics go into `nexo_since` (the server's cap). */
+export declare const maxSinceTopics = 64;
+/** At most this many bytes of JSON go into `nexo_since` (the server's cap). */
+export declare const maxSinceBytes = 8192;
 /** Options of {@link connect}. */
 export interface Options {
     /** Subprotocols offered at the handshake. */
@@ -38,6 +80,10 @@ export interface Options {
     buffer?: number;
     /** Called on 4401: resolve to reconnect (optionally elsewhere), reject or return false to stop. */
     onUnauthorized?: () => Promise<Reauth | boolean | void> | Reauth | boolean | void;
+    /** Positions to start from, e.g. saved from {@link NexoSocket.positions} before a page reload; sent on the first connect too. */
+    positions?: Record<string, Position>;
+    /** Called with every "joined" frame (see {@link NexoSocket.onRecovery}). */
+    onRecovery?: (joined: Joined) => void;
     /** Called with every message (see {@link NexoSocket.onMessage}). */
     onMessage?: (data: unknown, event: MessageEvent) => void;
     onOpen?: (event: Event) => void;
@@ -109,9 +155,33 @@ export declare class NexoSocket {
     private eventFns;
     private pending;
     private nextRef;
+    private pos;
+    private recoveryFns;
+    private pubFns;
     constructor(url: string, opts?: Options);
     /** Calls fn with every message: JSON-parsed text when valid JSON, else the string; binary as ArrayBuffer. Returns an unsubscribe function. */
     onMessage(fn: (data: unknown, event: MessageEvent) => void): () => void;
+    /**
+     * Calls fn with every message on a topic with history, with its topic
+     * and position, after duplicates are dropped; onMessage gets its data
+     * too. Returns an unsubscribe function.
+     */
+    onPublication(fn: (p: Publication, event: MessageEvent) => void): () => void;
+    /**
+     * Calls fn with every "joined" frame: once per topic with recovery on
+     * each (re)connect, after the replay of what was missed. Check
+     * `joined.recovered`: false means messages were lost and the application
+     * must resynchronise (reload over HTTP, show a notice). Returns an
+     * unsubscribe function.
+     */
+    onRecovery(fn: (joined: Joined) => void): () => void;
+    /**
+     * The last position of every topic with history seen on this socket, as
+     * sent in `nexo_since` on the next reconnect. A copy: save it (e.g. in
+     * sessionStorage) and pass it as the `positions` option to carry on
+     * after a page reload.
+     */
+    positions(): Record<string, Position>;
     /** Calls fn on every status change. Returns an unsubscribe function. */
     onStatus(fn: (s: Status) => void): () => void;
     /** Calls fn with the data of every `{"event": name}` frame; `on('error', fn)` gets error frames that answer no request. */
@@ -125,7 +195,12 @@ export declare class NexoSocket {
     /** Closes the connection for good: no reconnect. */
     close(code?: number, reason?: string): void;
     private open;
+    /** The URL of the next attempt: the URL with `nexo_since` when positions are known. */
+    private dialURL;
     private receive;
+    /** Remembers a pub frame's position and returns it, or undefined for a duplicate. */
+    private publication;
+    private remember;
     private closed;
     /** The next backoff delay: full jitter over a capped exponential. */
     delay(): number;
@@ -134,5 +209,11 @@ export declare class NexoSocket {
     private setStatus;
     private failPending;
 }
+/**
+ * The `nexo_since` JSON for positions: the most recently updated topics
+ * first, within the server's caps ({@link maxSinceTopics} topics,
+ * {@link maxSinceBytes} bytes). Empty when there is nothing to send.
+ */
+export declare function sinceParam(positions: Map<string, Position> | Record<string, Position>): string;
 /** Opens a WebSocket to url (a path resolves against the page) that reconnects per the nexo close-code contract. */
 export declare function connect(url: string, options?: Options): NexoSocket;

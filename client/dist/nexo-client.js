@@ -7,7 +7,17 @@
  * const sock = connect('/chat/lobby', { buffer: 20 });
  * sock.onMessage(msg => console.log(msg));
  * sock.send({ type: 'message', text: 'hi' });
+ *
+ * On topics with history the client also keeps its place: it remembers the
+ * last position (epoch, offset) of every topic from the server's "pub" and
+ * "joined" frames, sends them back in `nexo_since` on every reconnect so
+ * that the server replays what was missed, drops any duplicate, and tells
+ * the application through `onRecovery` when the server could not recover.
  */
+/** At most this many topics go into `nexo_since` (the server's cap). */
+export const maxSinceTopics = 64;
+/** At most this many bytes of JSON go into `nexo_since` (the server's cap). */
+export const maxSinceBytes = 8192;
 /**
  * The close-code contract with the nexo server: 1000 and policy codes stop,
  * 1001 / 1013 / 4429 retry later, 4401 re-authenticates, the rest retry with
@@ -72,17 +82,59 @@ export class NexoSocket {
         this.eventFns = new Map();
         this.pending = new Map();
         this.nextRef = 1;
+        // Last position per topic; Map order is least recently updated first.
+        this.pos = new Map();
+        this.recoveryFns = new Set();
+        this.pubFns = new Set();
         this.url = resolveURL(url);
         this.protocols = opts.protocols;
         this.opts = opts;
         if (opts.onMessage)
             this.messageFns.add(opts.onMessage);
+        if (opts.onRecovery)
+            this.recoveryFns.add(opts.onRecovery);
+        for (const [topic, p] of Object.entries(opts.positions ?? {})) {
+            if (isPosition(p))
+                this.pos.set(topic, { epoch: p.epoch, offset: p.offset });
+        }
         this.open();
     }
     /** Calls fn with every message: JSON-parsed text when valid JSON, else the string; binary as ArrayBuffer. Returns an unsubscribe function. */
     onMessage(fn) {
         this.messageFns.add(fn);
         return () => this.messageFns.delete(fn);
+    }
+    /**
+     * Calls fn with every message on a topic with history, with its topic
+     * and position, after duplicates are dropped; onMessage gets its data
+     * too. Returns an unsubscribe function.
+     */
+    onPublication(fn) {
+        this.pubFns.add(fn);
+        return () => this.pubFns.delete(fn);
+    }
+    /**
+     * Calls fn with every "joined" frame: once per topic with recovery on
+     * each (re)connect, after the replay of what was missed. Check
+     * `joined.recovered`: false means messages were lost and the application
+     * must resynchronise (reload over HTTP, show a notice). Returns an
+     * unsubscribe function.
+     */
+    onRecovery(fn) {
+        this.recoveryFns.add(fn);
+        return () => this.recoveryFns.delete(fn);
+    }
+    /**
+     * The last position of every topic with history seen on this socket, as
+     * sent in `nexo_since` on the next reconnect. A copy: save it (e.g. in
+     * sessionStorage) and pass it as the `positions` option to carry on
+     * after a page reload.
+     */
+    positions() {
+        const out = {};
+        for (const [topic, p] of this.pos)
+            out[topic] = { ...p };
+        return out;
     }
     /** Calls fn on every status change. Returns an unsubscribe function. */
     onStatus(fn) {
@@ -146,7 +198,7 @@ export class NexoSocket {
     open() {
         const WS = this.opts.WebSocket ?? globalThis.WebSocket;
         this.setStatus('connecting');
-        const ws = new WS(this.url, this.protocols);
+        const ws = new WS(this.dialURL(), this.protocols);
         ws.binaryType = 'arraybuffer';
         this.ws = ws;
         ws.onopen = ev => {
@@ -167,12 +219,42 @@ export class NexoSocket {
         };
         ws.onclose = ev => this.closed(ev);
     }
+    /** The URL of the next attempt: the URL with `nexo_since` when positions are known. */
+    dialURL() {
+        const since = sinceParam(this.pos);
+        if (!since)
+            return this.url;
+        const i = this.url.indexOf('#');
+        const [head, hash] = i < 0 ? [this.url, ''] : [this.url.slice(0, i), this.url.slice(i)];
+        return `${head}${head.includes('?') ? '&' : '?'}nexo_since=${encodeURIComponent(since)}${hash}`;
+    }
     receive(ev) {
-        const data = decode(ev.data);
+        let data = decode(ev.data);
+        let published = false;
+        if (isFrame(data, 'pub')) {
+            const pub = this.publication(data);
+            if (!pub)
+                return; // a duplicate
+            data = pub.data;
+            published = true;
+            this.pubFns.forEach(fn => fn(pub, ev));
+        }
+        else if (isFrame(data, 'joined')) {
+            const j = data;
+            const joined = { topic: j.topic, epoch: j.epoch, offset: j.offset, recovered: j.recovered === true };
+            this.remember(joined.topic, joined);
+            this.recoveryFns.forEach(fn => fn(joined));
+            return;
+        }
         this.lastMessage = data;
         if (data && typeof data === 'object' && !Array.isArray(data)) {
             const f = data;
-            if (f.ref != null && (f.type === 'reply' || f.type === 'error')) {
+            if (published) {
+                // A topic's message answers no request: only event pushes apply.
+                if (typeof f.event === 'string')
+                    this.eventFns.get(f.event)?.forEach(fn => fn(f.data));
+            }
+            else if (f.ref != null && (f.type === 'reply' || f.type === 'error')) {
                 const p = this.pending.get(f.ref);
                 if (p) {
                     this.pending.delete(f.ref);
@@ -191,6 +273,20 @@ export class NexoSocket {
             }
         }
         this.messageFns.forEach(fn => fn(data, ev));
+    }
+    /** Remembers a pub frame's position and returns it, or undefined for a duplicate. */
+    publication(f) {
+        const topic = f.topic, epoch = f.epoch, offset = f.offset;
+        const last = this.pos.get(topic);
+        if (last && last.epoch === epoch && offset <= last.offset)
+            return undefined;
+        this.remember(topic, { epoch, offset });
+        const data = f.encoding === 'base64' && typeof f.data === 'string' ? fromBase64(f.data) : f.data;
+        return { topic, epoch, offset, data };
+    }
+    remember(topic, p) {
+        this.pos.delete(topic); // re-inserted last: the most recently updated
+        this.pos.set(topic, { epoch: p.epoch, offset: p.offset });
     }
     async closed(ev) {
         clearTimeout(this.stableTimer);
@@ -272,6 +368,50 @@ function decode(data) {
     }
     catch {
         return data;
+    }
+}
+function isPosition(p) {
+    const q = p;
+    return !!q && typeof q.epoch === 'string' && typeof q.offset === 'number' && Number.isInteger(q.offset) && q.offset >= 0;
+}
+/** Reports whether data is a history frame of the given type with a topic and a position. */
+function isFrame(data, type) {
+    if (!data || typeof data !== 'object' || Array.isArray(data))
+        return false;
+    const f = data;
+    return f.type === type && typeof f.topic === 'string' && isPosition(f);
+}
+/**
+ * The `nexo_since` JSON for positions: the most recently updated topics
+ * first, within the server's caps ({@link maxSinceTopics} topics,
+ * {@link maxSinceBytes} bytes). Empty when there is nothing to send.
+ */
+export function sinceParam(positions) {
+    const entries = positions instanceof Map ? [...positions] : Object.entries(positions);
+    const enc = new TextEncoder();
+    const parts = [];
+    let size = 2; // {}
+    for (let i = entries.length - 1; i >= 0 && parts.length < maxSinceTopics; i--) {
+        const [topic, p] = entries[i];
+        const part = `${JSON.stringify(topic)}:${JSON.stringify({ epoch: p.epoch, offset: p.offset })}`;
+        const n = enc.encode(part).length + (parts.length > 0 ? 1 : 0);
+        if (size + n > maxSinceBytes)
+            continue; // a smaller, older one may still fit
+        parts.push(part);
+        size += n;
+    }
+    return parts.length === 0 ? '' : `{${parts.join(',')}}`;
+}
+function fromBase64(s) {
+    try {
+        const bin = atob(s);
+        const out = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; i++)
+            out[i] = bin.charCodeAt(i);
+        return out.buffer;
+    }
+    catch {
+        return s;
     }
 }
 /** Opens a WebSocket to url (a path resolves against the page) that reconnects per the nexo close-code contract. */

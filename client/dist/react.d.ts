@@ -1,4 +1,4 @@
-import { type NexoSocket, type Options, type Status } from './nexo-client.js';
+import { type Joined, type NexoSocket, type Options, type Status } from './nexo-client.js';
 /** What {@link useWebSocket} returns. */
 export interface WebSocketState {
     status: Status;
@@ -6,6 +6,12 @@ export interface WebSocketState {
     send: (data: unknown) => boolean;
     lastMessage: unknown;
     error: Event | CloseEvent | undefined;
+    /**
+     * The last "joined" frame of a topic with history; when its `recovered`
+     * is false, messages were lost while offline and the component should
+     * reload its state. Positions are on `socket.positions()`.
+     */
+    recovery: Joined | undefined;
     /** The underlying socket, once connected in the browser. */
     socket: NexoSocket | undefined;
 }

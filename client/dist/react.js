@@ -8,6 +8,7 @@ export function useWebSocket(path, options = {}) {
     const [status, setStatus] = useState(typeof window === 'undefined' ? 'closed' : 'connecting');
     const [lastMessage, setLastMessage] = useState(undefined);
     const [error, setError] = useState(undefined);
+    const [recovery, setRecovery] = useState(undefined);
     const [socket, setSocket] = useState(undefined);
     const optsRef = useRef(options);
     optsRef.current = options;
@@ -17,11 +18,12 @@ export function useWebSocket(path, options = {}) {
             onMessage: (data, ev) => { setLastMessage(data); optsRef.current.onMessage?.(data, ev); },
             onClose: ev => { setError(sock.error); optsRef.current.onClose?.(ev); },
             onError: ev => { setError(ev); optsRef.current.onError?.(ev); },
+            onRecovery: j => { setRecovery(j); optsRef.current.onRecovery?.(j); },
         });
         const off = sock.onStatus(setStatus);
         setSocket(sock);
         return () => { off(); sock.close(); setSocket(undefined); };
     }, [path]);
     const send = useCallback((data) => socket?.send(data) ?? false, [socket]);
-    return { status, send, lastMessage, error, socket };
+    return { status, send, lastMessage, error, recovery, socket };
 }

@@ -7,6 +7,12 @@
  * const sock = connect('/chat/lobby', { buffer: 20 });
  * sock.onMessage(msg => console.log(msg));
  * sock.send({ type: 'message', text: 'hi' });
+ *
+ * On topics with history the client also keeps its place: it remembers the
+ * last position (epoch, offset) of every topic from the server's "pub" and
+ * "joined" frames, sends them back in `nexo_since` on every reconnect so
+ * that the server replays what was missed, drops any duplicate, and tells
+ * the application through `onRecovery` when the server could not recover.
  */
 
 /** Connection state of a {@link NexoSocket}. */
@@ -26,6 +32,46 @@ export interface Reauth {
   protocols?: string | string[];
 }
 
+/**
+ * A place in a topic's history: the history's epoch (it changes when the
+ * server lost the history) and the offset of the last message (1, 2, 3...
+ * per topic; 0 when nothing was published yet).
+ */
+export interface Position {
+  epoch: string;
+  offset: number;
+}
+
+/**
+ * A message published on a topic with history, from a
+ * `{"type":"pub","topic","epoch","offset","data"}` frame. A base64 payload
+ * (`"encoding":"base64"`, a binary message on the server) is decoded to an
+ * ArrayBuffer.
+ */
+export interface Publication extends Position {
+  topic: string;
+  data: unknown;
+}
+
+/**
+ * The server's answer when it subscribed this connection to a topic with
+ * recovery, from a `{"type":"joined","topic","epoch","offset","recovered"}`
+ * frame. `offset` is the position the client now has. `recovered` is false
+ * when the position the client sent could not be honoured (the epoch
+ * changed, or more was missed than the history holds): nothing was
+ * replayed, messages were lost, and the application should reload its
+ * state by other means.
+ */
+export interface Joined extends Position {
+  topic: string;
+  recovered: boolean;
+}
+
+/** At most this many topics go into `nexo_since` (the server's cap). */
+export const maxSinceTopics = 64;
+/** At most this many bytes of JSON go into `nexo_since` (the server's cap). */
+export const maxSinceBytes = 8192;
+
 /** Options of {@link connect}. */
 export interface Options {
   /** Subprotocols offered at the handshake. */
@@ -42,6 +88,10 @@ export interface Options {
   buffer?: number;
   /** Called on 4401: resolve to reconnect (optionally elsewhere), reject or return false to stop. */
   onUnauthorized?: () => Promise<Reauth | boolean | void> | Reauth | boolean | void;
+  /** Positions to start from, e.g. saved from {@link NexoSocket.positions} before a page reload; sent on the first connect too. */
+  positions?: Record<string, Position>;
+  /** Called with every "joined" frame (see {@link NexoSocket.onRecovery}). */
+  onRecovery?: (joined: Joined) => void;
   /** Called with every message (see {@link NexoSocket.onMessage}). */
   onMessage?: (data: unknown, event: MessageEvent) => void;
   onOpen?: (event: Event) => void;
@@ -147,12 +197,20 @@ export class NexoSocket {
   private eventFns = new Map<string, Set<(data: unknown) => void>>();
   private pending = new Map<number, Pending>();
   private nextRef = 1;
+  // Last position per topic; Map order is least recently updated first.
+  private pos = new Map<string, Position>();
+  private recoveryFns = new Set<(j: Joined) => void>();
+  private pubFns = new Set<(p: Publication, event: MessageEvent) => void>();
 
   constructor(url: string, opts: Options = {}) {
     this.url = resolveURL(url);
     this.protocols = opts.protocols;
     this.opts = opts;
     if (opts.onMessage) this.messageFns.add(opts.onMessage);
+    if (opts.onRecovery) this.recoveryFns.add(opts.onRecovery);
+    for (const [topic, p] of Object.entries(opts.positions ?? {})) {
+      if (isPosition(p)) this.pos.set(topic, { epoch: p.epoch, offset: p.offset });
+    }
     this.open();
   }
 
@@ -160,6 +218,40 @@ export class NexoSocket {
   onMessage(fn: (data: unknown, event: MessageEvent) => void): () => void {
     this.messageFns.add(fn);
     return () => this.messageFns.delete(fn);
+  }
+
+  /**
+   * Calls fn with every message on a topic with history, with its topic
+   * and position, after duplicates are dropped; onMessage gets its data
+   * too. Returns an unsubscribe function.
+   */
+  onPublication(fn: (p: Publication, event: MessageEvent) => void): () => void {
+    this.pubFns.add(fn);
+    return () => this.pubFns.delete(fn);
+  }
+
+  /**
+   * Calls fn with every "joined" frame: once per topic with recovery on
+   * each (re)connect, after the replay of what was missed. Check
+   * `joined.recovered`: false means messages were lost and the application
+   * must resynchronise (reload over HTTP, show a notice). Returns an
+   * unsubscribe function.
+   */
+  onRecovery(fn: (joined: Joined) => void): () => void {
+    this.recoveryFns.add(fn);
+    return () => this.recoveryFns.delete(fn);
+  }
+
+  /**
+   * The last position of every topic with history seen on this socket, as
+   * sent in `nexo_since` on the next reconnect. A copy: save it (e.g. in
+   * sessionStorage) and pass it as the `positions` option to carry on
+   * after a page reload.
+   */
+  positions(): Record<string, Position> {
+    const out: Record<string, Position> = {};
+    for (const [topic, p] of this.pos) out[topic] = { ...p };
+    return out;
   }
 
   /** Calls fn on every status change. Returns an unsubscribe function. */
@@ -226,7 +318,7 @@ export class NexoSocket {
   private open(): void {
     const WS = this.opts.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketLike);
     this.setStatus('connecting');
-    const ws = new WS(this.url, this.protocols);
+    const ws = new WS(this.dialURL(), this.protocols);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     ws.onopen = ev => {
@@ -247,12 +339,38 @@ export class NexoSocket {
     ws.onclose = ev => this.closed(ev);
   }
 
+  /** The URL of the next attempt: the URL with `nexo_since` when positions are known. */
+  private dialURL(): string {
+    const since = sinceParam(this.pos);
+    if (!since) return this.url;
+    const i = this.url.indexOf('#');
+    const [head, hash] = i < 0 ? [this.url, ''] : [this.url.slice(0, i), this.url.slice(i)];
+    return `${head}${head.includes('?') ? '&' : '?'}nexo_since=${encodeURIComponent(since)}${hash}`;
+  }
+
   private receive(ev: MessageEvent): void {
-    const data = decode(ev.data);
+    let data = decode(ev.data);
+    let published = false;
+    if (isFrame(data, 'pub')) {
+      const pub = this.publication(data);
+      if (!pub) return; // a duplicate
+      data = pub.data;
+      published = true;
+      this.pubFns.forEach(fn => fn(pub, ev));
+    } else if (isFrame(data, 'joined')) {
+      const j = data as unknown as Joined;
+      const joined: Joined = { topic: j.topic, epoch: j.epoch, offset: j.offset, recovered: j.recovered === true };
+      this.remember(joined.topic, joined);
+      this.recoveryFns.forEach(fn => fn(joined));
+      return;
+    }
     this.lastMessage = data;
     if (data && typeof data === 'object' && !Array.isArray(data)) {
       const f = data as { type?: string; event?: string; ref?: number; data?: unknown; error?: string; message?: string };
-      if (f.ref != null && (f.type === 'reply' || f.type === 'error')) {
+      if (published) {
+        // A topic's message answers no request: only event pushes apply.
+        if (typeof f.event === 'string') this.eventFns.get(f.event)?.forEach(fn => fn(f.data));
+      } else if (f.ref != null && (f.type === 'reply' || f.type === 'error')) {
         const p = this.pending.get(f.ref);
         if (p) {
           this.pending.delete(f.ref);
@@ -267,6 +385,21 @@ export class NexoSocket {
       }
     }
     this.messageFns.forEach(fn => fn(data, ev));
+  }
+
+  /** Remembers a pub frame's position and returns it, or undefined for a duplicate. */
+  private publication(f: Record<string, unknown>): Publication | undefined {
+    const topic = f.topic as string, epoch = f.epoch as string, offset = f.offset as number;
+    const last = this.pos.get(topic);
+    if (last && last.epoch === epoch && offset <= last.offset) return undefined;
+    this.remember(topic, { epoch, offset });
+    const data = f.encoding === 'base64' && typeof f.data === 'string' ? fromBase64(f.data) : f.data;
+    return { topic, epoch, offset, data };
+  }
+
+  private remember(topic: string, p: Position): void {
+    this.pos.delete(topic); // re-inserted last: the most recently updated
+    this.pos.set(topic, { epoch: p.epoch, offset: p.offset });
   }
 
   private async closed(ev: CloseEvent): Promise<void> {
@@ -344,6 +477,50 @@ function decode(data: unknown): unknown {
     return JSON.parse(data);
   } catch {
     return data;
+  }
+}
+
+function isPosition(p: unknown): p is Position {
+  const q = p as Position;
+  return !!q && typeof q.epoch === 'string' && typeof q.offset === 'number' && Number.isInteger(q.offset) && q.offset >= 0;
+}
+
+/** Reports whether data is a history frame of the given type with a topic and a position. */
+function isFrame(data: unknown, type: 'pub' | 'joined'): data is Record<string, unknown> {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return false;
+  const f = data as Record<string, unknown>;
+  return f.type === type && typeof f.topic === 'string' && isPosition(f);
+}
+
+/**
+ * The `nexo_since` JSON for positions: the most recently updated topics
+ * first, within the server's caps ({@link maxSinceTopics} topics,
+ * {@link maxSinceBytes} bytes). Empty when there is nothing to send.
+ */
+export function sinceParam(positions: Map<string, Position> | Record<string, Position>): string {
+  const entries = positions instanceof Map ? [...positions] : Object.entries(positions);
+  const enc = new TextEncoder();
+  const parts: string[] = [];
+  let size = 2; // {}
+  for (let i = entries.length - 1; i >= 0 && parts.length < maxSinceTopics; i--) {
+    const [topic, p] = entries[i];
+    const part = `${JSON.stringify(topic)}:${JSON.stringify({ epoch: p.epoch, offset: p.offset })}`;
+    const n = enc.encode(part).length + (parts.length > 0 ? 1 : 0);
+    if (size + n > maxSinceBytes) continue; // a smaller, older one may still fit
+    parts.push(part);
+    size += n;
+  }
+  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
+}
+
+function fromBase64(s: string): ArrayBuffer | string {
+  try {
+    const bin = atob(s);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out.buffer;
+  } catch {
+    return s;
   }
 }
 

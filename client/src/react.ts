@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, useCallback } from 'react';
-import { connect, type NexoSocket, type Options, type Status } from './nexo-client.js';
+import { connect, type Joined, type NexoSocket, type Options, type Status } from './nexo-client.js';
 
 /** What {@link useWebSocket} returns. */
 export interface WebSocketState {
@@ -8,6 +8,12 @@ export interface WebSocketState {
   send: (data: unknown) => boolean;
   lastMessage: unknown;
   error: Event | CloseEvent | undefined;
+  /**
+   * The last "joined" frame of a topic with history; when its `recovered`
+   * is false, messages were lost while offline and the component should
+   * reload its state. Positions are on `socket.positions()`.
+   */
+  recovery: Joined | undefined;
   /** The underlying socket, once connected in the browser. */
   socket: NexoSocket | undefined;
 }
@@ -20,6 +26,7 @@ export function useWebSocket(path: string, options: Options = {}): WebSocketStat
   const [status, setStatus] = useState<Status>(typeof window === 'undefined' ? 'closed' : 'connecting');
   const [lastMessage, setLastMessage] = useState<unknown>(undefined);
   const [error, setError] = useState<Event | CloseEvent | undefined>(undefined);
+  const [recovery, setRecovery] = useState<Joined | undefined>(undefined);
   const [socket, setSocket] = useState<NexoSocket | undefined>(undefined);
   const optsRef = useRef(options);
   optsRef.current = options;
@@ -30,6 +37,7 @@ export function useWebSocket(path: string, options: Options = {}): WebSocketStat
       onMessage: (data, ev) => { setLastMessage(data); optsRef.current.onMessage?.(data, ev); },
       onClose: ev => { setError(sock.error); optsRef.current.onClose?.(ev); },
       onError: ev => { setError(ev); optsRef.current.onError?.(ev); },
+      onRecovery: j => { setRecovery(j); optsRef.current.onRecovery?.(j); },
     });
     const off = sock.onStatus(setStatus);
     setSocket(sock);
@@ -37,5 +45,5 @@ export function useWebSocket(path: string, options: Options = {}): WebSocketStat
   }, [path]);
 
   const send = useCallback((data: unknown) => socket?.send(data) ?? false, [socket]);
-  return { status, send, lastMessage, error, socket };
+  return { status, send, lastMessage, error, recovery, socket };
 }

@@ -41,6 +41,13 @@ describe('useWebSocket mounted', () => {
     expect(first.sent).toEqual(['{"n":1}']);
     await act(async () => { first.message('{"hello":"x"}'); });
     expect(state!.lastMessage).toEqual({ hello: 'x' });
+    await act(async () => {
+      first.message('{"type":"pub","topic":"t","epoch":"E","offset":3,"data":"hi"}');
+      first.message('{"type":"joined","topic":"t","epoch":"F","offset":9,"recovered":false}');
+    });
+    expect(state!.lastMessage).toBe('hi');
+    expect(state!.recovery).toEqual({ topic: 't', epoch: 'F', offset: 9, recovered: false });
+    expect(state!.socket!.positions()).toEqual({ t: { epoch: 'F', offset: 9 } });
 
     await act(async () => { root.update(createElement(App, { path: 'ws://h/b' })); });
     expect(first.closedWith?.[0]).toBe(1000);
