@@ -3,6 +3,7 @@ package channels
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -36,6 +37,9 @@ type JoinOption func(*joinConfig)
 type joinConfig struct {
 	broker   Broker
 	presence *PresenceEntry
+	recover  bool      // WithRecovery
+	last     int       // RecoverLast
+	since    *Position // RecoverSince
 }
 
 // WithBroker uses b instead of the connection's App broker.
@@ -62,6 +66,7 @@ type Subscription struct {
 	mu       sync.Mutex
 	stop     func() bool
 	err      error
+	rec      *recovery // set for WithRecovery; guarded by mu
 }
 
 var _ Subscriber = (*Subscription)(nil)
@@ -86,8 +91,22 @@ func Join(c *ws.Conn, topic string, opts ...JoinOption) (*Subscription, error) {
 		return nil, ws.ErrClosed
 	}
 	s := &Subscription{c: c, topic: topic, broker: b}
+	var hb HistoryBroker
+	if cfg.recover {
+		var ok bool
+		if hb, ok = b.(HistoryBroker); !ok || !hb.HasHistory(topic) {
+			return nil, fmt.Errorf("%w: %q", ErrNoHistory, topic)
+		}
+		s.rec = &recovery{}
+	}
 	if err := b.Subscribe(c.Context(), topic, s); err != nil {
 		return nil, err
+	}
+	if hb != nil {
+		if err := s.recover(c.Context(), hb, &cfg); err != nil {
+			b.Unsubscribe(context.WithoutCancel(c.Context()), topic, s)
+			return nil, err
+		}
 	}
 	if cfg.presence != nil {
 		if err := s.joinPresence(*cfg.presence); err != nil {
@@ -111,9 +130,16 @@ func (s *Subscription) Conn() *ws.Conn { return s.c }
 // queue applies the connection's slow-consumer policy; other subscribers
 // are never held up.
 func (s *Subscription) Deliver(m *Message) {
-	if m.forConn(s.c.ID()) {
-		s.c.SendPrepared(m.Prepared())
+	if !m.forConn(s.c.ID()) {
+		return
 	}
+	if s.rec != nil {
+		s.mu.Lock()
+		s.deliverRecovering(m)
+		s.mu.Unlock()
+		return
+	}
+	s.c.SendPrepared(m.Prepared())
 }
 
 // PublishOption changes how a message is published.

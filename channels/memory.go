@@ -2,7 +2,9 @@ package channels
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // MemoryBroker is the in-process Broker, the default of every App: Publish
@@ -10,11 +12,18 @@ import (
 // delivery is in publish order per publisher and exactly once within the
 // process. It does not reach other instances.
 //
+// With KeepHistory it keeps the recent messages of some topics in ring
+// buffers, for WithRecovery.
+//
 // The zero MemoryBroker is not usable; call NewMemoryBroker.
 type MemoryBroker struct {
 	local    Local
 	presence MemoryPresence
 	closed   atomic.Bool
+
+	policies HistoryPolicies
+	epoch    string
+	rings    sync.Map // topic -> *ring, for topics with history
 }
 
 var _ PresenceBroker = (*MemoryBroker)(nil)
@@ -23,7 +32,13 @@ var _ PresenceBroker = (*MemoryBroker)(nil)
 func (b *MemoryBroker) Presence() Presence { return &b.presence }
 
 // NewMemoryBroker returns an in-process broker.
-func NewMemoryBroker() *MemoryBroker { return &MemoryBroker{} }
+func NewMemoryBroker(opts ...MemoryOption) *MemoryBroker {
+	b := &MemoryBroker{epoch: NewEpoch()}
+	for _, o := range opts {
+		o(b)
+	}
+	return b
+}
 
 // Subscribe adds s to topic.
 func (b *MemoryBroker) Subscribe(ctx context.Context, topic string, s Subscriber) error {
@@ -46,9 +61,15 @@ func (b *MemoryBroker) Publish(ctx context.Context, topic string, m *Message) er
 		return ErrBrokerClosed
 	}
 	m.Topic = topic
+	if r := b.ring(topic); r != nil {
+		r.publish(b.epoch, m, time.Now(), b.deliver)
+		return nil
+	}
 	b.local.Deliver(m)
 	return nil
 }
+
+func (b *MemoryBroker) deliver(m *Message) { b.local.Deliver(m) }
 
 // Broadcast delivers v to the subscribers of every topic, each subscriber
 // once per topic it is in.

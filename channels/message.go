@@ -23,9 +23,28 @@ type Message struct {
 	Exclude string
 	// To, when set, names the only connection that receives it.
 	To string
+	// JSON reports that Data holds a JSON value (a payload that was neither
+	// a string nor bytes). A recovering subscription sends it as is.
+	JSON bool
+	// Pos is the message's place in the topic's history, set by a
+	// HistoryBroker when it publishes on a topic with history; zero
+	// otherwise.
+	Pos Position
 
 	once sync.Once
 	pm   *ws.PreparedMessage
+
+	pubOnce sync.Once
+	pub     *ws.PreparedMessage
+}
+
+// isJSON reports whether NewMessage encodes v as JSON.
+func isJSON(v any) bool {
+	switch v.(type) {
+	case string, []byte, *ws.PreparedMessage:
+		return false
+	}
+	return true
 }
 
 // NewMessage encodes v as Send does: []byte as binary, string as text,
@@ -35,7 +54,7 @@ func NewMessage(topic string, v any) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Message{Topic: topic, Type: pm.Type(), Data: pm.Data(), pm: pm}
+	m := &Message{Topic: topic, Type: pm.Type(), Data: pm.Data(), JSON: isJSON(v), pm: pm}
 	m.once.Do(func() {})
 	return m, nil
 }
@@ -51,44 +70,96 @@ func (m *Message) forConn(id string) bool {
 	return m.Exclude != id && (m.To == "" || m.To == id)
 }
 
-// wireVersion prefixes every encoded message.
-const wireVersion = 1
+// Wire versions: 1 carries no position and no JSON flag (a text payload
+// decodes as a string); 2 adds a flags byte and, when flagged, a position.
+const (
+	wireVersion1 = 1
+	wireVersion  = 2
+)
+
+// Flags of wire version 2.
+const (
+	flagJSON = 1 << iota
+	flagPos
+)
 
 // ErrBadMessage is returned by DecodeMessage for bytes that are not an
 // encoded Message.
 var ErrBadMessage = errors.New("channels: malformed message")
 
 // EncodeMessage returns the wire form of m used by brokers that carry
-// bytes: a version, the frame type, Exclude and To, then the payload.
+// bytes: a version, the frame type, flags, Exclude and To, the position
+// when m has one, then the payload.
 func EncodeMessage(m *Message) []byte {
-	b := make([]byte, 0, 2+2*binary.MaxVarintLen32+len(m.Exclude)+len(m.To)+len(m.Data))
-	b = append(b, wireVersion, byte(m.Type))
-	b = binary.AppendUvarint(b, uint64(len(m.Exclude)))
-	b = append(b, m.Exclude...)
-	b = binary.AppendUvarint(b, uint64(len(m.To)))
-	b = append(b, m.To...)
+	n := 3 + 4*binary.MaxVarintLen64 + len(m.Exclude) + len(m.To) + len(m.Pos.Epoch) + len(m.Data)
+	b := make([]byte, 0, n)
+	var flags byte
+	if m.JSON {
+		flags |= flagJSON
+	}
+	if m.Pos.Epoch != "" {
+		flags |= flagPos
+	}
+	b = append(b, wireVersion, byte(m.Type), flags)
+	b = appendString(b, m.Exclude)
+	b = appendString(b, m.To)
+	if flags&flagPos != 0 {
+		b = appendString(b, m.Pos.Epoch)
+		b = binary.AppendUvarint(b, m.Pos.Offset)
+	}
 	return append(b, m.Data...)
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
 }
 
 // DecodeMessage parses the wire form made by EncodeMessage. The returned
 // Message shares b's memory.
 func DecodeMessage(topic string, b []byte) (*Message, error) {
-	if len(b) < 2 || b[0] != wireVersion {
+	if len(b) < 2 || (b[0] != wireVersion && b[0] != wireVersion1) {
 		return nil, ErrBadMessage
 	}
-	typ := ws.MessageType(b[1])
+	version, typ := b[0], ws.MessageType(b[1])
 	if typ != ws.TextMessage && typ != ws.BinaryMessage {
 		return nil, ErrBadMessage
 	}
 	b = b[2:]
-	var fields [2]string
-	for i := range fields {
-		n, k := binary.Uvarint(b)
-		if k <= 0 || n > uint64(len(b)-k) {
+	var flags byte
+	if version == wireVersion {
+		if len(b) < 1 {
 			return nil, ErrBadMessage
 		}
-		fields[i] = string(b[k : k+int(n)])
-		b = b[k+int(n):]
+		flags, b = b[0], b[1:]
 	}
-	return &Message{Topic: topic, Type: typ, Data: b, Exclude: fields[0], To: fields[1]}, nil
+	m := &Message{Topic: topic, Type: typ, JSON: flags&flagJSON != 0}
+	var ok bool
+	if m.Exclude, b, ok = readString(b); !ok {
+		return nil, ErrBadMessage
+	}
+	if m.To, b, ok = readString(b); !ok {
+		return nil, ErrBadMessage
+	}
+	if flags&flagPos != 0 {
+		if m.Pos.Epoch, b, ok = readString(b); !ok || m.Pos.Epoch == "" {
+			return nil, ErrBadMessage
+		}
+		off, k := binary.Uvarint(b)
+		if k <= 0 {
+			return nil, ErrBadMessage
+		}
+		m.Pos.Offset, b = off, b[k:]
+	}
+	m.Data = b
+	return m, nil
+}
+
+// readString reads a length-prefixed string.
+func readString(b []byte) (string, []byte, bool) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return "", nil, false
+	}
+	return string(b[k : k+int(n)]), b[k+int(n):], true
 }

@@ -1,0 +1,379 @@
+package brokertest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/nexotest"
+	"github.com/nexogo/nexo/ws"
+)
+
+// HistoryFactory returns a new broker keeping history for the topics of
+// policy (and the factory closes it at the end of the test). Like Factory,
+// brokers of a backend that spans instances share their history.
+type HistoryFactory func(t *testing.T, policy channels.HistoryPolicy) channels.HistoryBroker
+
+// HistoryOptions describe the recovery checks of RunHistory.
+type HistoryOptions struct {
+	// Cluster is true when brokers from the same factory share messages
+	// and history; the reconnection tests then publish on one instance
+	// and recover on another.
+	Cluster bool
+	// Lose, when set, makes the backend lose b's history (a restarted
+	// process, a flushed stream) and returns a broker on the new backend
+	// state, built with policy; clients must then be told recovered:false.
+	Lose func(t *testing.T, b channels.HistoryBroker, policy channels.HistoryPolicy) channels.HistoryBroker
+	// Kill, when set, breaks b's connection to its backend, as in
+	// Options.Kill, while messages are published.
+	Kill func(t *testing.T, b channels.HistoryBroker)
+}
+
+// RunHistory checks a HistoryBroker through channels.Join with
+// WithRecovery, over real WebSocket connections: replay after a
+// disconnection, exactly once and in order, through the seam between
+// replay and live delivery; recovered:false for a gap larger than the
+// history, for a lost history, and for an impossible position; and no harm
+// from a malformed nexo_since.
+func RunHistory(t *testing.T, newBroker HistoryFactory, opts HistoryOptions) {
+	t.Run("Position", func(t *testing.T) { historyPosition(t, newBroker) })
+	t.Run("PayloadEncoding", func(t *testing.T) { historyEncoding(t, newBroker) })
+	t.Run("Reconnect500", func(t *testing.T) { historyReconnect(t, newBroker, opts.Cluster, nil) })
+	if opts.Kill != nil {
+		t.Run("BrokerKilled", func(t *testing.T) { historyReconnect(t, newBroker, opts.Cluster, opts.Kill) })
+	}
+	t.Run("GapTooLarge", func(t *testing.T) { historyGap(t, newBroker) })
+	t.Run("RecoverLast", func(t *testing.T) { historyLast(t, newBroker) })
+	t.Run("BadSince", func(t *testing.T) { historyBadSince(t, newBroker) })
+	if opts.Lose != nil {
+		t.Run("EpochChange", func(t *testing.T) { historyEpoch(t, newBroker, opts.Lose) })
+	}
+}
+
+func policy(t *testing.T, n int) (channels.HistoryPolicy, string) {
+	tp := topic(t, "hist")
+	return channels.HistoryPolicy{Pattern: tp + "*", MaxCount: n}, tp + ":room"
+}
+
+// frame is any frame of a recovering subscription.
+type frame struct {
+	Type      string          `json:"type"`
+	Topic     string          `json:"topic"`
+	Epoch     string          `json:"epoch"`
+	Offset    uint64          `json:"offset"`
+	Recovered bool            `json:"recovered"`
+	Encoding  string          `json:"encoding"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// item is the payload the tests publish.
+type item struct {
+	I int `json:"i"`
+}
+
+// historyServer serves Join with WithRecovery on b at /ws?topic=T[&last=N].
+func historyServer(t *testing.T, b channels.Broker) *nexotest.Server {
+	srv := ws.NewServer(context.Background())
+	mux := http.NewServeMux()
+	mux.Handle("/ws", srv.Handler(func(c *ws.Conn) error {
+		opts := []channels.JoinOption{channels.WithBroker(b), channels.WithRecovery()}
+		if n, err := strconv.Atoi(c.Query().Get("last")); err == nil {
+			opts = append(opts, channels.RecoverLast(n))
+		}
+		if _, err := channels.Join(c, c.Query().Get("topic"), opts...); err != nil {
+			return err
+		}
+		for {
+			if _, err := c.Receive(); err != nil {
+				return err
+			}
+		}
+	}))
+	return nexotest.NewServer(t, shutdowner{mux, srv})
+}
+
+type shutdowner struct {
+	http.Handler
+	srv *ws.Server
+}
+
+func (s shutdowner) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx, 0) }
+
+// client is a recovering client: it keeps the last position and the items
+// received, and fails the test on any duplicate or gap.
+type client struct {
+	t     *testing.T
+	topic string
+	c     *nexotest.Conn
+	pos   channels.Position
+	items []int
+}
+
+// dial connects with the client's position (none before the first join)
+// and reads up to the joined frame, returning it.
+func (cl *client) dial(ts *nexotest.Server, query string) frame {
+	cl.t.Helper()
+	q := url.Values{"topic": {cl.topic}}
+	if cl.pos.Epoch != "" {
+		b, _ := json.Marshal(map[string]channels.Position{cl.topic: cl.pos})
+		q.Set(channels.SinceParam, string(b))
+	}
+	path := "/ws?" + q.Encode()
+	if query != "" {
+		path += "&" + query
+	}
+	cl.c = ts.Dial(path)
+	cl.t.Cleanup(func() { cl.c.Close() })
+	for {
+		f := cl.read()
+		if f.Type == "joined" {
+			return f
+		}
+	}
+}
+
+// read reads one frame, checks it and records its position and item.
+func (cl *client) read() frame {
+	cl.t.Helper()
+	_, b := cl.c.Read()
+	var f frame
+	if err := json.Unmarshal(b, &f); err != nil {
+		cl.t.Fatalf("frame %s: %v", b, err)
+	}
+	if f.Topic != cl.topic || f.Epoch == "" {
+		cl.t.Fatalf("frame %s: topic or epoch missing", b)
+	}
+	switch f.Type {
+	case "joined":
+		cl.pos = channels.Position{Epoch: f.Epoch, Offset: f.Offset}
+	case "pub":
+		if f.Epoch == cl.pos.Epoch && f.Offset != cl.pos.Offset+1 {
+			cl.t.Fatalf("pub at offset %d after %v: a gap or a duplicate", f.Offset, cl.pos)
+		}
+		var it item
+		if err := json.Unmarshal(f.Data, &it); err != nil {
+			cl.t.Fatalf("pub data %s: %v", f.Data, err)
+		}
+		cl.pos = channels.Position{Epoch: f.Epoch, Offset: f.Offset}
+		cl.items = append(cl.items, it.I)
+	default:
+		cl.t.Fatalf("unexpected frame %s", b)
+	}
+	return f
+}
+
+// until reads pub frames until the client holds n items.
+func (cl *client) until(n int) {
+	cl.t.Helper()
+	for len(cl.items) < n {
+		if f := cl.read(); f.Type != "pub" {
+			cl.t.Fatalf("got %s frame while waiting for item %d", f.Type, len(cl.items))
+		}
+	}
+}
+
+// checkItems checks that the client holds 0..n-1, once each, in order.
+func (cl *client) checkItems(n int) {
+	cl.t.Helper()
+	if len(cl.items) != n {
+		cl.t.Fatalf("client holds %d items, want %d", len(cl.items), n)
+	}
+	for i, v := range cl.items {
+		if v != i {
+			cl.t.Fatalf("item %d is %d: %v", i, v, cl.items[max(0, i-3):min(len(cl.items), i+3)])
+		}
+	}
+}
+
+func publishItems(t *testing.T, b channels.Broker, topic string, from, to int) {
+	for i := from; i < to; i++ {
+		if err := channels.Publish(context.Background(), b, topic, item{i}); err != nil {
+			t.Errorf("publish %d: %v", i, err)
+			return
+		}
+	}
+}
+
+func historyPosition(t *testing.T, newBroker HistoryFactory) {
+	p, tp := policy(t, 100)
+	b := newBroker(t, p)
+	if !b.HasHistory(tp) || b.HasHistory("other:"+tp) {
+		t.Fatalf("HasHistory wrong for %q under %q", tp, p.Pattern)
+	}
+	cl := &client{t: t, topic: tp}
+	j := cl.dial(historyServer(t, b), "")
+	if j.Offset != 0 || !j.Recovered || j.Epoch == "" {
+		t.Fatalf("joined on an empty topic: %+v", j)
+	}
+	publishItems(t, b, tp, 0, 3)
+	cl.until(3)
+	cl.checkItems(3)
+	if cl.pos.Offset != 3 || cl.pos.Epoch != j.Epoch {
+		t.Fatalf("position after 3 messages: %v", cl.pos)
+	}
+}
+
+func historyEncoding(t *testing.T, newBroker HistoryFactory) {
+	p, tp := policy(t, 100)
+	b := newBroker(t, p)
+	cl := &client{t: t, topic: tp}
+	cl.dial(historyServer(t, b), "")
+	ctx := context.Background()
+	for _, v := range []any{"a \"string\"", []byte{0, 1, 255}, map[string]int{"n": 1}} {
+		if err := channels.Publish(ctx, b, tp, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{
+		`"data":"a \"string\""`,
+		`"encoding":"base64","data":"AAH/"`,
+		`"data":{"n":1}`,
+	}
+	for i, w := range want {
+		_, got := cl.c.Read()
+		if !strings.Contains(string(got), w) || !strings.Contains(string(got), fmt.Sprintf(`"offset":%d`, i+1)) {
+			t.Fatalf("frame %d: %s, want %s", i, got, w)
+		}
+	}
+}
+
+// historyReconnect: a client away while 500 messages are published, half
+// of them while it reconnects, ends with all of them once and in order;
+// kill, when set, breaks the broker connection of the client's instance
+// while it is away.
+func historyReconnect(t *testing.T, newBroker HistoryFactory, cluster bool, kill func(*testing.T, channels.HistoryBroker)) {
+	const n = 500
+	p, tp := policy(t, 1000)
+	sub := newBroker(t, p)
+	pub := sub
+	if cluster {
+		pub = newBroker(t, p)
+	}
+	ts := historyServer(t, sub)
+	cl := &client{t: t, topic: tp}
+	cl.dial(ts, "")
+	publishItems(t, pub, tp, 0, 10)
+	cl.until(10)
+	cl.c.Close()
+	if kill != nil {
+		kill(t, sub)
+	}
+	publishItems(t, pub, tp, 10, n/2)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		publishItems(t, pub, tp, n/2, n)
+	}()
+	j := cl.dial(ts, "")
+	if !j.Recovered {
+		t.Fatalf("joined %+v after a short absence", j)
+	}
+	cl.until(n)
+	wg.Wait()
+	cl.checkItems(n)
+}
+
+func historyGap(t *testing.T, newBroker HistoryFactory) {
+	p, tp := policy(t, 10)
+	b := newBroker(t, p)
+	ts := historyServer(t, b)
+	cl := &client{t: t, topic: tp}
+	cl.dial(ts, "")
+	publishItems(t, b, tp, 0, 2)
+	cl.until(2)
+	cl.c.Close()
+	publishItems(t, b, tp, 2, 30)
+	j := cl.dial(ts, "") // fails the test on a pub before joined: nothing partial
+	if j.Recovered || j.Offset != 30 {
+		t.Fatalf("joined %+v after a gap of 28 in a history of 10, want recovered:false at 30", j)
+	}
+	publishItems(t, b, tp, 30, 31)
+	cl.until(3)
+	if cl.items[2] != 30 {
+		t.Fatalf("live after the gap: %v", cl.items)
+	}
+	// Within the bounds again: recovered.
+	cl.c.Close()
+	publishItems(t, b, tp, 31, 35)
+	if j := cl.dial(ts, ""); !j.Recovered || j.Offset != 35 {
+		t.Fatalf("joined %+v, want recovered at 35", j)
+	}
+	if cl.items[len(cl.items)-1] != 34 || len(cl.items) != 7 {
+		t.Fatalf("replay after the gap: %v", cl.items)
+	}
+}
+
+func historyLast(t *testing.T, newBroker HistoryFactory) {
+	p, tp := policy(t, 10)
+	b := newBroker(t, p)
+	publishItems(t, b, tp, 0, 20)
+	cl := &client{t: t, topic: tp}
+	j := cl.dial(historyServer(t, b), "last=5")
+	if !j.Recovered || j.Offset != 20 || fmt.Sprint(cl.items) != "[15 16 17 18 19]" {
+		t.Fatalf("RecoverLast(5): joined %+v after %v", j, cl.items)
+	}
+	cl = &client{t: t, topic: tp}
+	j = cl.dial(historyServer(t, b), "last=50")
+	if len(cl.items) != 10 || cl.items[0] != 10 || !j.Recovered {
+		t.Fatalf("RecoverLast(50) on a history of 10: joined %+v after %v", j, cl.items)
+	}
+}
+
+func historyBadSince(t *testing.T, newBroker HistoryFactory) {
+	p, tp := policy(t, 10)
+	b := newBroker(t, p)
+	ts := historyServer(t, b)
+	publishItems(t, b, tp, 0, 3)
+	many := map[string]channels.Position{}
+	for i := range channels.MaxSinceTopics + 1 {
+		many[fmt.Sprint(tp, i)] = channels.Position{Epoch: "e", Offset: 1}
+	}
+	manyJSON, _ := json.Marshal(many)
+	bad := []string{
+		"{", "[]", `{"` + tp + `":{"epoch":5}}`, `{"` + tp + `":{"epoch":"x","offset":-1}}`,
+		strings.Repeat(" ", channels.MaxSinceBytes+1) + "{}", string(manyJSON),
+	}
+	for _, s := range bad {
+		cl := &client{t: t, topic: tp}
+		j := cl.dial(ts, channels.SinceParam+"="+url.QueryEscape(s))
+		if !j.Recovered || j.Offset != 3 || len(cl.items) != 0 {
+			t.Fatalf("nexo_since %.40q: joined %+v after %v, want a newcomer's join", s, j, cl.items)
+		}
+	}
+	// A position from the future, in this epoch, cannot be honoured.
+	cl := &client{t: t, topic: tp}
+	j := cl.dial(ts, "")
+	cl.c.Close()
+	cl.pos = channels.Position{Epoch: j.Epoch, Offset: 99}
+	if j := cl.dial(ts, ""); j.Recovered {
+		t.Fatalf("offset 99 of 3: joined %+v", j)
+	}
+	// The others were not harmed.
+	publishItems(t, b, tp, 3, 4)
+	cl.until(1)
+}
+
+func historyEpoch(t *testing.T, newBroker HistoryFactory, lose func(*testing.T, channels.HistoryBroker, channels.HistoryPolicy) channels.HistoryBroker) {
+	p, tp := policy(t, 100)
+	b := newBroker(t, p)
+	cl := &client{t: t, topic: tp}
+	cl.dial(historyServer(t, b), "")
+	publishItems(t, b, tp, 0, 5)
+	cl.until(5)
+	cl.c.Close()
+	old := cl.pos
+	b2 := lose(t, b, p)
+	publishItems(t, b2, tp, 0, 2)
+	j := cl.dial(historyServer(t, b2), "")
+	if j.Recovered || j.Epoch == old.Epoch || j.Offset != 2 {
+		t.Fatalf("joined %+v after the history of %v was lost", j, old)
+	}
+}
