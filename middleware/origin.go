@@ -1,38 +1,35 @@
 package middleware
 
 import (
-	"net/http"
+	"fmt"
 	"strings"
 
 	"github.com/nexogo/nexo/ws"
 )
 
-// reasonOrigin is the close reason of a refused origin, the same as ws
-// sends for its own check.
-const reasonOrigin = "origin not allowed"
-
-// Origin refuses upgrade requests whose Origin header is not allowed on
-// this route: the handshake completes, then the connection is closed with
-// 4403 (ws.CloseForbidden) and the reason "origin not allowed".
+// Origin sets this route's origin allowlist, in place of the App's: an
+// upgrade request is allowed when its Origin header is absent (the client
+// is not a browser), is the request's own host, or matches one of
+// allowlist: an exact origin ("https://app.example.com") or a wildcard on
+// the leftmost labels ("https://*.example.com", which matches sub-domains
+// but not example.com itself). A pattern without a scheme matches any
+// scheme. The rules are ws.OriginAllowed's.
 //
-// An origin is allowed when it is absent (the client is not a browser),
-// when it is the request's own host, or when it matches one of allowlist:
-// an exact origin ("https://app.example.com") or a wildcard on the leftmost
-// labels ("https://*.example.com", which matches sub-domains but not
-// example.com itself). A pattern without a scheme matches any scheme. The
-// rules are ws.OriginAllowed's. Origin() with no allowlist is an explicit
-// same-host check, for routes that must stay same-site in an App that
-// allows more.
+// A refused origin completes the handshake, then the connection is closed
+// with 4403 (ws.CloseForbidden) and the reason "origin not allowed", before
+// the middleware after Origin runs: put Origin first, so that
+// authentication never runs for a refused site.
 //
-// ws applies the App's origin policy (same host by default, widened with
-// ws.WithOrigins) before any middleware runs, so Origin narrows it per
-// route and never widens it: an origin is accepted only when both the App
-// and the route allow it. To serve a partner site on one route, allow it in
-// the App and narrow the other routes:
+// The route's allowlist replaces the App's (ws.WithOrigins,
+// ws.WithInsecureAnyOrigin) for the connections of this route, so it both
+// widens and narrows: Origin("https://partner.org") lets the partner's
+// pages in on this route only, while the App keeps its same-host default
+// everywhere else; Origin() with no allowlist keeps a route same-host in an
+// App that allows more. ws checks the origin again in Accept with the
+// connection's settings, and that check agrees with Origin.
 //
-//	app := nexo.New(nexo.WithWS(ws.WithOrigins("https://*.example.com")))
-//	app.WebSocketRoute("/admin", h, middleware.Origin("https://admin.example.com"))
-//	app.WebSocketRoute("/feed", h, middleware.Origin("https://*.example.com"))
+//	app := nexo.New() // same host only
+//	app.WebSocketRoute("/embed", h, middleware.Origin("https://*.partner.org"))
 //
 // A pattern of "*" (any site) is refused with a panic: cross-site access to
 // every origin is ws.WithInsecureAnyOrigin, spelled out in the App. Empty
@@ -45,27 +42,24 @@ func Origin(allowlist ...string) ws.Middleware {
 	for i, p := range allowlist {
 		patterns[i] = checkOriginPattern(p)
 	}
+	// The route's policy, replacing the App's for this connection.
+	policy := func(cfg *ws.Config) {
+		cfg.CheckOrigin = nil
+		cfg.Origins = patterns
+	}
 	return func(next ws.HandlerFunc) ws.HandlerFunc {
 		return func(c *ws.Conn) error {
-			if !ws.OriginAllowed(c.Request(), patterns) {
-				c.Config().Logger.Debug("middleware: origin refused",
-					"conn", c.ID(), "path", c.Request().URL.Path, "origin", c.Header().Get("Origin"))
-				c.Close(ws.CloseForbidden, reasonOrigin)
-				return nil
+			if err := c.Configure(policy); err != nil {
+				return fmt.Errorf("middleware: Origin: %w", err)
 			}
-			// The route's allowlist decides for this connection: any
-			// origin check ws applies with the connection's settings
-			// agrees with it.
-			c.Configure(allowChecked)
+			if !ws.OriginAllowed(c.Request(), patterns) {
+				// Accept refuses the origin with 4403, as its own check.
+				return c.Accept()
+			}
 			return next(c)
 		}
 	}
 }
-
-// allowChecked marks the connection's origin as already checked.
-func allowChecked(cfg *ws.Config) { cfg.CheckOrigin = originChecked }
-
-func originChecked(*http.Request) bool { return true }
 
 // checkOriginPattern returns p in lower case, or panics when it is not a
 // usable origin pattern.

@@ -1,6 +1,7 @@
 package middleware_test
 
 import (
+	"sync/atomic"
 	"testing"
 
 	"github.com/nexogo/nexo"
@@ -46,7 +47,7 @@ func TestOrigin(t *testing.T) {
 		{"/exact", "https://other.example.com", false}, // allowed by the App, not the route
 		{"/exact", "http://app.example.com", false},    // wrong scheme
 		{"/exact", "https://app.example.com.evil", false},
-		{"/exact", "https://evil.com", false}, // refused by the App already
+		{"/exact", "https://evil.com", false},
 		{"/exact", "null", false},
 		{"/wild", "https://a.example.com", true},
 		{"/wild", "https://a.b.example.com", true},
@@ -75,6 +76,60 @@ func TestOrigin(t *testing.T) {
 				t.Fatalf("reason %q", ce.Text)
 			}
 		})
+	}
+}
+
+// Origin widens the App's same-host default on its route only, and the
+// middleware after it never runs for a refused site.
+func TestOriginWidensDefault(t *testing.T) {
+	var authRuns atomic.Int32
+	countAuth := func(next ws.HandlerFunc) ws.HandlerFunc {
+		return func(c *ws.Conn) error { authRuns.Add(1); return next(c) }
+	}
+	app := nexo.New(nexo.WithoutClient()) // same host only
+	app.WebSocketRoute("/embed", echo, middleware.Origin("https://partner.org", "https://*.partner.org"), countAuth)
+	app.WebSocketRoute("/private", echo, countAuth)
+	app.WebSocketRoute("/events", ws.Events{
+		OnMessage: func(c *ws.Conn, m ws.Message) error { return c.Send(m) },
+	}.Handler(), middleware.Origin("https://partner.org"))
+	srv := nexotest.NewServer(t, app)
+
+	partner := srv.Dial("/embed", nexotest.WithOrigin("https://partner.org"))
+	expectEcho(t, partner, "hi")
+	sub := srv.Dial("/embed", nexotest.WithOrigin("https://www.partner.org"))
+	expectEcho(t, sub, "hi")
+	same := srv.Dial("/embed", nexotest.WithOrigin(srv.URL))
+	expectEcho(t, same, "hi")
+	ev := srv.Dial("/events", nexotest.WithOrigin("https://partner.org"))
+	expectEcho(t, ev, "hi")
+	if n := authRuns.Load(); n != 3 {
+		t.Fatalf("middleware after Origin ran %d times, want 3", n)
+	}
+
+	// A site the route does not list: 4403 before the next middleware.
+	for _, origin := range []string{"https://evil.example", "https://partner.org.evil.example", "null"} {
+		bad := srv.Dial("/embed", nexotest.WithOrigin(origin))
+		if ce := bad.ExpectClose(ws.CloseForbidden); ce.Text != "origin not allowed" {
+			t.Fatalf("%s: reason %q", origin, ce.Text)
+		}
+		bad.Close()
+	}
+	if n := authRuns.Load(); n != 3 {
+		t.Fatalf("middleware after Origin ran for a refused origin (%d runs)", n)
+	}
+
+	// Routes without Origin keep the App's same-host default.
+	other := srv.Dial("/private", nexotest.WithOrigin("https://partner.org"))
+	other.ExpectClose(ws.CloseForbidden)
+	other.Close()
+	evBad := srv.Dial("/events", nexotest.WithOrigin("https://evil.example"))
+	evBad.ExpectClose(ws.CloseForbidden)
+	evBad.Close()
+
+	// The refusals did not disturb the connections already open.
+	for _, c := range []*nexotest.Conn{partner, sub, same, ev} {
+		expectEcho(t, c, "still here")
+		c.CloseNormal()
 	}
 }
 

@@ -14,22 +14,42 @@ import (
 // Accept completes the WebSocket handshake. Options change this
 // connection's settings, such as the subprotocols offered. Middleware runs
 // before Accept, so it can refuse a connection with Reject or Close first.
+//
+// Accept applies the origin policy of the connection's final settings: the
+// App's, as changed by middleware with Configure (middleware.Origin sets a
+// route's own allowlist) and by opts. A refused origin still completes the
+// handshake, so that the client sees why: the connection is closed with
+// 4403 and the reason "origin not allowed", and Accept returns an error
+// that wraps that *CloseError (it matches ErrClosed).
 func (c *Conn) Accept(opts ...Option) error {
+	refused, err := c.accept(opts)
+	if err != nil || !refused {
+		return err
+	}
+	ce := &CloseError{Code: CloseForbidden, Reason: reasonOrigin}
+	c.closeWithErr(ce, false)
+	return fmt.Errorf("ws: origin %q: %w", c.req.Header.Get("Origin"), ce)
+}
+
+// accept performs the handshake and reports whether the origin was refused,
+// in which case the connection is open but must be closed with 4403.
+func (c *Conn) accept(opts []Option) (refused bool, err error) {
 	c.amu.Lock()
 	defer c.amu.Unlock()
 	switch c.state.Load() {
 	case stateOpen:
-		return ErrAlreadyAccepted
+		return false, ErrAlreadyAccepted
 	case stateRejected:
-		return ErrNotAccepted
+		return false, ErrNotAccepted
 	}
 	cfg := c.cfg.with(opts).withDefaults()
+	refused = !cfg.originAllowed(c.req)
 	up := websocket.Upgrader{
 		HandshakeTimeout:  cfg.HandshakeTimeout,
 		Subprotocols:      cfg.Subprotocols,
 		EnableCompression: cfg.Compression,
 		WriteBufferPool:   c.srv.writePool,
-		CheckOrigin:       func(*http.Request) bool { return true }, // checked before the handler
+		CheckOrigin:       func(*http.Request) bool { return true }, // checked above, with cfg
 		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
 			http.Error(w, http.StatusText(status), status)
 		},
@@ -40,7 +60,7 @@ func (c *Conn) Accept(opts ...Option) error {
 		c.state.Store(stateRejected)
 		c.srv.stats.refused.Add(1)
 		c.srv.obs.Refused(c.req, "handshake")
-		return fmt.Errorf("ws: handshake: %w", err)
+		return false, fmt.Errorf("ws: handshake: %w", err)
 	}
 	c.cfg = cfg
 	c.ws = ws
@@ -72,6 +92,11 @@ func (c *Conn) Accept(opts ...Option) error {
 	c.state.Store(stateOpen)
 	c.srv.stats.accepted.Add(1)
 	c.srv.obs.Opened(c)
+	if refused {
+		c.srv.obs.Refused(c.req, "origin")
+		c.cfg.Logger.Debug("ws: origin refused", "conn", c.id, "path", c.req.URL.Path, "origin", c.req.Header.Get("Origin"))
+		return true, nil
+	}
 	c.hb.start(c)
 	if c.srv.Draining() {
 		c.closeWith(CloseGoingAway, "server shutting down", false)
@@ -81,7 +106,7 @@ func (c *Conn) Accept(opts ...Option) error {
 			c.closeWith(CloseGoingAway, "maximum connection lifetime reached", false)
 		})
 	}
-	return nil
+	return false, nil
 }
 
 // Reject refuses the connection with a plain HTTP status before the

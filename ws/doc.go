@@ -31,7 +31,10 @@
 // The zero Config is the safe one: the Origin must be the request's own host
 // (or absent), messages are limited to 1 MiB after decompression (1009),
 // text must be valid UTF-8 (1007), protocol errors close with 1002, pings
-// go out every 25 s and a missing pong closes with 4000.
+// go out every 25 s and a missing pong closes with 4000. Accept checks the
+// origin with the connection's settings as middleware left them, so a route
+// may allow more or fewer origins than the App; a refused origin completes
+// the handshake and closes with 4403.
 //
 // # Errors
 //

@@ -6,12 +6,16 @@ import (
 	"strings"
 )
 
-// originAllowed applies the server's origin policy to an upgrade request.
-func (s *Server) originAllowed(r *http.Request) bool {
-	if s.cfg.CheckOrigin != nil {
-		return s.cfg.CheckOrigin(r)
+// reasonOrigin is the close reason of a connection whose origin is refused.
+const reasonOrigin = "origin not allowed"
+
+// originAllowed applies the origin policy of c to an upgrade request:
+// CheckOrigin when set, otherwise the same host and Origins.
+func (c Config) originAllowed(r *http.Request) bool {
+	if c.CheckOrigin != nil {
+		return c.CheckOrigin(r)
 	}
-	return OriginAllowed(r, s.cfg.Origins)
+	return OriginAllowed(r, c.Origins)
 }
 
 // OriginAllowed reports whether the request's Origin header is acceptable:

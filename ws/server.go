@@ -79,12 +79,8 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, h HandlerFunc) {
 		return
 	}
 	defer s.wg.Done()
-	if !s.originAllowed(r) {
-		s.obs.Refused(r, "origin")
-		c.Close(CloseForbidden, "origin not allowed")
-		c.finish(nil, nil)
-		return
-	}
+	// The origin is checked by Accept, with the connection's settings as
+	// middleware left them.
 	err, stack := c.run(h)
 	c.finish(err, stack)
 }

@@ -1,0 +1,66 @@
+package ws_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/nexogo/nexo/nexotest"
+	"github.com/nexogo/nexo/ws"
+)
+
+// Accept checks the origin with the connection's settings: Configure and
+// Accept's options may widen the server's same-host default.
+func TestOriginCheckedAtAccept(t *testing.T) {
+	acceptErr := make(chan error, 1)
+	h := func(c *ws.Conn) error {
+		switch c.Query().Get("via") {
+		case "configure":
+			if err := c.Configure(ws.WithOrigins("https://partner.org")); err != nil {
+				return err
+			}
+		case "accept":
+			err := c.Accept(ws.WithOrigins("https://*.partner.org"))
+			if err != nil {
+				acceptErr <- err
+				return err
+			}
+		}
+		return echo(c)
+	}
+	s, srv := serve(t, h)
+
+	for path, origin := range map[string]string{
+		"/ws?via=configure": "https://partner.org",
+		"/ws?via=accept":    "https://www.partner.org",
+	} {
+		ok := s.Dial(path, nexotest.WithOrigin(origin))
+		ok.SendText("hi")
+		ok.ExpectText("hi")
+		ok.CloseNormal()
+	}
+
+	// Without the handler's widening the same origin is refused.
+	s.Dial("/ws", nexotest.WithOrigin("https://partner.org")).ExpectClose(ws.CloseForbidden)
+
+	// A refused Accept reports the 4403 close to the handler.
+	bad := s.Dial("/ws?via=accept", nexotest.WithOrigin("https://evil.example"))
+	if ce := bad.ExpectClose(ws.CloseForbidden); ce.Text != "origin not allowed" {
+		t.Fatalf("reason %q", ce.Text)
+	}
+	err := <-acceptErr
+	if !errors.Is(err, ws.ErrClosed) || ws.CloseStatus(err) != ws.CloseForbidden {
+		t.Fatalf("Accept returned %v, want a 4403 close", err)
+	}
+	if st := srv.Stats(); st.HandlerErrors != 0 {
+		t.Fatalf("a refused origin was logged as a handler error: %+v", st)
+	}
+}
+
+// A request without Origin (not a browser) is never refused for it.
+func TestOriginAbsentAllowed(t *testing.T) {
+	s, _ := serve(t, echo)
+	c := s.Dial("/ws")
+	c.SendText("hi")
+	c.ExpectText("hi")
+	c.CloseNormal()
+}
