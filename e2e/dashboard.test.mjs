@@ -24,4 +24,19 @@ test('the dashboard chart receives points', async () => {
   const line = await page.getAttribute('.card polyline', 'points');
   assert.ok(line.split(' ').length >= 3, `chart has ${line}`);
   await page.screenshot({ path: join(artifacts, 'dashboard.png') });
+  await page.close();
+});
+
+test('the page shows what /metrics says', async () => {
+  const page = await browser.newPage();
+  await page.goto(base + '/');
+  await page.waitForFunction(() => window.nexoDashboard.points() >= 2, null, { timeout: 15000 });
+  const res = await fetch(base + '/metrics');
+  assert.equal(res.status, 200);
+  const text = await res.text();
+  assert.match(text, /^nexo_ws_connections\{route="\/ws"\} 1$/m, 'one open connection in /metrics');
+  const cards = await page.$$eval('.card', cs => Object.fromEntries(cs.map(c => [c.querySelector('h2').textContent, c.querySelector('.value').textContent])));
+  assert.equal(cards['Connections'], '1', `cards ${JSON.stringify(cards)}`);
+  assert.equal(cards['Slow consumers'], '0', `cards ${JSON.stringify(cards)}`);
+  await page.close();
 });

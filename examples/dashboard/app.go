@@ -3,22 +3,24 @@ package main
 import (
 	"context"
 	_ "embed"
+	"log/slog"
 	"net/http"
-	"runtime"
 	"time"
 
 	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/metrics"
 	"github.com/nexogo/nexo/ws"
 )
 
 //go:embed index.html
 var page []byte
 
-// topic carries one sample a second.
+// topic carries one sample every interval.
 const topic = "dashboard.metrics"
 
-// sample is what the page plots.
+// sample is what the page plots. Every figure comes from the metrics
+// registry that /metrics exposes, never from counters of the example's own.
 type sample struct {
 	At            time.Time `json:"at"`
 	Goroutines    int       `json:"goroutines"`
@@ -28,10 +30,16 @@ type sample struct {
 	SlowConsumers uint64    `json:"slow_consumers"`
 }
 
-// newApp serves the page and the metrics socket, and publishes a sample
-// every interval until ctx ends.
-func newApp(ctx context.Context, opts ...nexo.Option) *nexo.App {
-	app := nexo.New(opts...)
+// newApp serves the page, the metrics socket and the Prometheus exposition
+// at /metrics, and publishes a sample every interval until ctx ends.
+//
+// /metrics is open here because the example listens on loopback; behind a
+// public address, serve it on an internal listener or behind auth.
+func newApp(ctx context.Context, interval time.Duration, opts ...nexo.Option) *nexo.App {
+	m := metrics.New()
+	app := nexo.New(append([]nexo.Option{nexo.WithWS(ws.WithObserver(m))}, opts...)...)
+	m.Attach(app)
+	app.Handle("/metrics", m.Handler())
 	app.Get("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(page)
@@ -43,16 +51,21 @@ func newApp(ctx context.Context, opts ...nexo.Option) *nexo.App {
 		<-c.Context().Done() // push only: the heartbeat still watches the client
 		return nil
 	})
-	go publish(ctx, app, time.Second)
+	go publish(ctx, app, m, interval)
 	return app
 }
 
-// publish sends a sample every interval until ctx or the app ends.
-func publish(ctx context.Context, app *nexo.App, interval time.Duration) {
+// publish reads the metrics and sends a sample every interval until ctx
+// or the app ends. Messages per second is the rate of the message
+// counters between two readings.
+func publish(ctx context.Context, app *nexo.App, m *metrics.Metrics, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	var lastMsgs uint64
-	last := time.Now()
+	var last figures
+	lastAt := time.Now()
+	if f, err := readFigures(m.Registry()); err == nil {
+		last = f
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -60,20 +73,23 @@ func publish(ctx context.Context, app *nexo.App, interval time.Duration) {
 		case <-app.Context().Done():
 			return
 		case now := <-t.C:
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			var msgs uint64
-			for _, c := range app.WS().Conns() {
-				st := c.Stats()
-				msgs += st.MessagesIn + st.MessagesOut
+			f, err := readFigures(m.Registry())
+			if err != nil {
+				slog.Warn("dashboard: no sample", slog.Any("err", err))
+				continue
 			}
-			rate := float64(msgs-min(msgs, lastMsgs)) / now.Sub(last).Seconds()
-			lastMsgs, last = msgs, now
-			st := app.WS().Stats()
-			app.Publish(ctx, topic, sample{
-				At: now.UTC(), Goroutines: runtime.NumGoroutine(), HeapBytes: ms.HeapAlloc,
-				Connections: st.Open, MessagesPerS: rate, SlowConsumers: st.SlowConsumers,
-			})
+			rate := max(f.messages-last.messages, 0) / now.Sub(lastAt).Seconds()
+			last, lastAt = f, now
+			if err := app.Publish(ctx, topic, sample{
+				At:            now.UTC(),
+				Goroutines:    int(f.goroutines),
+				HeapBytes:     uint64(f.heapBytes),
+				Connections:   int(f.connections),
+				MessagesPerS:  rate,
+				SlowConsumers: uint64(f.slowConsumers),
+			}); err != nil {
+				slog.Warn("dashboard: publish", slog.Any("err", err))
+			}
 		}
 	}
 }

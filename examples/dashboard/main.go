@@ -1,6 +1,8 @@
 // Command dashboard publishes the process's own figures (goroutines, heap,
-// connections, messages per second) to a topic every second; the page at /
-// draws them as live charts.
+// connections, messages per second, slow consumers) to a topic every
+// second; the page at / draws them as live charts. The figures are read
+// from the metrics package's registry, the one /metrics exposes to
+// Prometheus, so the page and a scrape always agree.
 //
 //	go run ./examples/dashboard
 //
@@ -13,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -22,7 +25,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	app := newApp(ctx)
+	app := newApp(ctx, time.Second)
 	log.Printf("dashboard: open http://%s/", addr)
 	if err := app.Run(addr); err != nil {
 		log.Fatal(err)
