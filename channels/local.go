@@ -1,6 +1,7 @@
 package channels
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"sync"
@@ -11,13 +12,25 @@ import (
 // first subscriber of a topic, Remove the last, so that the broker
 // subscribes upstream once per topic) and for local fan-out.
 //
-// Deliver takes no lock while delivering: each topic's subscriber list is
-// copied on write, since messages are far more frequent than joins.
+// Joining and leaving cost O(1): each topic keeps its subscribers in a set.
+// Deliver takes no lock while delivering: it iterates over a snapshot of
+// the set, rebuilt by the first delivery after a change and shared by
+// every delivery until the next one, since messages are far more frequent
+// than joins. A mass connect or disconnect therefore costs one rebuild, not
+// one copy of the whole list per connection.
 //
 // The zero Local is empty and ready to use; it is safe for concurrent use.
 type Local struct {
 	mu     sync.Mutex
-	topics map[string]*[]Subscriber
+	topics map[string]*localTopic
+}
+
+// localTopic is the subscriber set of one topic. seq orders the members by
+// arrival, so that snapshots list them in the order they joined.
+type localTopic struct {
+	members map[Subscriber]uint64
+	seq     uint64
+	snap    []Subscriber // nil after a change; never modified once built
 }
 
 // Add subscribes s to topic and reports whether it is the topic's first
@@ -26,19 +39,21 @@ func (l *Local) Add(topic string, s Subscriber) (first bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.topics == nil {
-		l.topics = make(map[string]*[]Subscriber)
+		l.topics = make(map[string]*localTopic)
 	}
-	old := l.topics[topic]
-	if old == nil {
-		l.topics[topic] = &[]Subscriber{s}
-		return true
+	t := l.topics[topic]
+	if t == nil {
+		t = &localTopic{members: make(map[Subscriber]uint64)}
+		l.topics[topic] = t
+		first = true
 	}
-	if slices.Contains(*old, s) {
+	if _, ok := t.members[s]; ok {
 		return false
 	}
-	next := append(slices.Clip(*old), s)
-	l.topics[topic] = &next
-	return false
+	t.seq++
+	t.members[s] = t.seq
+	t.snap = nil
+	return first
 }
 
 // Remove unsubscribes s from topic and reports whether the topic has no
@@ -46,32 +61,53 @@ func (l *Local) Add(topic string, s Subscriber) (first bool) {
 func (l *Local) Remove(topic string, s Subscriber) (last bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	old := l.topics[topic]
-	if old == nil {
+	t := l.topics[topic]
+	if t == nil {
 		return false
 	}
-	i := slices.Index(*old, s)
-	if i < 0 {
+	if _, ok := t.members[s]; !ok {
 		return false
 	}
-	if len(*old) == 1 {
+	if len(t.members) == 1 {
 		delete(l.topics, topic)
 		return true
 	}
-	next := slices.Delete(slices.Clone(*old), i, i+1)
-	l.topics[topic] = &next
+	delete(t.members, s)
+	t.snap = nil
 	return false
 }
 
-// Subscribers returns the subscribers of topic.
+// Subscribers returns the subscribers of topic, in the order they joined.
+// The slice is shared: the caller must not modify it.
 func (l *Local) Subscribers(topic string) []Subscriber {
 	l.mu.Lock()
-	p := l.topics[topic]
-	l.mu.Unlock()
-	if p == nil {
+	defer l.mu.Unlock()
+	t := l.topics[topic]
+	if t == nil {
 		return nil
 	}
-	return *p
+	if t.snap == nil {
+		t.snap = t.snapshot()
+	}
+	return t.snap
+}
+
+// snapshot lists the members by arrival. Called with the Local's lock held.
+func (t *localTopic) snapshot() []Subscriber {
+	type entry struct {
+		s   Subscriber
+		seq uint64
+	}
+	es := make([]entry, 0, len(t.members))
+	for s, seq := range t.members {
+		es = append(es, entry{s, seq})
+	}
+	slices.SortFunc(es, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
+	subs := make([]Subscriber, len(es))
+	for i, e := range es {
+		subs[i] = e.s
+	}
+	return subs
 }
 
 // Deliver hands m to every local subscriber of m.Topic and returns how
@@ -92,7 +128,14 @@ func (l *Local) Topics() []string {
 }
 
 // Count returns the number of subscribers of topic.
-func (l *Local) Count(topic string) int { return len(l.Subscribers(topic)) }
+func (l *Local) Count(topic string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t := l.topics[topic]; t != nil {
+		return len(t.members)
+	}
+	return 0
+}
 
 // Len returns the number of topics with at least one subscriber.
 func (l *Local) Len() int {
