@@ -130,16 +130,15 @@ func (s *Subscription) Conn() *ws.Conn { return s.c }
 // queue applies the connection's slow-consumer policy; other subscribers
 // are never held up.
 func (s *Subscription) Deliver(m *Message) {
-	if !m.forConn(s.c.ID()) {
-		return
-	}
 	if s.rec != nil {
 		s.mu.Lock()
 		s.deliverRecovering(m)
 		s.mu.Unlock()
 		return
 	}
-	s.c.SendPrepared(m.Prepared())
+	if m.forConn(s.c.ID()) {
+		s.c.SendPrepared(m.Prepared())
+	}
 }
 
 // PublishOption changes how a message is published.

@@ -99,7 +99,9 @@ type recovery struct {
 }
 
 // deliverRecovering queues m as a pub frame unless the client has it.
-// Called with s.mu held.
+// When m shows that messages were lost on the way (the broker's history
+// was lost, or a gap the broker could not fill), a joined frame with
+// recovered:false comes first. Called with s.mu held.
 func (s *Subscription) deliverRecovering(m *Message) {
 	r := s.rec
 	if !r.replayed {
@@ -107,14 +109,22 @@ func (s *Subscription) deliverRecovering(m *Message) {
 		return
 	}
 	if m.Pos.Epoch == "" {
-		s.c.SendPrepared(m.Prepared()) // not topic data: a broadcast
+		if m.forConn(s.c.ID()) {
+			s.c.SendPrepared(m.Prepared()) // not topic data: a broadcast
+		}
 		return
 	}
 	if m.Pos.Epoch == r.last.Epoch && m.Pos.Offset <= r.last.Offset {
 		return
 	}
+	if m.Pos.Epoch != r.last.Epoch || m.Pos.Offset > r.last.Offset+1 {
+		s.c.SendJSON(JoinedFrame{Type: "joined", Topic: s.topic,
+			Epoch: m.Pos.Epoch, Offset: m.Pos.Offset - 1, Recovered: false})
+	}
 	r.last = m.Pos
-	s.c.SendPrepared(m.PubFrame())
+	if m.forConn(s.c.ID()) {
+		s.c.SendPrepared(m.PubFrame())
+	}
 }
 
 // recover replays the history to a subscription that the broker already
