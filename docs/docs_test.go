@@ -79,6 +79,7 @@ var knownImports = map[string]string{
 	"ws":          "github.com/nexogo/nexo/ws",
 	"channels":    "github.com/nexogo/nexo/channels",
 	"metrics":     "github.com/nexogo/nexo/metrics",
+	"middleware":  "github.com/nexogo/nexo/middleware",
 	"nexotest":    "github.com/nexogo/nexo/nexotest",
 	"natsbroker":  "github.com/nexogo/nexo/channels/natsbroker",
 	"redisbroker": "github.com/nexogo/nexo/channels/redisbroker",
