@@ -119,7 +119,7 @@ func ExampleSessionAuth() {
 	app.WebSocketRoute("/ws", func(c *ws.Conn) error {
 		a, ok := middleware.User[account](c)
 		if !ok {
-			return c.SendText("helloUser, anonymous reader")
+			return c.SendText("hello, anonymous reader")
 		}
 		return c.SendText("hello " + a.Name)
 	}, middleware.SessionAuth(store, false)) // false: anonymous readers allowed
@@ -138,5 +138,5 @@ func ExampleSessionAuth() {
 	printFirst(conn)
 	// Output:
 	// hello ada
-	// helloUser, anonymous reader
+	// hello, anonymous reader
 }
