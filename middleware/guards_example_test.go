@@ -61,18 +61,21 @@ func talk(url, origin string, msgs ...string) {
 }
 
 func ExampleOrigin() {
-	// The App admits the sites of example.com; the admin route narrows
-	// that to one of them.
-	app := nexo.New(nexo.WithoutClient(), nexo.WithWS(ws.WithOrigins("https://*.example.com")))
-	app.WebSocketRoute("/admin", echo, middleware.Origin("https://admin.example.com"))
+	// The App keeps the same-host default; one route also admits the
+	// partner's sites.
+	app := nexo.New(nexo.WithoutClient())
+	app.WebSocketRoute("/embed", echo, middleware.Origin("https://*.partner.org"))
+	app.WebSocketRoute("/private", echo)
 	url, stop := serveGuarded(app)
 	defer stop()
 
-	talk(url+"/admin", "https://admin.example.com", "hi")
-	talk(url+"/admin", "https://shop.example.com", "hi")
+	talk(url+"/embed", "https://www.partner.org", "hi")
+	talk(url+"/embed", "https://evil.example", "hi")
+	talk(url+"/private", "https://www.partner.org", "hi")
 	// Output:
 	// got hi
 	// closed 1000 bye
+	// closed 4403 origin not allowed
 	// closed 4403 origin not allowed
 }
 

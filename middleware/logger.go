@@ -24,11 +24,11 @@ import (
 //	msgs_in, msgs_out, bytes_in, bytes_out   c.Stats(), payload bytes
 //
 // Put it first (app.UseWS(middleware.Logger(log), ...)) so that the
-// connections refused by the guards after it are logged too. Requests that
-// ws refuses before any middleware runs (not an upgrade, an origin the App
-// does not allow, a server shutting down) are not logged here: they reach
-// the ws.Observer's Refused. A nil l logs
-// to the connection's logger (the App's).
+// connections refused by the guards after it are logged too, origins
+// refused with 4403 included. Requests that ws refuses before any
+// middleware runs (not an upgrade, a server shutting down) are not logged
+// here: they reach the ws.Observer's Refused. A nil l logs to the
+// connection's logger (the App's).
 //
 // The returned middleware is safe for concurrent use.
 func Logger(l *slog.Logger) ws.Middleware {
