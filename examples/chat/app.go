@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"errors"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -16,9 +17,21 @@ import (
 //go:embed index.html
 var page []byte
 
+// historySize is how many of a room's messages a newcomer gets.
+const historySize = 50
+
+// newApp returns the chat App. Unless NEXO_BROKER or opts choose another
+// broker, the rooms live in an in-process broker that keeps the recent
+// messages of every room (the last 500, for an hour), so that a newcomer
+// gets the last historySize and a page that reconnects gets exactly what
+// it missed.
 func newApp(opts ...nexo.Option) *nexo.App {
+	if b := os.Getenv("NEXO_BROKER"); b == "" || b == "memory" {
+		rooms := channels.HistoryPolicy{Pattern: "chat:*", MaxCount: 500, MaxAge: time.Hour}
+		mem := channels.NewMemoryBroker(channels.KeepHistory(rooms))
+		opts = append([]nexo.Option{nexo.WithBroker(mem)}, opts...)
+	}
 	app := nexo.New(opts...)
-	hist := newHistory(app.Broker())
 	app.Get("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/chat/lobby", http.StatusFound)
 	})
@@ -27,7 +40,7 @@ func newApp(opts ...nexo.Option) *nexo.App {
 		w.Write(page)
 	})
 	app.WebSocketRoute("/chat/{room}", func(c *ws.Conn) error {
-		return serveChat(app, hist, c)
+		return serveChat(app, c)
 	})
 	return app
 }
@@ -44,19 +57,30 @@ func cleanName(s string) string {
 	return s
 }
 
-func serveChat(app *nexo.App, hist *history, c *ws.Conn) error {
+// roomOptions joins a room with its history when the broker keeps it: a
+// newcomer gets the last historySize messages, a page that reconnects
+// (its client sends its last position) gets what it missed, each once.
+// A broker without history for the room delivers live messages only.
+func roomOptions(app *nexo.App, topic, name string) []channels.JoinOption {
+	opts := []channels.JoinOption{channels.WithPresence(name, nil)}
+	if hb, ok := app.Broker().(channels.HistoryBroker); ok && hb.HasHistory(topic) {
+		opts = append(opts, channels.RecoverLast(historySize))
+	}
+	return opts
+}
+
+func serveChat(app *nexo.App, c *ws.Conn) error {
 	room := c.PathParam("room")
 	name := cleanName(c.Query().Get("name"))
 	topic := "chat:" + room
-	if err := hist.watch(app.Context(), topic); err != nil {
-		return err
-	}
 	// Presence events first, so that the page misses no join after the
 	// user list it is about to receive.
 	if _, err := channels.Join(c, channels.PresenceTopic(topic)); err != nil {
 		return err
 	}
-	sub, err := channels.Join(c, topic, channels.WithPresence(name, nil))
+	// The recovered messages, then {"type":"joined"}, arrive before the
+	// welcome.
+	sub, err := channels.Join(c, topic, roomOptions(app, topic, name)...)
 	if err != nil {
 		return err
 	}
@@ -68,7 +92,7 @@ func serveChat(app *nexo.App, hist *history, c *ws.Conn) error {
 	for _, e := range entries {
 		users = append(users, e.UserID)
 	}
-	if err := c.SendJSON(welcome{Type: "welcome", You: name, Room: room, Users: users, History: hist.last(topic)}); err != nil {
+	if err := c.SendJSON(welcome{Type: "welcome", You: name, Room: room, Users: users}); err != nil {
 		return err
 	}
 	for {

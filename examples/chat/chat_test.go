@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 
@@ -11,28 +12,49 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 type frame struct {
-	Type    string            `json:"type"`
-	You     string            `json:"you"`
-	Users   []string          `json:"users"`
-	History []chatMessage     `json:"history"`
-	From    string            `json:"from"`
-	To      string            `json:"to"`
-	Text    string            `json:"text"`
-	Event   string            `json:"event"`
-	Error   string            `json:"error"`
-	Fields  map[string]string `json:"fields"`
-	Entry   struct {
+	Type   string            `json:"type"`
+	You    string            `json:"you"`
+	Users  []string          `json:"users"`
+	From   string            `json:"from"`
+	To     string            `json:"to"`
+	Text   string            `json:"text"`
+	Event  string            `json:"event"`
+	Error  string            `json:"error"`
+	Fields map[string]string `json:"fields"`
+	Entry  struct {
 		UserID string `json:"user_id"`
 	} `json:"entry"`
+	// A room's message comes in a "pub" frame with its position, and a
+	// (re)join ends with a "joined" frame.
+	Topic     string          `json:"topic"`
+	Epoch     string          `json:"epoch"`
+	Offset    uint64          `json:"offset"`
+	Recovered bool            `json:"recovered"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// read reads one frame; a "pub" frame is unwrapped into its message, with
+// the position kept.
+func read(t *testing.T, c *nexotest.Conn) frame {
+	t.Helper()
+	var f frame
+	c.ReadJSON(&f)
+	if f.Type != "pub" {
+		return f
+	}
+	var m frame
+	if err := json.Unmarshal(f.Data, &m); err != nil {
+		t.Fatalf("pub data %s: %v", f.Data, err)
+	}
+	m.Topic, m.Epoch, m.Offset = f.Topic, f.Epoch, f.Offset
+	return m
 }
 
 // next reads frames until one of the wanted type.
 func next(t *testing.T, c *nexotest.Conn, typ string) frame {
 	t.Helper()
 	for {
-		var f frame
-		c.ReadJSON(&f)
-		if f.Type == typ {
+		if f := read(t, c); f.Type == typ {
 			return f
 		}
 	}
@@ -76,10 +98,17 @@ func TestChat(t *testing.T) {
 		t.Fatalf("error %+v", e)
 	}
 
-	// A newcomer gets the room's history; general heard nothing.
+	// A newcomer gets the room's history, then joined, then the welcome;
+	// general heard nothing.
 	cat := s.Dial("/chat/lobby?name=cat")
-	if w := next(t, cat, "welcome"); len(w.History) != 1 || w.History[0].Text != "hi bob" {
-		t.Fatalf("history %+v", w.History)
+	if m := next(t, cat, "message"); m.Text != "hi bob" || m.From != "ada" || m.Topic != "chat:lobby" || m.Offset != 1 {
+		t.Fatalf("history %+v", m)
+	}
+	if j := read(t, cat); j.Type != "joined" || !j.Recovered || j.Offset != 1 {
+		t.Fatalf("joined %+v", j)
+	}
+	if w := next(t, cat, "welcome"); w.You != "cat" {
+		t.Fatalf("welcome %+v", w)
 	}
 	eve.SendJSON(map[string]string{"type": "message", "text": "anyone?"})
 	if m := next(t, eve, "message"); m.Text != "anyone?" {

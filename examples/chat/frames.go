@@ -20,11 +20,11 @@ type chatMessage struct {
 	At   time.Time `json:"at"`
 }
 
-// welcome is the first frame a page receives.
+// welcome tells a page who it is and who is in the room, once it has
+// joined (after the room's recent messages).
 type welcome struct {
-	Type    string        `json:"type"` // "welcome"
-	You     string        `json:"you"`
-	Room    string        `json:"room"`
-	Users   []string      `json:"users"`
-	History []chatMessage `json:"history"`
+	Type  string   `json:"type"` // "welcome"
+	You   string   `json:"you"`
+	Room  string   `json:"room"`
+	Users []string `json:"users"`
 }

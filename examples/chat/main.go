@@ -6,8 +6,12 @@
 //
 // Open http://127.0.0.1:8000/chat/lobby in two windows. GET /chat/{room}
 // serves the page and the same path upgrades to the WebSocket. The address
-// comes from NEXO_ADDR (default 127.0.0.1:8000). With NEXO_BROKER=nats,
-// several instances on different ports share the rooms.
+// comes from NEXO_ADDR (default 127.0.0.1:8000). The rooms keep their
+// recent messages in memory: a newcomer gets the last 50, and a page that
+// reconnects gets exactly what it missed (the browser client sends its
+// last position). With NEXO_BROKER=redis or nats, several instances on
+// different ports share the rooms; messages are then live only, until
+// that broker keeps history for "chat:*".
 package main
 
 import (
