@@ -5,7 +5,7 @@
 //	m := metrics.New()
 //	app := nexo.New(
 //		nexo.WithWS(ws.WithObserver(m)),           // connection events
-//		nexo.WithBroker(m.Broker(broker)),         // optional: publish timing
+//		nexo.WithBroker(m.Broker(broker)),         // optional: publish timing (broker from redisbroker.Open, natsbroker.New...)
 //	)
 //	m.Attach(app)                                  // optional: draining, broker figures
 //	app.Handle("/metrics", m.Handler())
@@ -61,9 +61,9 @@
 //
 // The broker_topics and broker_reconnects figures are read from the broker
 // when it has the methods ChannelCount() int and Reconnects() uint64 (the
-// in-process and NATS brokers have ChannelCount, the NATS broker
-// Reconnects); a broker without them leaves the metric out rather than
-// report a zero it does not know. Decorators are looked through with an
+// in-process, Redis and NATS brokers have ChannelCount, the Redis and NATS
+// brokers Reconnects); a broker without them leaves the metric out rather
+// than report a zero it does not know. Decorators are looked through with an
 // Unwrap() channels.Broker method.
 //
 // # Concurrency

@@ -45,6 +45,9 @@ func newApp(ctx context.Context, interval time.Duration, opts ...nexo.Option) *n
 		w.Write(page)
 	})
 	app.WebSocketRoute("/ws", func(c *ws.Conn) error {
+		if err := c.Accept(); err != nil { // the handshake now, not with the first sample
+			return err
+		}
 		if _, err := channels.Join(c, topic); err != nil {
 			return err
 		}

@@ -1,0 +1,157 @@
+package metrics_test
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/nexogo/nexo"
+	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/channels/redisbroker"
+	"github.com/nexogo/nexo/metrics"
+	"github.com/nexogo/nexo/nexotest"
+	"github.com/nexogo/nexo/ws"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// ownRedis starts a redis-server of the test's own on a free loopback
+// port and returns its URL and the functions that stop it (by its PID)
+// and start it again. Without the binary the test skips, or fails with
+// NEXO_REQUIRE_SERVICES=1.
+func ownRedis(t *testing.T) (url string, stop, start func()) {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		bin, err = exec.LookPath("/usr/bin/redis-server")
+	}
+	if err != nil {
+		if os.Getenv("NEXO_REQUIRE_SERVICES") == "1" {
+			t.Fatal("no redis-server binary (NEXO_REQUIRE_SERVICES=1)")
+		}
+		t.Skip("no redis-server binary on PATH (apt-get install redis-server)")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	dir := t.TempDir()
+	var cmd *exec.Cmd
+	start = func() {
+		t.Helper()
+		cmd = exec.Command(bin, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no", "--dir", dir)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		rc := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + port, MaxRetries: -1})
+		defer rc.Close()
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			err := rc.Ping(ctx).Err()
+			cancel()
+			if err == nil {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("redis-server on %s not ready: %v", port, err)
+			}
+			time.Sleep(20 * time.Millisecond) // the server has no event to wait on
+		}
+	}
+	stop = func() {
+		if cmd != nil {
+			cmd.Process.Signal(syscall.SIGTERM)
+			cmd.Wait()
+			cmd = nil
+		}
+	}
+	start()
+	t.Cleanup(stop)
+	return "redis://127.0.0.1:" + port, stop, start
+}
+
+// TestRedisBrokerOutage runs an App on a Redis broker wrapped by the
+// Metrics, and restarts its Redis server: deliveries are counted, a
+// publish during the outage is counted as an error, and the broker's
+// reconnection shows in nexo_broker_reconnects_total, after which
+// deliveries are counted again.
+func TestRedisBrokerOutage(t *testing.T) {
+	url, stop, start := ownRedis(t)
+	ctx := context.Background()
+	rb, err := redisbroker.Open(ctx, url, redisbroker.WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rb.Close()
+
+	m := metrics.New()
+	app := nexo.New(nexo.WithLogger(quietLogger()), nexo.WithWS(ws.WithObserver(m)), nexo.WithBroker(m.Broker(rb)))
+	m.Attach(app)
+	app.Handle("/metrics", m.Handler())
+	joined := make(chan struct{})
+	app.WebSocketRoute("/feed", func(c *ws.Conn) error {
+		if err := c.Accept(); err != nil {
+			return err
+		}
+		if _, err := channels.Join(c, "feed"); err != nil {
+			return err
+		}
+		close(joined)
+		<-c.Context().Done()
+		return nil
+	})
+	s := nexotest.NewServer(t, app)
+	c := s.Dial("/feed")
+	defer c.CloseNormal()
+	murl := s.URL + "/metrics"
+	<-joined // Redis confirmed the SUBSCRIBE
+
+	publish := func() error { return app.Publish(ctx, "feed", "tick") }
+	if err := publish(); err != nil {
+		t.Fatal(err)
+	}
+	c.ExpectText("tick")
+	fams := scrape(t, murl)
+	if got := value(fams, "nexo_broker_messages_delivered_total"); got != 1 {
+		t.Errorf("delivered = %v, want 1", got)
+	}
+	if got := value(fams, "nexo_broker_publish_duration_seconds"); got != 1 {
+		t.Errorf("publishes timed = %v, want 1", got)
+	}
+	if got := value(fams, "nexo_broker_reconnects_total"); got != 0 {
+		t.Errorf("reconnects before the outage = %v", got)
+	}
+
+	stop()
+	if err := publish(); err == nil {
+		t.Fatal("publish with Redis stopped succeeded")
+	}
+	fams = scrape(t, murl)
+	if got := value(fams, "nexo_broker_publish_errors_total"); got != 1 {
+		t.Errorf("publish errors = %v, want 1", got)
+	}
+
+	start()
+	eventually(t, murl, "a reconnection", func(f map[string]*dto.MetricFamily) bool {
+		return value(f, "nexo_broker_reconnects_total") >= 1
+	})
+	if err := publish(); err != nil {
+		t.Fatalf("publish after the restart: %v", err)
+	}
+	c.ExpectText("tick")
+	fams = scrape(t, murl)
+	if got := value(fams, "nexo_broker_messages_delivered_total"); got != 2 {
+		t.Errorf("delivered after the restart = %v, want 2", got)
+	}
+	if got := value(fams, "nexo_ws_messages_sent_total", "route", "/feed"); got != 2 {
+		t.Errorf("messages sent = %v, want 2", got)
+	}
+}
