@@ -31,8 +31,9 @@ type HistoryOptions struct {
 	// process, a flushed stream) and returns a broker on the new backend
 	// state, built with policy; clients must then be told recovered:false.
 	Lose func(t *testing.T, b channels.HistoryBroker, policy channels.HistoryPolicy) channels.HistoryBroker
-	// Kill, when set, breaks b's connection to its backend, as in
-	// Options.Kill, while messages are published.
+	// Kill, when set, breaks b's connection to its backend and returns
+	// at once, without waiting for b to reconnect: messages published
+	// meanwhile must reach b's subscribers from the history.
 	Kill func(t *testing.T, b channels.HistoryBroker)
 }
 
@@ -45,9 +46,9 @@ type HistoryOptions struct {
 func RunHistory(t *testing.T, newBroker HistoryFactory, opts HistoryOptions) {
 	t.Run("Position", func(t *testing.T) { historyPosition(t, newBroker) })
 	t.Run("PayloadEncoding", func(t *testing.T) { historyEncoding(t, newBroker) })
-	t.Run("Reconnect500", func(t *testing.T) { historyReconnect(t, newBroker, opts.Cluster, nil) })
+	t.Run("Reconnect500", func(t *testing.T) { historyReconnect(t, newBroker, opts.Cluster) })
 	if opts.Kill != nil {
-		t.Run("BrokerKilled", func(t *testing.T) { historyReconnect(t, newBroker, opts.Cluster, opts.Kill) })
+		t.Run("BrokerKilled500", func(t *testing.T) { historyKilled(t, newBroker, opts.Cluster, opts.Kill) })
 	}
 	t.Run("GapTooLarge", func(t *testing.T) { historyGap(t, newBroker) })
 	t.Run("RecoverLast", func(t *testing.T) { historyLast(t, newBroker) })
@@ -245,10 +246,8 @@ func historyEncoding(t *testing.T, newBroker HistoryFactory) {
 }
 
 // historyReconnect: a client away while 500 messages are published, half
-// of them while it reconnects, ends with all of them once and in order;
-// kill, when set, breaks the broker connection of the client's instance
-// while it is away.
-func historyReconnect(t *testing.T, newBroker HistoryFactory, cluster bool, kill func(*testing.T, channels.HistoryBroker)) {
+// of them while it reconnects, ends with all of them once and in order.
+func historyReconnect(t *testing.T, newBroker HistoryFactory, cluster bool) {
 	const n = 500
 	p, tp := policy(t, 1000)
 	sub := newBroker(t, p)
@@ -262,9 +261,6 @@ func historyReconnect(t *testing.T, newBroker HistoryFactory, cluster bool, kill
 	publishItems(t, pub, tp, 0, 10)
 	cl.until(10)
 	cl.c.Close()
-	if kill != nil {
-		kill(t, sub)
-	}
 	publishItems(t, pub, tp, 10, n/2)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -278,6 +274,27 @@ func historyReconnect(t *testing.T, newBroker HistoryFactory, cluster bool, kill
 	}
 	cl.until(n)
 	wg.Wait()
+	cl.checkItems(n)
+}
+
+// historyKilled: a client stays while its instance's broker connection is
+// broken in the middle of 500 messages, and ends with all of them once and
+// in order.
+func historyKilled(t *testing.T, newBroker HistoryFactory, cluster bool, kill func(*testing.T, channels.HistoryBroker)) {
+	const n = 500
+	p, tp := policy(t, 1000)
+	sub := newBroker(t, p)
+	pub := sub
+	if cluster {
+		pub = newBroker(t, p)
+	}
+	cl := &client{t: t, topic: tp}
+	cl.dial(historyServer(t, sub), "")
+	publishItems(t, pub, tp, 0, 100)
+	cl.until(100)
+	kill(t, sub)
+	publishItems(t, pub, tp, 100, n) // while sub reconnects, and after
+	cl.until(n)
 	cl.checkItems(n)
 }
 

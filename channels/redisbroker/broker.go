@@ -43,6 +43,7 @@ type Broker struct {
 
 	closed     atomic.Bool
 	reconnects atomic.Uint64
+	positions  positions // last delivered per topic with history
 
 	presence *presence
 	ctx      context.Context // cancelled by Close: stops the goroutines
@@ -253,6 +254,7 @@ func (b *Broker) removeLocked(ctx context.Context, topic string, s channels.Subs
 	delete(b.subs, topic)
 	b.unsubs[topic]++
 	b.subsMu.Unlock()
+	b.positions.forget(topic)
 	// go-redis forgets the channel even when the command fails, so a
 	// reconnection does not subscribe it again.
 	if err := b.ps.Load().Unsubscribe(ctx, b.Channel(topic)); err != nil {
@@ -275,6 +277,9 @@ func (b *Broker) Publish(ctx context.Context, topic string, m *channels.Message)
 		return channels.ErrBrokerClosed
 	}
 	m.Topic = topic
+	if p, ok := b.cfg.history.For(topic); ok {
+		return b.publishHistory(ctx, topic, p, m)
+	}
 	if err := b.rc.Publish(ctx, b.Channel(topic), channels.EncodeMessage(m)).Err(); err != nil {
 		return fmt.Errorf("redisbroker: publish %q: %w", topic, err)
 	}

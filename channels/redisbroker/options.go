@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/nexogo/nexo/channels"
 )
 
 // Defaults of the options.
@@ -33,6 +35,7 @@ type config struct {
 	instance  string
 	idle      time.Duration // silence on the subscription before a PING
 	redisOpts []func(*redis.Options)
+	history   channels.HistoryPolicies
 }
 
 // WithURL sets the server URL (default DefaultURL, the NEXO_REDIS_URL of

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/nexogo/nexo/channels"
 )
 
 // receive reads the subscription connection until Close, delivering each
@@ -90,19 +88,25 @@ func (b *Broker) handle(msg any) {
 		if !ok || !b.live(topic) {
 			return
 		}
-		cm, err := channels.DecodeMessage(topic, []byte(m.Payload))
+		cm, err := decode(topic, []byte(m.Payload))
 		if err != nil {
 			b.cfg.logger.Warn("redisbroker: dropped a malformed message", "topic", topic, "err", err)
 			return
 		}
-		b.local.Deliver(cm)
+		b.deliver(cm)
 	case *redis.Subscription:
 		topic, ok := strings.CutPrefix(m.Channel, b.cfg.prefix)
 		if !ok {
 			return
 		}
+		resumed := false
 		b.subsMu.Lock()
-		defer b.subsMu.Unlock()
+		defer func() {
+			b.subsMu.Unlock()
+			if resumed {
+				b.resume(topic) // history: what was published while away
+			}
+		}()
 		switch m.Kind {
 		case "subscribe":
 			// The confirmation of an earlier subscription of the topic,
@@ -110,9 +114,12 @@ func (b *Broker) handle(msg any) {
 			if b.unsubs[topic] > 0 {
 				return
 			}
-			if up := b.subs[topic]; up != nil && !up.confirmed {
+			up := b.subs[topic]
+			if up != nil && !up.confirmed {
 				up.confirmed = true
 				close(up.ready)
+			} else if up != nil {
+				resumed = true // subscribed again after a reconnection
 			}
 		case "unsubscribe":
 			if n := b.unsubs[topic]; n > 1 {

@@ -1,0 +1,57 @@
+package redisbroker_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/channels/brokertest"
+	"github.com/nexogo/nexo/channels/redisbroker"
+)
+
+// history returns a broker of f keeping history under p.
+func (f *factory) history(t *testing.T, p channels.HistoryPolicy) channels.HistoryBroker {
+	return f.withHistory(t, p)
+}
+
+func (f *factory) withHistory(t testing.TB, p channels.HistoryPolicy) *redisbroker.Broker {
+	t.Helper()
+	g := &factory{url: f.url, prefix: f.prefix, dialers: map[channels.Broker]*redisbroker.Dialer{},
+		opts: append(append([]redisbroker.Option(nil), f.opts...), redisbroker.WithHistory(p))}
+	b := g.New(t)
+	f.mu.Lock()
+	f.dialers[b] = g.dialers[b]
+	f.mu.Unlock()
+	return b
+}
+
+// TestHistory runs the history suite on the shared server, across two
+// instances; Kill breaks the TCP connections of the subscriber's
+// instance in the middle of the stream.
+func TestHistory(t *testing.T) {
+	f := newFactory(t, requireRedis(t))
+	brokertest.RunHistory(t, f.history, brokertest.HistoryOptions{
+		Cluster: true,
+		Kill:    func(t *testing.T, b channels.HistoryBroker) { f.dialerOf(b).Break() },
+	})
+}
+
+// TestHistoryServerRestart: a restarted server (it keeps nothing) has lost
+// the history; clients are told so by a new epoch and recovered:false.
+func TestHistoryServerRestart(t *testing.T) {
+	s := ownServer(t)
+	f := newFactory(t, s.URL())
+	brokertest.RunHistory(t, f.history, brokertest.HistoryOptions{
+		Cluster: true,
+		Lose: func(t *testing.T, b channels.HistoryBroker, _ channels.HistoryPolicy) channels.HistoryBroker {
+			rb := b.(*redisbroker.Broker)
+			before := rb.Reconnects()
+			s.Stop()
+			s.Start()
+			waitFor(t, 10*time.Second, "reconnect", func() bool { return rb.Reconnects() > before })
+			waitFor(t, 10*time.Second, "ping", func() bool { return rb.Ping(context.Background()) == nil })
+			return b
+		},
+	})
+}
