@@ -2,6 +2,9 @@ package ws_test
 
 import (
 	"errors"
+	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/nexogo/nexo/nexotest"
@@ -63,4 +66,56 @@ func TestOriginAbsentAllowed(t *testing.T) {
 	c.SendText("hi")
 	c.ExpectText("hi")
 	c.CloseNormal()
+}
+
+// FuzzOriginAllowed: any Origin header and Host never panic, and an
+// allowed browser origin is always the request's own host or a match for a
+// pattern: an exact host, or a strict sub-domain of a wildcard's, over
+// https.
+func FuzzOriginAllowed(f *testing.F) {
+	for _, s := range [][2]string{
+		{"https://app.example.com", "app.example.com"},
+		{"https://a.b.example.com", "x"},
+		{"https://example.com", "x"},
+		{"https://evilexample.com", "x"},
+		{"http://partner.org", "x"},
+		{"null", "x"},
+		{"https://PARTNER.org:443", "x"},
+		{"https://user@partner.org", "x"},
+		{"https://.example.com", "x"},
+		{"%zz", "x"},
+		{"", "x"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	patterns := []string{"https://partner.org", "https://*.example.com"}
+	f.Fuzz(func(t *testing.T, origin, host string) {
+		r := &http.Request{Header: http.Header{}, Host: host}
+		if origin != "" {
+			r.Header.Set("Origin", origin)
+		}
+		if !ws.OriginAllowed(r, patterns) {
+			if origin == "" {
+				t.Fatal("a request without Origin was refused")
+			}
+			return
+		}
+		if origin == "" {
+			return
+		}
+		u, err := url.Parse(origin)
+		if err != nil || u.Host == "" {
+			t.Fatalf("unparsable origin %q allowed", origin)
+		}
+		h := strings.ToLower(u.Host)
+		switch {
+		case strings.EqualFold(u.Host, host):
+		case !strings.EqualFold(u.Scheme, "https"):
+			t.Fatalf("origin %q allowed over %q", origin, u.Scheme)
+		case h == "partner.org":
+		case strings.HasSuffix(h, ".example.com") && len(h) > len(".example.com"):
+		default:
+			t.Fatalf("origin %q allowed for host %q", origin, host)
+		}
+	})
 }
