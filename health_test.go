@@ -185,7 +185,7 @@ func TestReadyzFollowsNATS(t *testing.T) {
 		bin, err = exec.LookPath("/usr/sbin/nats-server")
 	}
 	if err != nil {
-		t.Skip("no nats-server binary")
+		unavailable(t, "no nats-server binary on PATH (apt-get install nats-server)")
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
