@@ -31,14 +31,99 @@ const maxBatchBytes = 256 << 10
 
 var framePool = sync.Pool{New: func() any { s := make([]frame, 0, 16); return &s }}
 
-var batchPool = sync.Pool{New: func() any { return new(batch) }}
+var batchPool = sync.Pool{New: func() any {
+	b := new(batch)
+	b.rw.init()
+	return b
+}}
 
-// batch is the scratch space of one flush: frame headers and the vector of
-// buffers handed to writev.
+// batch is the scratch space of one flush: the vector of buffers to
+// write, and flat, where frame headers and small payloads are copied so
+// that a run of small frames goes out as one contiguous buffer (one
+// write(2) rather than a writev of many short pieces).
 type batch struct {
-	hdr  []byte
-	bufs net.Buffers
-	flat []byte
+	bufs   net.Buffers
+	flat   []byte
+	joined []byte    // the whole batch, for connections without writev (TLS)
+	rw     rawWriter // the state of a write on the raw socket
+}
+
+// smallPiece is the largest payload or prepared frame copied into the
+// batch's contiguous buffer; larger ones are written from where they are.
+const smallPiece = 2 << 10
+
+// build lays frames out in b.bufs: headers and small pieces copied into
+// b.flat (sized first, so that appending never moves what earlier entries
+// point to), large pieces as their own entries.
+func (b *batch) build(frames []frame) {
+	need := 0
+	for i := range frames {
+		f := &frames[i]
+		switch {
+		case f.raw != nil:
+			need += flatSize(len(f.raw))
+		case f.pm != nil:
+			need += flatSize(len(f.pm.framed))
+		default:
+			need += maxHeaderLen + flatSize(len(f.payload))
+		}
+	}
+	if cap(b.flat) < need {
+		b.flat = make([]byte, 0, max(need, 4<<10))
+	}
+	b.flat = b.flat[:0]
+	b.bufs = b.bufs[:0]
+	run := 0 // start in b.flat of the piece not yet in b.bufs
+	add := func(p []byte) {
+		if len(p) == 0 {
+			return
+		}
+		if len(p) <= smallPiece {
+			b.flat = append(b.flat, p...)
+			return
+		}
+		if run < len(b.flat) {
+			b.bufs = append(b.bufs, b.flat[run:len(b.flat):len(b.flat)])
+			run = len(b.flat)
+		}
+		b.bufs = append(b.bufs, p)
+	}
+	for i := range frames {
+		f := &frames[i]
+		switch {
+		case f.raw != nil:
+			add(f.raw)
+		case f.pm != nil:
+			add(f.pm.framed)
+		default:
+			b.flat = appendHeader(b.flat, f.op, len(f.payload))
+			add(f.payload)
+		}
+	}
+	if run < len(b.flat) {
+		b.bufs = append(b.bufs, b.flat[run:len(b.flat):len(b.flat)])
+	}
+}
+
+// flatSize is what a piece of n bytes takes in batch.flat.
+func flatSize(n int) int {
+	if n <= smallPiece {
+		return n
+	}
+	return 0
+}
+
+// reset drops the batch's references to frames, and a buffer grown past
+// what a flush normally needs.
+func (b *batch) reset() {
+	clear(b.bufs[:cap(b.bufs)])
+	b.bufs = b.bufs[:0]
+	if cap(b.flat) > 2*maxBatchBytes {
+		b.flat = nil
+	}
+	if cap(b.joined) > 2*maxBatchBytes {
+		b.joined = nil
+	}
 }
 
 // SendText sends s as a text message.
@@ -297,48 +382,79 @@ func (c *Conn) waitFlushed(d time.Duration) {
 // writeFrames writes frames to the socket in as few system calls as it can,
 // within the write timeout.
 func (c *Conn) writeFrames(b *batch, frames []frame) error {
+	if c.compress {
+		if err := c.nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout)); err != nil {
+			return err
+		}
+		return c.writeGorilla(frames)
+	}
+	b.build(frames)
+	defer b.reset()
+	if c.raw != nil {
+		return c.writeRaw(b)
+	}
 	if err := c.nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout)); err != nil {
 		return err
 	}
-	if c.compress {
-		return c.writeGorilla(frames)
-	}
-	b.hdr = b.hdr[:0]
-	b.bufs = b.bufs[:0]
-	for i := range frames {
-		f := &frames[i]
-		switch {
-		case f.raw != nil:
-			b.bufs = append(b.bufs, f.raw)
-		case f.pm != nil:
-			b.bufs = append(b.bufs, f.pm.framed)
-		default:
-			start := len(b.hdr)
-			b.hdr = appendHeader(b.hdr, f.op, len(f.payload))
-			b.bufs = append(b.bufs, b.hdr[start:len(b.hdr):len(b.hdr)])
-			if len(f.payload) > 0 {
-				b.bufs = append(b.bufs, f.payload)
-			}
-		}
-	}
 	var err error
-	if _, ok := c.nc.(*net.TCPConn); ok || len(b.bufs) == 1 {
+	if len(b.bufs) == 1 {
+		_, err = c.nc.Write(b.bufs[0])
+	} else if _, ok := c.nc.(*net.TCPConn); ok {
 		bufs := b.bufs // WriteTo consumes its receiver
 		_, err = bufs.WriteTo(c.nc)
 	} else {
 		// One Write keeps a frame whole on connections that are not
 		// plain sockets (TLS), where writev is not available.
-		b.flat = b.flat[:0]
+		b.joined = b.joined[:0]
 		for _, p := range b.bufs {
-			b.flat = append(b.flat, p...)
+			b.joined = append(b.joined, p...)
 		}
-		_, err = c.nc.Write(b.flat)
-		if cap(b.flat) > maxBatchBytes {
-			b.flat = nil
-		}
+		_, err = c.nc.Write(b.joined)
 	}
-	clear(b.bufs[:cap(b.bufs)])
 	return err
+}
+
+// writeRaw writes b.bufs on the raw socket: non-blocking writes for as long
+// as the kernel takes the bytes, which is almost always all of them, so the
+// common flush neither arms a write deadline nor takes the net package's
+// write path. When the socket buffer is full, the rest goes through a
+// blocking write bounded by the write timeout, and the deadline is cleared
+// again afterwards (an expired deadline would fail the next raw write).
+func (c *Conn) writeRaw(b *batch) error {
+	bufs := b.bufs
+	for len(bufs) > 0 {
+		n, err := b.rw.write(c.raw, bufs)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			break // the socket buffer is full
+		}
+		bufs = consume(bufs, n)
+	}
+	if len(bufs) == 0 {
+		return nil
+	}
+	if err := c.nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout)); err != nil {
+		return err
+	}
+	_, err := bufs.WriteTo(c.nc)
+	if derr := c.nc.SetWriteDeadline(time.Time{}); err == nil {
+		err = derr
+	}
+	return err
+}
+
+// consume drops the first n bytes of bufs.
+func consume(bufs net.Buffers, n int) net.Buffers {
+	for len(bufs) > 0 && n >= len(bufs[0]) {
+		n -= len(bufs[0])
+		bufs = bufs[1:]
+	}
+	if n > 0 {
+		bufs[0] = bufs[0][n:]
+	}
+	return bufs
 }
 
 // writeGorilla writes frames through gorilla, which compresses them.

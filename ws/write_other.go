@@ -2,8 +2,22 @@
 
 package ws
 
-// writeNow is never called where raw socket access is missing: c.raw stays
-// nil, so every frame goes through the flusher.
+import (
+	"net"
+	"syscall"
+)
+
+// rawWriter writes nothing where raw socket writes are not implemented:
+// every flush takes the blocking path of writeRaw.
+type rawWriter struct{}
+
+func (w *rawWriter) init() {}
+
+func (w *rawWriter) write(syscall.RawConn, net.Buffers) (int, error) { return 0, nil }
+
+// writeNow writes nothing here: it returns the whole frame, which the
+// caller queues for the flusher.
 func (c *Conn) writeNow(f *frame) ([]byte, error) {
-	panic("ws: writeNow without a raw socket")
+	rest := appendHeader(make([]byte, 0, maxHeaderLen+len(f.payload)), f.op, len(f.payload))
+	return append(rest, f.payload...), nil
 }
