@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/nexogo/nexo/channels"
 )
@@ -36,6 +37,7 @@ type Broker struct {
 	closed atomic.Bool // set under mu
 
 	presence *presence
+	hist     histories
 	ctx      context.Context // cancelled by Close: stops the goroutines
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -46,10 +48,39 @@ var _ channels.PresenceBroker = (*Broker)(nil)
 
 // upstream is the NATS subscription of one topic.
 type upstream struct {
-	sub   *nats.Subscription
-	ready chan struct{} // closed once the server has the subscription
-	err   error         // why it could not be registered; set before ready closes
-	gone  atomic.Bool   // the subscription ended
+	sub     *nats.Subscription // core NATS, for a topic without history
+	ccMu    sync.Mutex
+	cc      jetstream.ConsumeContext // an ordered consumer, for a topic with history
+	stopped bool                     // guarded by ccMu
+	ready   chan struct{}            // closed once the server has the subscription
+	err     error                    // why it could not be registered; set before ready closes
+	gone    atomic.Bool              // the subscription ended
+}
+
+// stop ends the upstream subscription, whichever kind it is.
+func (up *upstream) stop() {
+	if up.sub != nil {
+		up.sub.Unsubscribe()
+		return
+	}
+	up.ccMu.Lock()
+	defer up.ccMu.Unlock()
+	up.stopped = true
+	if up.cc != nil {
+		up.cc.Stop()
+	}
+}
+
+// setConsumer records the ordered consumer of a topic with history, or
+// stops it when the subscription ended meanwhile.
+func (up *upstream) setConsumer(cc jetstream.ConsumeContext) {
+	up.ccMu.Lock()
+	defer up.ccMu.Unlock()
+	if up.stopped {
+		cc.Stop()
+		return
+	}
+	up.cc = cc
 }
 
 // Internal time limits.
@@ -214,20 +245,26 @@ func (b *Broker) Subscribe(ctx context.Context, topic string, s channels.Subscri
 	}
 	first := b.local.Add(topic, s)
 	up := b.subs[topic]
+	policy, history := b.cfg.history.For(topic)
 	if first {
 		up = &upstream{ready: make(chan struct{})}
-		sub, err := b.nc.Subscribe(b.Subject(topic), b.handler(topic, up))
-		if err != nil {
-			b.local.Remove(topic, s)
-			b.mu.Unlock()
-			return fmt.Errorf("natsbroker: subscribe %q: %w", topic, err)
+		if !history {
+			sub, err := b.nc.Subscribe(b.Subject(topic), b.handler(topic, up))
+			if err != nil {
+				b.local.Remove(topic, s)
+				b.mu.Unlock()
+				return fmt.Errorf("natsbroker: subscribe %q: %w", topic, err)
+			}
+			up.sub = sub
 		}
-		up.sub = sub
 		b.subs[topic] = up
 	}
 	b.mu.Unlock()
 
-	if first {
+	if first && history {
+		up.err = b.subscribeHistory(ctx, topic, policy, up)
+		close(up.ready)
+	} else if first {
 		err := b.flush(ctx)
 		if err != nil {
 			err = fmt.Errorf("natsbroker: subscribe %q: %w", topic, err)
@@ -293,6 +330,10 @@ func (b *Broker) remove(topic string, s channels.Subscriber) error {
 		return nil
 	}
 	up.gone.Store(true)
+	if up.sub == nil {
+		up.stop()
+		return nil
+	}
 	// Unsubscribe only queues an UNSUB; it does not wait for the server.
 	if err := up.sub.Unsubscribe(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) && !errors.Is(err, nats.ErrBadSubscription) {
 		return fmt.Errorf("natsbroker: unsubscribe %q: %w", topic, err)
@@ -314,6 +355,9 @@ func (b *Broker) Publish(ctx context.Context, topic string, m *channels.Message)
 		return channels.ErrBrokerClosed
 	}
 	m.Topic = topic
+	if p, ok := b.cfg.history.For(topic); ok {
+		return b.publishHistory(ctx, topic, p, m)
+	}
 	if err := b.nc.Publish(b.Subject(topic), channels.EncodeMessage(m)); err != nil {
 		return fmt.Errorf("natsbroker: publish %q: %w", topic, err)
 	}
@@ -356,7 +400,7 @@ func (b *Broker) Close() error {
 		b.presence.close(ctx)
 		for _, up := range subs {
 			up.gone.Store(true)
-			up.sub.Unsubscribe()
+			up.stop()
 		}
 		b.closeConn()
 	})

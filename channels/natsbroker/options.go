@@ -5,6 +5,9 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/nexogo/nexo/channels"
 )
 
 // Defaults of the options.
@@ -34,6 +37,8 @@ type config struct {
 	instance string
 	confirm  bool
 	natsOpts []nats.Option
+	history  channels.HistoryPolicies
+	storage  jetstream.StorageType
 }
 
 // WithURL sets the server URL (default DefaultURL, the NEXO_NATS_URL of
