@@ -21,8 +21,9 @@ const (
 // openBroker returns the broker chosen in code, or else by NEXO_BROKER:
 // "memory" (the default), "redis" (NEXO_REDIS_URL) or "nats"
 // (NEXO_NATS_URL); NEXO_CHANNEL_PREFIX prefixes its channels, keys and
-// subjects. own reports whether the App created it. A broker that cannot be reached
-// is an error: the App refuses to start rather than run alone.
+// subjects, and the policies of WithHistory apply to it. own reports
+// whether the App created it. A broker that cannot be reached is an
+// error: the App refuses to start rather than run alone.
 func (c config) openBroker(ctx context.Context) (b channels.Broker, own bool, err error) {
 	if c.broker != nil {
 		return c.broker, false, nil
@@ -32,17 +33,17 @@ func (c config) openBroker(ctx context.Context) (b channels.Broker, own bool, er
 	defer cancel()
 	switch kind := os.Getenv("NEXO_BROKER"); kind {
 	case "", "memory":
-		return channels.NewMemoryBroker(), true, nil
+		return channels.NewMemoryBroker(channels.KeepHistory(c.history...)), true, nil
 	case "redis":
 		url := envOr("NEXO_REDIS_URL", DefaultRedisURL)
-		rb, err := redisbroker.Open(ctx, url, redisbroker.WithPrefix(prefix), redisbroker.WithLogger(c.logger))
+		rb, err := redisbroker.Open(ctx, url, redisbroker.WithPrefix(prefix), redisbroker.WithLogger(c.logger), redisbroker.WithHistory(c.history...))
 		if err != nil {
 			return channels.NewMemoryBroker(), true, fmt.Errorf("nexo: NEXO_BROKER=redis: %w", err)
 		}
 		return rb, true, nil
 	case "nats":
 		url := envOr("NEXO_NATS_URL", DefaultNATSURL)
-		nb, err := natsbroker.Open(ctx, url, natsbroker.WithPrefix(prefix), natsbroker.WithLogger(c.logger))
+		nb, err := natsbroker.Open(ctx, url, natsbroker.WithPrefix(prefix), natsbroker.WithLogger(c.logger), natsbroker.WithHistory(c.history...))
 		if err != nil {
 			return channels.NewMemoryBroker(), true, fmt.Errorf("nexo: NEXO_BROKER=nats at %s: %w", url, err)
 		}

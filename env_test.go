@@ -1,10 +1,13 @@
 package nexo_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nexogo/nexo"
+	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/channels/natsbroker"
 	"github.com/nexogo/nexo/channels/redisbroker"
 )
@@ -58,4 +61,31 @@ func TestBrokerFromEnvironment(t *testing.T) {
 		}
 		nexotestShutdown(t, app)
 	})
+}
+
+// TestHistoryFromOptions: nexo.WithHistory reaches whichever broker
+// NEXO_BROKER makes the App open.
+func TestHistoryFromOptions(t *testing.T) {
+	for _, kind := range []struct{ name, addr string }{{"memory", ""}, {"redis", "127.0.0.1:6379"}, {"nats", "127.0.0.1:4222"}} {
+		t.Run(kind.name, func(t *testing.T) {
+			if kind.addr != "" {
+				reachable(t, kind.name, kind.addr)
+			}
+			t.Setenv("NEXO_BROKER", kind.name)
+			t.Setenv("NEXO_CHANNEL_PREFIX", fmt.Sprintf("nexohist%d:", time.Now().UnixNano()))
+			app := nexo.New(nexo.WithLogger(discardLogger()),
+				nexo.WithHistory(channels.HistoryPolicy{Pattern: "chat:*", MaxCount: 10}))
+			if app.Err() != nil {
+				t.Fatal(app.Err())
+			}
+			defer nexotestShutdown(t, app)
+			hb, ok := app.Broker().(channels.HistoryBroker)
+			if !ok {
+				t.Fatalf("broker %T keeps no history", app.Broker())
+			}
+			if !hb.HasHistory("chat:lobby") || hb.HasHistory("other") {
+				t.Fatalf("HasHistory: chat:lobby %v, other %v; want true, false", hb.HasHistory("chat:lobby"), hb.HasHistory("other"))
+			}
+		})
+	}
 }

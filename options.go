@@ -14,6 +14,7 @@ type Option func(*config)
 type config struct {
 	noClient        bool
 	broker          channels.Broker
+	history         channels.HistoryPolicies
 	wsOpts          []ws.Option
 	shutdownWindow  time.Duration
 	shutdownTimeout time.Duration
@@ -48,6 +49,16 @@ func WithLogger(l *slog.Logger) Option {
 // not close a broker it was given.
 func WithBroker(b channels.Broker) Option {
 	return func(c *config) { c.broker = b }
+}
+
+// WithHistory keeps the history of the topics that match the policies
+// (the first matching policy applies) in the broker the App opens from
+// NEXO_BROKER: a ring buffer in process, Redis streams, or JetStream
+// streams. channels.WithRecovery and channels.RecoverLast need it. A
+// broker given with WithBroker is configured by its maker instead
+// (channels.KeepHistory, redisbroker.WithHistory, natsbroker.WithHistory).
+func WithHistory(policies ...channels.HistoryPolicy) Option {
+	return func(c *config) { c.history = append(c.history, policies...) }
 }
 
 // WithoutClient stops the App from serving the browser client at

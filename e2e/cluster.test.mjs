@@ -48,6 +48,10 @@ for (const broker of brokers) {
       await bob.waitForFunction(() => window.nexoChat.users().length === 2);
       assert.deepEqual(await ada.evaluate(() => window.nexoChat.users()), ['ada', 'bob']);
       assert.deepEqual(await bob.evaluate(() => window.nexoChat.users()), ['ada', 'bob']);
+      // A newcomer on either instance gets the room's history from the broker.
+      const cat = await open(bases[0], '/chat/lobby?name=cat');
+      await sees(cat, 'from instance one');
+      await sees(cat, 'from instance two');
       await bob.screenshot({ path: join(artifacts, `chat-two-instances-${broker}.png`) });
     });
   });

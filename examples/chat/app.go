@@ -4,7 +4,6 @@ import (
 	_ "embed"
 	"errors"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,17 +19,14 @@ var page []byte
 // historySize is how many of a room's messages a newcomer gets.
 const historySize = 50
 
-// newApp returns the chat App. Unless NEXO_BROKER or opts choose another
-// broker, the rooms live in an in-process broker that keeps the recent
-// messages of every room (the last 500, for an hour), so that a newcomer
-// gets the last historySize and a page that reconnects gets exactly what
-// it missed.
+// newApp returns the chat App. Whichever broker NEXO_BROKER chooses
+// (in process by default, Redis or NATS for several instances) keeps the
+// recent messages of every room (the last 500, for an hour), so that a
+// newcomer gets the last historySize and a page that reconnects gets
+// exactly what it missed.
 func newApp(opts ...nexo.Option) *nexo.App {
-	if b := os.Getenv("NEXO_BROKER"); b == "" || b == "memory" {
-		rooms := channels.HistoryPolicy{Pattern: "chat:*", MaxCount: 500, MaxAge: time.Hour}
-		mem := channels.NewMemoryBroker(channels.KeepHistory(rooms))
-		opts = append([]nexo.Option{nexo.WithBroker(mem)}, opts...)
-	}
+	rooms := channels.HistoryPolicy{Pattern: "chat:*", MaxCount: 500, MaxAge: time.Hour}
+	opts = append([]nexo.Option{nexo.WithHistory(rooms)}, opts...)
 	app := nexo.New(opts...)
 	app.Get("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/chat/lobby", http.StatusFound)
