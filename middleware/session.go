@@ -32,7 +32,9 @@ func (f SessionStoreFunc) User(r *http.Request) (any, error) { return f(r) }
 
 // Authenticate returns the user of the request's session, or nil when
 // there is no valid session, as Pyxle's authenticate_websocket does. It
-// works on the upgrade request (c.Request()) as on any HTTP request.
+// works on the upgrade request (c.Request()) as on any HTTP request. It
+// does not check the origin: in a handler, call it after c.Accept (which
+// refuses cross-site pages), or use SessionAuth.
 func Authenticate(store SessionStore, r *http.Request) any {
 	u, err := store.User(r)
 	if err != nil {
@@ -51,15 +53,25 @@ func Authenticate(store SessionStore, r *http.Request) any {
 // sockets where anyone may read and only users may act: check with User.
 // A tampered or expired cookie then counts as no session.
 //
-// Cookies are sent by the browser on cross-site requests too: keep the
-// origin check that ws applies by default (never ws.WithInsecureAnyOrigin
-// on these routes).
+// Cookies are sent by the browser on cross-site requests too. SessionAuth
+// therefore applies the connection's origin check (c.OriginAllowed) before
+// it reads the session, and refuses a cross-site page with 4403: the
+// handler never runs on the user's behalf. Keep that check meaningful:
+// never ws.WithInsecureAnyOrigin on these routes, and allow only sites you
+// control. Put middleware.Origin, when the route has one, before
+// SessionAuth.
 func SessionAuth(store SessionStore, required bool) ws.Middleware {
 	if store == nil {
 		panic("middleware: SessionAuth needs a SessionStore")
 	}
 	return func(next ws.HandlerFunc) ws.HandlerFunc {
 		return func(c *ws.Conn) error {
+			if !c.OriginAllowed() {
+				// A cross-site page: refuse (4403) before the cookie is
+				// read, so that neither this middleware nor the handler
+				// acts on the user's session.
+				return c.Accept()
+			}
 			user, err := store.User(c.Request())
 			if err == nil && user == nil {
 				err = ErrNoSession

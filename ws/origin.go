@@ -18,6 +18,20 @@ func (c Config) originAllowed(r *http.Request) bool {
 	return OriginAllowed(r, c.Origins)
 }
 
+// OriginAllowed reports whether the upgrade request's origin is allowed by
+// the connection's current settings: the check Accept applies, made early.
+// Accept refuses an origin that fails it, so a handler need not call it;
+// middleware that reads a credential the browser attaches by itself (a
+// session cookie) calls it first, so that a cross-site page never gets as
+// far as the user's session, and refuses with c.Accept(), which closes
+// with 4403.
+func (c *Conn) OriginAllowed() bool {
+	c.amu.Lock()
+	cfg := c.cfg
+	c.amu.Unlock()
+	return cfg.originAllowed(c.req)
+}
+
 // OriginAllowed reports whether the request's Origin header is acceptable:
 // absent (not a browser), the request's own host, or a match for one of
 // patterns. A pattern is an exact origin ("https://app.example.com") or a
