@@ -15,10 +15,11 @@ import (
 
 // History keys: for a topic with history, the stream <prefix>h:<topic>
 // holds the messages, each under the ID <offset>-0 with the fields m (the
-// encoded message) and t (the server's time in ms), and the hash
-// <prefix>hm:<topic> holds the epoch, the last offset (top) and the bytes
-// the stream holds. A message is appended and published by one script, so
-// it is never delivered without its position nor stored without being
+// encoded message) and t (the server's time in ms; 0 without an age
+// bound), and the hash <prefix>hm:<topic> holds the epoch, the last
+// offset (top) and, when the policy bounds bytes or age, the bytes the
+// stream holds. A message is appended and published by one script, so it
+// is never delivered without its position nor stored without being
 // delivered.
 
 // WithHistory keeps the history of the topics that match the policies
@@ -51,26 +52,32 @@ if not epoch then
   redis.call('HSET', meta, 'epoch', epoch, 'top', 0, 'bytes', 0)
 end
 local top = redis.call('HINCRBY', meta, 'top', 1)
-local now = redis.call('TIME')
-local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local msg = ARGV[6]
-redis.call('XADD', stream, top .. '-0', 'm', msg, 't', ms)
-local bytes = redis.call('HINCRBY', meta, 'bytes', #msg)
 local count, maxb, age = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local n = redis.call('XLEN', stream)
-local drop, freed = 0, 0
-local old = redis.call('XRANGE', stream, '-', '+', 'COUNT', 64)
-for _, e in ipairs(old) do
-  if n - drop <= 1 then break end
-  local f = e[2]
-  local size, t = #f[2], tonumber(f[4])
-  local over = (n - drop > count) or (maxb > 0 and bytes - freed > maxb) or (age > 0 and t < ms - age)
-  if not over then break end
-  drop, freed = drop + 1, freed + size
-end
-if drop > 0 then
-  redis.call('XTRIM', stream, 'MAXLEN', '=', n - drop)
-  redis.call('HINCRBY', meta, 'bytes', -freed)
+if maxb == 0 and age == 0 then
+  redis.call('XADD', stream, 'MAXLEN', '=', count, top .. '-0', 'm', msg, 't', 0)
+else
+  local now = redis.call('TIME')
+  local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+  redis.call('XADD', stream, top .. '-0', 'm', msg, 't', ms)
+  local bytes = redis.call('HINCRBY', meta, 'bytes', #msg)
+  local n = redis.call('XLEN', stream)
+  if n > count or (maxb > 0 and bytes > maxb) or age > 0 then
+    local drop, freed = 0, 0
+    local old = redis.call('XRANGE', stream, '-', '+', 'COUNT', 16)
+    for _, e in ipairs(old) do
+      if n - drop <= 1 then break end
+      local f = e[2]
+      local size, t = #f[2], tonumber(f[4])
+      local over = (n - drop > count) or (maxb > 0 and bytes - freed > maxb) or (age > 0 and t < ms - age)
+      if not over then break end
+      drop, freed = drop + 1, freed + size
+    end
+    if drop > 0 then
+      redis.call('XTRIM', stream, 'MAXLEN', '=', n - drop)
+      redis.call('HINCRBY', meta, 'bytes', -freed)
+    end
+  end
 end
 redis.call('PUBLISH', ARGV[1], 'h' .. epoch .. ' ' .. top .. ' ' .. msg)
 return {epoch, top}
