@@ -53,9 +53,10 @@
 // Tokens in a query string end up in access logs and browser history:
 // prefer the subprotocol, a ticket or a cookie from browsers, and the
 // Authorization header from other clients. Cookie authentication relies on
-// the origin check that ws applies by default (same host, or an allowlist):
-// a page of another site would otherwise ride on the user's cookie
-// (cross-site WebSocket hijacking). Never combine SessionAuth with
-// ws.WithInsecureAnyOrigin. Static tokens are compared in constant time, and
+// the origin check (same host by default, an allowlist with ws.WithOrigins
+// or Origin): a page of another site would otherwise ride on the user's
+// cookie (cross-site WebSocket hijacking). ws applies the check in Accept
+// with the connection's settings; SessionAuth applies it before reading
+// the cookie. Never combine SessionAuth with ws.WithInsecureAnyOrigin. Static tokens are compared in constant time, and
 // tickets are 256 random bits from crypto/rand, single use and short-lived.
 package middleware

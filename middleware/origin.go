@@ -54,7 +54,10 @@ func Origin(allowlist ...string) ws.Middleware {
 			}
 			if !ws.OriginAllowed(c.Request(), patterns) {
 				// Accept refuses the origin with 4403, as its own check.
-				return c.Accept()
+				// A browser that offered a token as a subprotocol drops a
+				// handshake that answers none: answer AuthProtocol, so
+				// that it sees the 4403 and does not retry.
+				return c.Accept(answerAuthProtocol(c))
 			}
 			return next(c)
 		}
@@ -80,4 +83,13 @@ func checkOriginPattern(p string) string {
 		panic("middleware: Origin: pattern " + p + ": a wildcard may only be the leftmost label (*.example.com)")
 	}
 	return p
+}
+
+// answerAuthProtocol returns WithAuthProtocol when the client offered
+// AuthProtocol, and an option that changes nothing otherwise.
+func answerAuthProtocol(c *ws.Conn) ws.Option {
+	if _, offered := subprotocolToken(c.Header()); offered {
+		return WithAuthProtocol()
+	}
+	return func(*ws.Config) {}
 }

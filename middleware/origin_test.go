@@ -118,6 +118,15 @@ func TestOriginWidensDefault(t *testing.T) {
 		t.Fatalf("middleware after Origin ran for a refused origin (%d runs)", n)
 	}
 
+	// A browser that offered its token as a subprotocol gets the answer
+	// it needs to see the 4403, never the token.
+	proto := srv.Dial("/embed", nexotest.WithOrigin("https://evil.example"), nexotest.WithSubprotocols("nexo.auth", "tok"))
+	if got := proto.Subprotocol(); got != middleware.AuthProtocol {
+		t.Fatalf("refused handshake answered subprotocol %q", got)
+	}
+	proto.ExpectClose(ws.CloseForbidden)
+	proto.Close()
+
 	// Routes without Origin keep the App's same-host default.
 	other := srv.Dial("/private", nexotest.WithOrigin("https://partner.org"))
 	other.ExpectClose(ws.CloseForbidden)

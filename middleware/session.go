@@ -70,7 +70,7 @@ func SessionAuth(store SessionStore, required bool) ws.Middleware {
 				// A cross-site page: refuse (4403) before the cookie is
 				// read, so that neither this middleware nor the handler
 				// acts on the user's session.
-				return c.Accept()
+				return c.Accept(answerAuthProtocol(c))
 			}
 			user, err := store.User(c.Request())
 			if err == nil && user == nil {
