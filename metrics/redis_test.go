@@ -82,17 +82,18 @@ func ownRedis(t *testing.T) (url string, stop, start func()) {
 // Metrics, and restarts its Redis server: deliveries are counted, a
 // publish during the outage is counted as an error, and the broker's
 // reconnection shows in nexo_broker_reconnects_total, after which
-// deliveries are counted again.
+// deliveries are counted again; the presence gauge disappears during the
+// outage and comes back with the entry.
 func TestRedisBrokerOutage(t *testing.T) {
 	url, stop, start := ownRedis(t)
 	ctx := context.Background()
-	rb, err := redisbroker.Open(ctx, url, redisbroker.WithLogger(quietLogger()))
+	rb, err := redisbroker.Open(ctx, url, redisbroker.WithLogger(quietLogger()), redisbroker.WithLease(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rb.Close()
 
-	m := metrics.New()
+	m := metrics.New(metrics.WithPresenceTopics("feed"))
 	app := nexo.New(nexo.WithLogger(quietLogger()), nexo.WithWS(ws.WithObserver(m)), nexo.WithBroker(m.Broker(rb)))
 	m.Attach(app)
 	app.Handle("/metrics", m.Handler())
@@ -101,7 +102,7 @@ func TestRedisBrokerOutage(t *testing.T) {
 		if err := c.Accept(); err != nil {
 			return err
 		}
-		if _, err := channels.Join(c, "feed"); err != nil {
+		if _, err := channels.Join(c, "feed", channels.WithPresence("ada", nil)); err != nil {
 			return err
 		}
 		close(joined)
@@ -123,11 +124,14 @@ func TestRedisBrokerOutage(t *testing.T) {
 	if got := value(fams, "nexo_broker_messages_delivered_total"); got != 1 {
 		t.Errorf("delivered = %v, want 1", got)
 	}
-	if got := value(fams, "nexo_broker_publish_duration_seconds"); got != 1 {
-		t.Errorf("publishes timed = %v, want 1", got)
+	if got := value(fams, "nexo_broker_publish_duration_seconds"); got != 2 {
+		t.Errorf("publishes timed = %v, want 2 (the presence join event and the tick)", got)
 	}
 	if got := value(fams, "nexo_broker_reconnects_total"); got != 0 {
 		t.Errorf("reconnects before the outage = %v", got)
+	}
+	if got := value(fams, "nexo_presence_members", "topic", "feed"); got != 1 {
+		t.Errorf("presence members = %v, want 1", got)
 	}
 
 	stop()
@@ -137,6 +141,9 @@ func TestRedisBrokerOutage(t *testing.T) {
 	fams = scrape(t, murl)
 	if got := value(fams, "nexo_broker_publish_errors_total"); got != 1 {
 		t.Errorf("publish errors = %v, want 1", got)
+	}
+	if _, ok := fams["nexo_presence_members"]; ok {
+		t.Error("presence reported while Redis is stopped")
 	}
 
 	start()
@@ -151,6 +158,11 @@ func TestRedisBrokerOutage(t *testing.T) {
 	if got := value(fams, "nexo_broker_messages_delivered_total"); got != 2 {
 		t.Errorf("delivered after the restart = %v, want 2", got)
 	}
+	// The restarted Redis kept nothing; the broker writes its entries again
+	// once it notices its lease is gone.
+	eventually(t, murl, "presence restored", func(f map[string]*dto.MetricFamily) bool {
+		return value(f, "nexo_presence_members", "topic", "feed") == 1
+	})
 	if got := value(fams, "nexo_ws_messages_sent_total", "route", "/feed"); got != 2 {
 		t.Errorf("messages sent = %v, want 2", got)
 	}
