@@ -31,7 +31,7 @@
 // Every label is bounded: route is the route pattern of the connection
 // ("/chat/{room}", never the requested path), code is a close code from a
 // fixed list (anything else is "other", so that a peer cannot invent
-// series), reason is one of the ws.Observer refusal reasons, and topic
+// series; "none" when no close code is known), reason is one of the ws.Observer refusal reasons, and topic
 // appears only for presence topics named with WithPresenceTopics. No metric
 // carries a connection ID, a user or a raw path.
 //
