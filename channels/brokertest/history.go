@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/nexotest"
@@ -50,6 +52,7 @@ func RunHistory(t *testing.T, newBroker HistoryFactory, opts HistoryOptions) {
 	if opts.Kill != nil {
 		t.Run("BrokerKilled500", func(t *testing.T) { historyKilled(t, newBroker, opts.Cluster, opts.Kill) })
 	}
+	t.Run("Churn", func(t *testing.T) { historyChurn(t, newBroker, opts.Cluster) })
 	t.Run("GapTooLarge", func(t *testing.T) { historyGap(t, newBroker) })
 	t.Run("RecoverLast", func(t *testing.T) { historyLast(t, newBroker) })
 	t.Run("BadSince", func(t *testing.T) { historyBadSince(t, newBroker) })
@@ -296,6 +299,50 @@ func historyKilled(t *testing.T, newBroker HistoryFactory, cluster bool, kill fu
 	publishItems(t, pub, tp, 100, n) // while sub reconnects, and after
 	cl.until(n)
 	cl.checkItems(n)
+}
+
+// historyChurn: clients disconnect and reconnect at random points while
+// 1000 messages are published; each ends with all of them once and in
+// order.
+func historyChurn(t *testing.T, newBroker HistoryFactory, cluster bool) {
+	const n, clients = 1000, 4
+	p, tp := policy(t, n)
+	sub := newBroker(t, p)
+	pub := sub
+	if cluster {
+		pub = newBroker(t, p)
+	}
+	ts := historyServer(t, sub)
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	cls := make([]*client, clients)
+	for i := range cls {
+		cls[i] = &client{t: t, topic: tp}
+		cls[i].dial(ts, "")
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { publishItems(t, pub, tp, 0, n) })
+	for i, cl := range cls {
+		rng := rand.New(rand.NewPCG(uint64(seed), uint64(i)))
+		for len(cl.items) < n {
+			for k := rng.IntN(200); k > 0 && len(cl.items) < n; k-- {
+				if f := cl.read(); f.Type != "pub" {
+					t.Fatalf("client %d: %s frame while connected", i, f.Type)
+				}
+			}
+			if len(cl.items) == n {
+				break
+			}
+			cl.c.Close()
+			if j := cl.dial(ts, ""); !j.Recovered {
+				t.Fatalf("client %d: joined %+v", i, j)
+			}
+		}
+	}
+	wg.Wait()
+	for _, cl := range cls {
+		cl.checkItems(n)
+	}
 }
 
 func historyGap(t *testing.T, newBroker HistoryFactory) {
