@@ -84,7 +84,12 @@ func TestIntrospectAcrossRedis(t *testing.T) {
 		}
 		found := false
 		for _, tp := range snap.Topics {
-			found = found || tp.Topic == "room:a"
+			if tp.Topic == "room:a" {
+				found = true
+				if tp.Subscribers != tc.conns {
+					t.Errorf("room:a has %d subscribers, want %d (this instance's)", tp.Subscribers, tc.conns)
+				}
+			}
 		}
 		if !found {
 			t.Errorf("topics %+v lack room:a", snap.Topics)

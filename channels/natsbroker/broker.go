@@ -71,6 +71,20 @@ func (up *upstream) stop() {
 	}
 }
 
+// replaceConsumer swaps the ordered consumer for cc.
+func (up *upstream) replaceConsumer(cc jetstream.ConsumeContext) {
+	up.ccMu.Lock()
+	defer up.ccMu.Unlock()
+	if up.cc != nil {
+		up.cc.Stop()
+	}
+	if up.stopped {
+		cc.Stop()
+		return
+	}
+	up.cc = cc
+}
+
 // setConsumer records the ordered consumer of a topic with history, or
 // stops it when the subscription ended meanwhile.
 func (up *upstream) setConsumer(cc jetstream.ConsumeContext) {
@@ -375,6 +389,10 @@ func (b *Broker) Topics() []string { return b.local.Topics() }
 // ChannelCount returns the number of topics with at least one local
 // subscriber, each of which has one NATS subscription.
 func (b *Broker) ChannelCount() int { return b.local.Len() }
+
+// Subscribers returns the number of local subscribers of topic (the
+// connections of this instance that joined it).
+func (b *Broker) Subscribers(topic string) int { return b.local.Count(topic) }
 
 // Presence returns the broker's presence, kept in JetStream. See the
 // package documentation.

@@ -293,6 +293,10 @@ func (b *Broker) Topics() []string { return b.local.Topics() }
 // subscriber, each of which has one Redis subscription.
 func (b *Broker) ChannelCount() int { return b.local.Len() }
 
+// Subscribers returns the number of local subscribers of topic (the
+// connections of this instance that joined it).
+func (b *Broker) Subscribers(topic string) int { return b.local.Count(topic) }
+
 // Presence returns the broker's presence, kept in Redis hashes. See the
 // package documentation.
 func (b *Broker) Presence() channels.Presence { return b.presence }
