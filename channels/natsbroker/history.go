@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -21,11 +22,11 @@ import (
 // and is bounded by the policy (MaxMsgs, MaxBytes, MaxAge, discarding the
 // oldest). A message's offset is its stream sequence, and the epoch is
 // the stream's creation time: a deleted and recreated stream has a new
-// one. Publishing waits for the stream's acknowledgement, so a message is
-// stored before it is delivered, and local subscribers of such a topic
-// read it through an ordered consumer, which resumes after the last
-// sequence delivered when the connection comes back: nothing is missed
-// while the broker reconnects.
+// one. Streams are file-stored. Publishing waits for the stream's
+// acknowledgement, so a message is stored before it is delivered, and
+// local subscribers of such a topic read it through an ordered consumer,
+// which resumes after the last sequence delivered when the connection
+// comes back: nothing is missed while the broker reconnects.
 
 // WithHistory keeps the history of the topics that match the policies
 // (the first matching policy applies) in JetStream streams, so that
@@ -33,12 +34,6 @@ import (
 // must be given the same policies. The server must enable JetStream.
 func WithHistory(policies ...channels.HistoryPolicy) Option {
 	return func(c *config) { c.history = append(c.history, policies...) }
-}
-
-// WithHistoryStorage sets where history streams are kept (default
-// jetstream.FileStorage, which survives a server restart).
-func WithHistoryStorage(s jetstream.StorageType) Option {
-	return func(c *config) { c.storage = s }
 }
 
 var _ channels.HistoryBroker = (*Broker)(nil)
@@ -86,12 +81,15 @@ func (b *Broker) stream(ctx context.Context, topic string, p channels.HistoryPol
 		return nil, err
 	}
 	cfg := jetstream.StreamConfig{
-		Name:      b.StreamName(topic),
-		Subjects:  []string{b.Subject(topic)},
-		MaxMsgs:   int64(p.Count()),
-		MaxBytes:  -1,
-		MaxAge:    p.MaxAge,
-		Storage:   b.cfg.storage,
+		Name:     b.StreamName(topic),
+		Subjects: []string{b.Subject(topic)},
+		MaxMsgs:  int64(p.Count()),
+		MaxBytes: -1,
+		MaxAge:   p.MaxAge,
+		// File storage: a restarted server keeps the messages. A memory
+		// stream would come back empty under the same creation time, a
+		// loss the epoch could not show.
+		Storage:   jetstream.FileStorage,
 		Discard:   jetstream.DiscardOld,
 		Retention: jetstream.LimitsPolicy,
 	}
@@ -256,33 +254,134 @@ func (b *Broker) subscribeHistory(ctx context.Context, topic string, p channels.
 	if err != nil {
 		return err
 	}
+	hs := &histSub{b: b, topic: topic, policy: p, up: up}
 	epoch := epochOf(info)
-	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:   info.State.LastSeq + 1,
-	})
-	if err != nil {
-		return fmt.Errorf("natsbroker: subscribe %q: %w", topic, err)
-	}
-	cc, err := cons.Consume(func(msg jetstream.Msg) {
-		if up.gone.Load() {
-			return
-		}
-		md, err := msg.Metadata()
-		if err != nil {
-			return
-		}
-		m, err := channels.DecodeMessage(topic, msg.Data())
-		if err != nil {
-			b.cfg.logger.Warn("natsbroker: dropped a malformed message", "topic", topic, "err", err)
-			return
-		}
-		m.Pos = channels.Position{Epoch: epoch, Offset: md.Sequence.Stream}
-		b.local.Deliver(m)
-	})
+	hs.epoch.Store(&epoch)
+	cc, err := hs.consume(ctx, s, info.State.LastSeq+1)
 	if err != nil {
 		return fmt.Errorf("natsbroker: subscribe %q: %w", topic, err)
 	}
 	up.setConsumer(cc)
 	return nil
+}
+
+// histSub is the ordered consumer of a topic with history.
+type histSub struct {
+	b        *Broker
+	topic    string
+	policy   channels.HistoryPolicy
+	up       *upstream
+	epoch    atomic.Pointer[string]
+	checking atomic.Bool
+}
+
+// consume starts an ordered consumer at sequence from.
+func (hs *histSub) consume(ctx context.Context, s jetstream.Stream, from uint64) (jetstream.ConsumeContext, error) {
+	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:   from,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cons.Consume(hs.deliver, jetstream.ConsumeErrHandler(func(jetstream.ConsumeContext, error) { hs.check() }))
+}
+
+func (hs *histSub) deliver(msg jetstream.Msg) {
+	if hs.up.gone.Load() {
+		return
+	}
+	md, err := msg.Metadata()
+	if err != nil {
+		return
+	}
+	m, err := channels.DecodeMessage(hs.topic, msg.Data())
+	if err != nil {
+		hs.b.cfg.logger.Warn("natsbroker: dropped a malformed message", "topic", hs.topic, "err", err)
+		return
+	}
+	m.Pos = channels.Position{Epoch: *hs.epoch.Load(), Offset: md.Sequence.Stream}
+	hs.b.local.Deliver(m)
+}
+
+// check runs after a consumer error (a reconnection, a reset): when the
+// stream was created again meanwhile (a new epoch), the ordered consumer,
+// which would wait for the old sequence, is replaced by one that reads the
+// new stream from its start, so that subscribers see the new epoch
+// instead of a silent gap. The error may come while the stream is being
+// deleted, so the stream is checked again a little later.
+func (hs *histSub) check() {
+	b := hs.b
+	if b.closed.Load() || hs.up.gone.Load() || !hs.checking.CompareAndSwap(false, true) {
+		return
+	}
+	b.wg.Go(func() {
+		defer hs.checking.Store(false)
+		for _, d := range recheckDelays {
+			if !hs.wait(d) {
+				return
+			}
+			changed, ok := hs.recheck()
+			for attempt := 1; !ok; attempt++ {
+				if !hs.wait(backoff(attempt)) {
+					return
+				}
+				changed, ok = hs.recheck()
+			}
+			if changed {
+				return
+			}
+		}
+	})
+}
+
+// recheckDelays are the waits before each check of the stream after a
+// consumer error.
+var recheckDelays = [...]time.Duration{0, 500 * time.Millisecond, 2 * time.Second}
+
+// wait waits d and reports whether the subscription still runs.
+func (hs *histSub) wait(d time.Duration) bool {
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-hs.b.ctx.Done():
+		case <-t.C:
+		}
+	}
+	return hs.b.ctx.Err() == nil && !hs.up.gone.Load()
+}
+
+// recheck compares the stream's epoch with the consumer's and replaces the
+// consumer when it changed. ok is false when the server could not be
+// asked.
+func (hs *histSub) recheck() (changed, ok bool) {
+	ctx, cancel := context.WithTimeout(hs.b.ctx, opTimeout)
+	defer cancel()
+	// Look, never create: the stream may be in the middle of its
+	// deletion; a publisher creates it again.
+	js, err := hs.b.jetStream()
+	if err != nil {
+		return false, false
+	}
+	s, err := js.Stream(ctx, hs.b.StreamName(hs.topic))
+	if err != nil {
+		return false, false
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return false, false
+	}
+	epoch := epochOf(info)
+	if epoch == *hs.epoch.Load() {
+		return false, true
+	}
+	hs.b.cfg.logger.Warn("natsbroker: history stream created again; its subscribers are told", "topic", hs.topic)
+	hs.epoch.Store(&epoch)
+	cc, err := hs.consume(ctx, s, 1)
+	if err != nil {
+		return false, false
+	}
+	hs.up.replaceConsumer(cc)
+	return true, true
 }

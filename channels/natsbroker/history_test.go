@@ -72,3 +72,77 @@ func TestHistory(t *testing.T) {
 		},
 	})
 }
+
+// TestHistoryServerRestart: a restarted server keeps the history, so a
+// subscriber resumes after its last sequence and a client's position is
+// still honoured.
+func TestHistoryServerRestart(t *testing.T) {
+	s := ownServer(t)
+	f := newFactory(t, s.URL())
+	_, pub, got, last := historyPair(t, f)
+	ctx := context.Background()
+	before := pub.Reconnects()
+	s.Stop()
+	s.Start()
+	waitFor(t, 10*time.Second, "reconnect", func() bool { return pub.Reconnects() > before })
+	rec, err := pub.Recover(ctx, topicR, channels.RecoverQuery{Since: &channels.Position{Epoch: last.Epoch, Offset: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rec.Recovered || len(rec.Messages) != 2 || rec.Position != last {
+		t.Fatalf("after the restart: recovered %v, %d messages, at %v", rec.Recovered, len(rec.Messages), rec.Position)
+	}
+	if err := channels.Publish(ctx, pub, topicR, 5); err != nil {
+		t.Fatal(err)
+	}
+	if m := got.next(t); m.Pos != (channels.Position{Epoch: last.Epoch, Offset: 6}) {
+		t.Fatalf("after the restart: %v, want %s:6", m.Pos, last.Epoch)
+	}
+}
+
+// TestHistoryStreamDeleted: a stream deleted under a subscriber comes
+// back with a new epoch, which the subscriber's messages carry.
+func TestHistoryStreamDeleted(t *testing.T) {
+	f := newFactory(t, requireNATS(t))
+	_, pub, got, last := historyPair(t, f)
+	deleteStreams(t, f.url, f.prefix)
+	ctx := context.Background()
+	if err := channels.Publish(ctx, pub, topicR, 5); err != nil {
+		t.Fatal(err)
+	}
+	m, ok := got.wait(20 * time.Second) // the consumer notices by its heartbeats
+	if !ok || m.Pos.Epoch == last.Epoch || m.Pos.Offset != 1 {
+		if m != nil {
+			t.Fatalf("after the stream was deleted: %v (was %v)", m.Pos, last)
+		}
+		t.Fatalf("after the stream was deleted: nothing (was %v)", last)
+	}
+}
+
+const topicR = "room:restart"
+
+// historyPair returns two brokers of f with history on "room:*", a
+// subscriber on the first that received 5 messages published on the
+// second, and the position of the last.
+func historyPair(t *testing.T, f *factory) (sub, pub *natsbroker.Broker, got chanSub, last channels.Position) {
+	p := channels.HistoryPolicy{Pattern: "room:*", MaxCount: 100}
+	sub, pub = f.history(t, p).(*natsbroker.Broker), f.history(t, p).(*natsbroker.Broker)
+	got = newChanSub(100)
+	ctx := context.Background()
+	if err := sub.Subscribe(ctx, topicR, got); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if err := channels.Publish(ctx, pub, topicR, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 5 {
+		m := got.next(t)
+		if m.Pos.Offset != uint64(i+1) {
+			t.Fatalf("message %d at %v", i, m.Pos)
+		}
+		last = m.Pos
+	}
+	return sub, pub, got, last
+}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/nexogo/nexo/channels"
 )
@@ -38,7 +37,6 @@ type config struct {
 	confirm  bool
 	natsOpts []nats.Option
 	history  channels.HistoryPolicies
-	storage  jetstream.StorageType
 }
 
 // WithURL sets the server URL (default DefaultURL, the NEXO_NATS_URL of

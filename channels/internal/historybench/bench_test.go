@@ -70,12 +70,12 @@ func redis(b *testing.B, history bool) (channels.Broker, channels.Broker) {
 	return open(), open()
 }
 
-func natsWith(storage jetstream.StorageType) maker {
+func nats() maker {
 	return func(b *testing.B, history bool) (channels.Broker, channels.Broker) {
 		prefix := fmt.Sprintf("nexobench%d:", time.Now().UnixNano())
 		opts := []natsbroker.Option{natsbroker.WithPrefix(prefix), natsbroker.WithLogger(quiet())}
 		if history {
-			opts = append(opts, natsbroker.WithHistory(policy), natsbroker.WithHistoryStorage(storage))
+			opts = append(opts, natsbroker.WithHistory(policy))
 		}
 		open := func() *natsbroker.Broker {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -110,16 +110,12 @@ func BenchmarkHistory(b *testing.B) {
 	}{
 		{"memory", memory},
 		{"redis", redis},
-		{"nats-file", natsWith(jetstream.FileStorage)},
-		{"nats-mem", natsWith(jetstream.MemoryStorage)},
+		{"nats", nats()},
 	}
 	for _, br := range brokers {
 		for _, mode := range []string{"seq", "par"} {
 			for _, h := range []bool{false, true} {
 				name := fmt.Sprintf("%s/%s/history=%v", br.name, mode, h)
-				if br.name == "nats-mem" && !h {
-					continue // the same as nats-file without history
-				}
 				b.Run(name, func(b *testing.B) { run(b, br.make, h, mode == "par") })
 			}
 		}
