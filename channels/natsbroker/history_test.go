@@ -146,3 +146,12 @@ func historyPair(t *testing.T, f *factory) (sub, pub *natsbroker.Broker, got cha
 	}
 	return sub, pub, got, last
 }
+
+// TestConformanceWithHistory: with history on every topic, the broker
+// still passes the broker suite.
+func TestConformanceWithHistory(t *testing.T) {
+	url := requireNATS(t)
+	f := newFactory(t, url, natsbroker.WithHistory(channels.HistoryPolicy{Pattern: "*", MaxCount: 100}))
+	t.Cleanup(func() { deleteStreams(t, url, f.prefix) })
+	brokertest.Run(t, f.Broker, brokertest.Options{Cluster: true, Kill: f.breakConn})
+}

@@ -55,3 +55,10 @@ func TestHistoryServerRestart(t *testing.T) {
 		},
 	})
 }
+
+// TestConformanceWithHistory: with history on every topic, the broker
+// still passes the broker suite.
+func TestConformanceWithHistory(t *testing.T) {
+	f := newFactory(t, requireRedis(t), redisbroker.WithHistory(channels.HistoryPolicy{Pattern: "*"}))
+	brokertest.Run(t, f.Broker, brokertest.Options{Cluster: true, Kill: f.breakConn})
+}
