@@ -193,17 +193,49 @@ func (c *Conn) readMessage() (Message, error) {
 	return Message{}, r.err
 }
 
+// readScratch holds the first bytes of each message while it is read, so
+// that a small message costs one allocation of its own size rather than
+// io.ReadAll's 512-byte start (and its growth), and no buffer is kept per
+// connection between messages.
+var readScratch = sync.Pool{New: func() any { b := make([]byte, 4<<10); return &b }}
+
 // readAll reads a message up to limit bytes.
 func readAll(rd io.Reader, limit int64) ([]byte, error) {
-	lr := io.LimitedReader{R: rd, N: limit + 1}
-	data, err := io.ReadAll(&lr)
-	if err != nil {
-		return nil, err
+	sp := readScratch.Get().(*[]byte)
+	defer readScratch.Put(sp)
+	s := *sp
+	n := 0
+	for n < len(s) {
+		m, err := rd.Read(s[n:])
+		n += m
+		if int64(n) > limit {
+			return nil, errTooBig
+		}
+		if err == io.EOF {
+			return append(make([]byte, 0, n), s[:n]...), nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	if int64(len(data)) > limit {
-		return nil, errTooBig
+	// Larger than the scratch buffer: go on in a buffer of its own.
+	data := append(make([]byte, 0, 2*n), s[:n]...)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		m, err := rd.Read(data[len(data):cap(data)])
+		data = data[:len(data)+m]
+		if int64(len(data)) > limit {
+			return nil, errTooBig
+		}
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	return data, nil
 }
 
 // readFailed turns a read error into the error the handler sees, and ends
