@@ -43,7 +43,8 @@ type Broker struct {
 
 	closed     atomic.Bool
 	reconnects atomic.Uint64
-	positions  positions // last delivered per topic with history
+	positions  positions              // last delivered per topic with history
+	runID      atomic.Pointer[string] // the server's run_id, learnt on every new connection
 
 	presence *presence
 	ctx      context.Context // cancelled by Close: stops the goroutines
@@ -107,6 +108,7 @@ func New(ctx context.Context, opts ...Option) (*Broker, error) {
 			return nil, err
 		}
 		b.rc, b.owned = rc, true
+		b.watchServer()
 	}
 	pctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -21,6 +22,46 @@ import (
 // stream holds. A message is appended and published by one script, so it
 // is never delivered without its position nor stored without being
 // delivered.
+
+// A restarted server may reload an older snapshot of the history (RDB,
+// AOF everysec), whose offsets the clients have already seen beyond: the
+// hash records the run_id of the server that started the epoch, and a
+// script run by another server starts a new epoch. The broker learns the
+// run_id on every new connection (a restart breaks them all), before the
+// connection's first command.
+
+// watchServer makes every new connection of a client the broker owns
+// learn the server's run_id. Called before the client's first command.
+func (b *Broker) watchServer() {
+	opt := b.rc.Options()
+	prev := opt.OnConnect
+	opt.OnConnect = func(ctx context.Context, cn *redis.Conn) error {
+		if prev != nil {
+			if err := prev(ctx, cn); err != nil {
+				return err
+			}
+		}
+		info, err := cn.Info(ctx, "server").Result()
+		if err != nil {
+			return nil // the next command fails the same way, or the run_id stays known
+		}
+		for line := range strings.Lines(info) {
+			if id, ok := strings.CutPrefix(strings.TrimSpace(line), "run_id:"); ok {
+				b.runID.Store(&id)
+			}
+		}
+		return nil
+	}
+}
+
+// serverRun returns the run_id of the server, or "" when unknown (a
+// client given with WithClient).
+func (b *Broker) serverRun() string {
+	if p := b.runID.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
 
 // WithHistory keeps the history of the topics that match the policies
 // (the first matching policy applies) in Redis streams, so that
@@ -42,14 +83,15 @@ const envelopeTag = 'h'
 // publishScript appends the message to the stream, trims the stream to
 // the policy's bounds and publishes it with its position.
 // KEYS: stream, meta. ARGV: channel, new epoch, max count, max bytes,
-// max age in ms, encoded message.
+// max age in ms, encoded message, the server's run_id ("" unknown).
 var publishScript = redis.NewScript(`
 local stream, meta = KEYS[1], KEYS[2]
-local epoch = redis.call('HGET', meta, 'epoch')
-if not epoch then
+local cur = redis.call('HMGET', meta, 'epoch', 'run')
+local epoch = cur[1]
+if not epoch or (ARGV[7] ~= '' and cur[2] ~= ARGV[7]) then
   epoch = ARGV[2]
   redis.call('DEL', stream)
-  redis.call('HSET', meta, 'epoch', epoch, 'top', 0, 'bytes', 0)
+  redis.call('HSET', meta, 'epoch', epoch, 'top', 0, 'bytes', 0, 'run', ARGV[7])
 end
 local top = redis.call('HINCRBY', meta, 'top', 1)
 local msg = ARGV[6]
@@ -85,14 +127,15 @@ return {epoch, top}
 
 // recoverScript reads a topic's position, its oldest offset and the
 // entries from a first offset on. KEYS: stream, meta. ARGV: new epoch,
-// since epoch ("" for none), since offset, last.
+// since epoch ("" for none), since offset, last, the server's run_id.
 var recoverScript = redis.NewScript(`
 local stream, meta = KEYS[1], KEYS[2]
-local epoch = redis.call('HGET', meta, 'epoch')
-if not epoch then
+local cur = redis.call('HMGET', meta, 'epoch', 'run')
+local epoch = cur[1]
+if not epoch or (ARGV[5] ~= '' and cur[2] ~= ARGV[5]) then
   epoch = ARGV[1]
   redis.call('DEL', stream)
-  redis.call('HSET', meta, 'epoch', epoch, 'top', 0, 'bytes', 0)
+  redis.call('HSET', meta, 'epoch', epoch, 'top', 0, 'bytes', 0, 'run', ARGV[5])
 end
 local top = tonumber(redis.call('HGET', meta, 'top'))
 local oldest = top + 1
@@ -127,7 +170,7 @@ func (b *Broker) HasHistory(topic string) bool {
 func (b *Broker) publishHistory(ctx context.Context, topic string, p channels.HistoryPolicy, m *channels.Message) error {
 	res, err := publishScript.Run(ctx, b.rc, []string{b.streamKey(topic), b.metaKey(topic)},
 		b.Channel(topic), channels.NewEpoch(), p.Count(), p.MaxBytes, p.MaxAge.Milliseconds(),
-		channels.EncodeMessage(m)).Slice()
+		channels.EncodeMessage(m), b.serverRun()).Slice()
 	if err != nil {
 		return fmt.Errorf("redisbroker: publish %q: %w", topic, err)
 	}
@@ -162,7 +205,7 @@ func (b *Broker) Recover(ctx context.Context, topic string, q channels.RecoverQu
 	var err error
 	for attempt := 1; attempt <= recoverAttempts; attempt++ {
 		res, err = recoverScript.Run(ctx, b.rc, []string{b.streamKey(topic), b.metaKey(topic)},
-			channels.NewEpoch(), sinceEpoch, sinceOff, q.Last).Slice()
+			channels.NewEpoch(), sinceEpoch, sinceOff, q.Last, b.serverRun()).Slice()
 		if err == nil || ctx.Err() != nil || errors.Is(err, redis.ErrClosed) {
 			break
 		}
