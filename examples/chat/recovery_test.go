@@ -57,6 +57,7 @@ func TestReconnectRecoversWhatWasMissed(t *testing.T) {
 	next(t, bob, "welcome")
 	bob.SendJSON(map[string]string{"type": "message", "text": "before"})
 	last := next(t, ada, "message")
+	next(t, bob, "message") // bob's own "before": from here bob reads what he publishes
 	ada.CloseNormal()
 	for i := 1; i <= 5; i++ {
 		bob.SendJSON(map[string]string{"type": "message", "text": fmt.Sprint("away", i)})
