@@ -33,6 +33,7 @@ type Group struct {
 	holes int
 
 	snap atomic.Pointer[[]*Channel] // nil when membership changed since the last build
+	obs  atomic.Pointer[groupObserver]
 }
 
 // NewGroup returns an empty group called name.
@@ -215,6 +216,11 @@ func (g *Group) fanout(v any, only PayloadType) (int, error) {
 	if len(dead) > 0 {
 		g.remove(dead...)
 	}
+	failed := len(errs)
+	for _, k := range enc.skipped {
+		failed += k
+	}
+	g.observed(n, failed)
 	return n, errors.Join(append(enc.errors(g.name), errs...)...)
 }
 

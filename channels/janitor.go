@@ -15,6 +15,7 @@ type RegistryOption func(*registryConfig)
 
 type registryConfig struct {
 	interval time.Duration
+	groupObs GroupObserver
 }
 
 // WithSweepInterval sets how often the janitor sweeps (default

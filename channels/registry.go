@@ -109,6 +109,9 @@ func (r *Registry) Group(name string) *Group {
 	g, ok := r.groups[name]
 	if !ok {
 		g = NewGroup(name)
+		if r.cfg.groupObs != nil {
+			g.Observe(r.cfg.groupObs)
+		}
 		r.groups[name] = g
 	}
 	return g

@@ -43,6 +43,7 @@ type Metrics struct {
 
 	publish      prometheus.Histogram
 	publishErrs  prometheus.Counter
+	groups       groupCounts
 	delivered    atomic.Uint64
 	deliveredSet atomic.Bool // a broker was wrapped: the counter is meaningful
 
@@ -167,7 +168,9 @@ func New(opts ...Option) *Metrics {
 		Namespace: cfg.namespace, Subsystem: "broker", Name: "publish_errors_total",
 		Help: "Broker publishes that returned an error.",
 	})
+	m.groups = newGroupCounts(cfg.namespace)
 	m.reg.MustRegister(m)
+	m.reg.MustRegister(m.groups.collectors()...)
 	if !cfg.noRuntime {
 		m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
