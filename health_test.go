@@ -5,10 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,6 +14,7 @@ import (
 	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/channels/natsbroker"
+	"github.com/nexogo/nexo/internal/servicetest"
 	"github.com/nexogo/nexo/nexotest"
 	"github.com/nexogo/nexo/ws"
 )
@@ -180,48 +178,10 @@ func TestReadyzWhenStartFailed(t *testing.T) {
 // an App on the NATS broker: readiness fails while the server is away and
 // comes back with it.
 func TestReadyzFollowsNATS(t *testing.T) {
-	bin, err := exec.LookPath("nats-server")
-	if err != nil {
-		bin, err = exec.LookPath("/usr/sbin/nats-server")
-	}
-	if err != nil {
-		unavailable(t, "no nats-server binary on PATH (apt-get install nats-server)")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
-	var cmd *exec.Cmd
-	start := func() {
-		cmd = exec.Command(bin, "-a", "127.0.0.1", "-p", port)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stop := func() {
-		if cmd != nil {
-			cmd.Process.Kill() // our own server, by its PID
-			cmd.Wait()
-			cmd = nil
-		}
-	}
-	start()
-	t.Cleanup(stop)
-
-	url := "nats://127.0.0.1:" + port
-	var b *natsbroker.Broker
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		b, err = natsbroker.Open(ctx, url, natsbroker.WithLogger(slog.New(slog.DiscardHandler)))
-		cancel()
-		if err == nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	ns := servicetest.NATS(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	b, err := natsbroker.Open(ctx, ns.URL(), natsbroker.WithLogger(slog.New(slog.DiscardHandler)))
+	cancel()
 	if err != nil {
 		t.Fatalf("natsbroker: %v", err)
 	}
@@ -230,11 +190,11 @@ func TestReadyzFollowsNATS(t *testing.T) {
 	app := withProbes(nexo.New(quietApp(), nexo.WithBroker(b)))
 	s := nexotest.NewServer(t, app)
 	waitProbe(t, s.URL+"/readyz", 200)
-	stop()
+	ns.Stop()
 	body := waitProbe(t, s.URL+"/readyz", 503)
 	if !strings.HasPrefix(body, "not ready: broker: ") {
 		t.Errorf("readyz body with NATS down: %q", body)
 	}
-	start()
+	ns.Start()
 	waitProbe(t, s.URL+"/readyz", 200)
 }

@@ -2,81 +2,18 @@ package metrics_test
 
 import (
 	"context"
-	"net"
-	"os"
-	"os/exec"
-	"strconv"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/channels/redisbroker"
+	"github.com/nexogo/nexo/internal/servicetest"
 	"github.com/nexogo/nexo/metrics"
 	"github.com/nexogo/nexo/nexotest"
 	"github.com/nexogo/nexo/ws"
 	dto "github.com/prometheus/client_model/go"
 )
-
-// ownRedis starts a redis-server of the test's own on a free loopback
-// port and returns its URL and the functions that stop it (by its PID)
-// and start it again. Without the binary the test skips, or fails with
-// NEXO_REQUIRE_SERVICES=1.
-func ownRedis(t *testing.T) (url string, stop, start func()) {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		bin, err = exec.LookPath("/usr/bin/redis-server")
-	}
-	if err != nil {
-		if os.Getenv("NEXO_REQUIRE_SERVICES") == "1" {
-			t.Fatal("no redis-server binary (NEXO_REQUIRE_SERVICES=1)")
-		}
-		t.Skip("no redis-server binary on PATH (apt-get install redis-server)")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
-	dir := t.TempDir()
-	var cmd *exec.Cmd
-	start = func() {
-		t.Helper()
-		cmd = exec.Command(bin, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no", "--dir", dir)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		rc := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + port, MaxRetries: -1})
-		defer rc.Close()
-		for deadline := time.Now().Add(10 * time.Second); ; {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			err := rc.Ping(ctx).Err()
-			cancel()
-			if err == nil {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("redis-server on %s not ready: %v", port, err)
-			}
-			time.Sleep(20 * time.Millisecond) // the server has no event to wait on
-		}
-	}
-	stop = func() {
-		if cmd != nil {
-			cmd.Process.Signal(syscall.SIGTERM)
-			cmd.Wait()
-			cmd = nil
-		}
-	}
-	start()
-	t.Cleanup(stop)
-	return "redis://127.0.0.1:" + port, stop, start
-}
 
 // TestRedisBrokerOutage runs an App on a Redis broker wrapped by the
 // Metrics, and restarts its Redis server: deliveries are counted, a
@@ -85,9 +22,9 @@ func ownRedis(t *testing.T) (url string, stop, start func()) {
 // deliveries are counted again; the presence gauge disappears during the
 // outage and comes back with the entry.
 func TestRedisBrokerOutage(t *testing.T) {
-	url, stop, start := ownRedis(t)
+	rs := servicetest.Redis(t)
 	ctx := context.Background()
-	rb, err := redisbroker.Open(ctx, url, redisbroker.WithLogger(quietLogger()), redisbroker.WithLease(time.Second))
+	rb, err := redisbroker.Open(ctx, rs.URL(), redisbroker.WithLogger(quietLogger()), redisbroker.WithLease(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +71,7 @@ func TestRedisBrokerOutage(t *testing.T) {
 		t.Errorf("presence members = %v, want 1", got)
 	}
 
-	stop()
+	rs.Stop()
 	if err := publish(); err == nil {
 		t.Fatal("publish with Redis stopped succeeded")
 	}
@@ -146,7 +83,7 @@ func TestRedisBrokerOutage(t *testing.T) {
 		t.Error("presence reported while Redis is stopped")
 	}
 
-	start()
+	rs.Start()
 	eventually(t, murl, "a reconnection", func(f map[string]*dto.MetricFamily) bool {
 		return value(f, "nexo_broker_reconnects_total") >= 1
 	})

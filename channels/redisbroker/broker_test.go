@@ -11,6 +11,7 @@ import (
 
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/channels/redisbroker"
+	"github.com/nexogo/nexo/internal/servicetest"
 	"github.com/nexogo/nexo/ws"
 )
 
@@ -28,7 +29,7 @@ func TestOpenFailsLoudly(t *testing.T) {
 	if _, err := redisbroker.Open(ctx, "http://127.0.0.1:6379"); err == nil {
 		t.Fatal("Open accepted an http:// URL")
 	}
-	if _, err := redisbroker.Open(ctx, redisURL(), redisbroker.WithLease(time.Millisecond)); err == nil {
+	if _, err := redisbroker.Open(ctx, servicetest.RedisURL(), redisbroker.WithLease(time.Millisecond)); err == nil {
 		t.Fatal("Open accepted a 1 ms lease")
 	}
 }

@@ -4,12 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
-	"os"
-	"os/exec"
-	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -17,42 +12,12 @@ import (
 
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/channels/redisbroker"
+	"github.com/nexogo/nexo/internal/servicetest"
 )
-
-// redisURL is the shared test server: NEXO_REDIS_URL or the default.
-func redisURL() string {
-	if u := os.Getenv("NEXO_REDIS_URL"); u != "" {
-		return u
-	}
-	return redisbroker.DefaultURL
-}
 
 // requireRedis returns the shared server's URL, or skips the test when it
 // cannot be reached (fails it with NEXO_REQUIRE_SERVICES=1).
-func requireRedis(t testing.TB) string {
-	t.Helper()
-	u := redisURL()
-	opt, err := redis.ParseURL(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc := redis.NewClient(opt)
-	defer rc.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := rc.Ping(ctx).Err(); err != nil {
-		unavailable(t, fmt.Sprintf("no Redis server at %s (%v): start one with `redis-server`, or set NEXO_REDIS_URL", u, err))
-	}
-	return u
-}
-
-func unavailable(t testing.TB, msg string) {
-	t.Helper()
-	if os.Getenv("NEXO_REQUIRE_SERVICES") == "1" {
-		t.Fatal(msg + " (NEXO_REQUIRE_SERVICES=1)")
-	}
-	t.Skip(msg)
-}
+func requireRedis(t testing.TB) string { return servicetest.RequireRedis(t) }
 
 // quiet is a logger for tests: warnings and errors only, on the test log.
 func quiet(t testing.TB) *slog.Logger {
@@ -148,94 +113,8 @@ func waitFor(t testing.TB, d time.Duration, what string, ok func() bool) {
 	}
 }
 
-// server is a redis-server of the test's own, on a free loopback port,
-// that the test may stop and start again (never the shared one).
-type server struct {
-	t    testing.TB
-	bin  string
-	port int
-	dir  string
-
-	mu  sync.Mutex
-	cmd *exec.Cmd
-}
-
-// ownServer starts a redis-server for t, or skips t when there is no
-// redis-server binary.
-func ownServer(t testing.TB) *server {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		bin, err = exec.LookPath("/usr/bin/redis-server")
-	}
-	if err != nil {
-		unavailable(t, "no redis-server binary on PATH (apt-get install redis-server)")
-		return nil
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	s := &server{t: t, bin: bin, port: port, dir: t.TempDir()}
-	s.Start()
-	t.Cleanup(s.Stop)
-	return s
-}
-
-// URL returns the server's URL.
-func (s *server) URL() string { return "redis://127.0.0.1:" + strconv.Itoa(s.port) }
-
-// Start starts the server and waits until it answers PING.
-func (s *server) Start() {
-	s.t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cmd != nil {
-		return
-	}
-	cmd := exec.Command(s.bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(s.port),
-		"--save", "", "--appendonly", "no", "--dir", s.dir, "--daemonize", "no", "--loglevel", "warning")
-	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("start redis-server: %v", err)
-	}
-	s.cmd = cmd
-	rc := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(s.port), MaxRetries: -1})
-	defer rc.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := rc.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("redis-server on %d not ready: %v", s.port, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// Stop stops the server (by its own PID) and waits for it to exit.
-func (s *server) Stop() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cmd == nil {
-		return
-	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		s.cmd.Process.Kill()
-		<-done
-	}
-	s.cmd = nil
-}
+// ownServer starts a redis-server of the test's own (servicetest.Redis).
+func ownServer(t testing.TB) *servicetest.Server { return servicetest.Redis(t) }
 
 // chanSub is a Subscriber that queues what it receives.
 type chanSub chan *channels.Message
