@@ -30,6 +30,11 @@ func TestScrapedDuringLoadMatchesClients(t *testing.T) {
 	for i := range conns {
 		conns[i] = s.Dial(fmt.Sprintf("/chat/%d", i%4))
 	}
+	// A client's dial returns once it has read the handshake response,
+	// which the server writes just before it counts the connection.
+	eventually(t, murl, "every client counted", func(f map[string]*dto.MetricFamily) bool {
+		return value(f, "nexo_ws_connections", "route", route) == clients
+	})
 	type tally struct{ sentMsgs, sentBytes, gotMsgs, gotBytes int }
 	tallies := make([]tally, clients)
 	errs := make(chan error, 2*clients)
