@@ -16,8 +16,11 @@
 // member with ws.Conn.SendPrepared, which never writes on the sender's
 // goroutine, so a stalled member never delays the others. A member whose
 // send queue fills is handled by its connection's slow-consumer policy
-// (by default closed with 1013) and dropped from the group. Send returns
-// how many members it reached and every error it met, joined.
+// (by default closed with 1013) and dropped from the group; nothing sent
+// after that reaches it. Send returns how many members it reached and
+// every error it met, joined. Each member counted receives the message
+// once, and all members receive a group's messages in one order, even
+// when several goroutines send at once.
 //
 // A Registry finds channels by UUID and holds named groups; its janitor
 // (Run or Start) closes expired channels with 1001 and ExpiredReason.
@@ -77,8 +80,10 @@
 // use; the Receive methods of a Channel, like those of ws.Conn, are for one
 // goroutine at a time. No lock is held while sending or while a user
 // callback runs. A group send reads an immutable snapshot of the members
-// (rebuilt on the first send after a membership change), so sends do not
-// contend with each other and membership changes cost O(1). Lock order: a
+// (rebuilt on the first send after a membership change), so membership
+// changes cost O(1) and never wait for a send. Concurrent sends to one
+// group encode in parallel, then queue one after the other, so every
+// member receives the group's messages in the same order. Lock order: a
 // Group's or Registry's lock may be held while a Channel's is taken, never
 // the reverse. The only goroutine of this part of the package is the
 // janitor, owned by the caller of Run or by Start's stop function.

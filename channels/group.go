@@ -20,10 +20,16 @@ import (
 // Members leave by Remove, when their connection ends (at once, through the
 // channel's close hook), and when a send finds them ended or expired.
 //
-// A Group is safe for concurrent use. Sends take no lock: they read an
-// immutable snapshot of the members, rebuilt on the first send after a
-// membership change, so membership changes cost O(1) and sends O(members).
-// The zero Group is an empty group with no name.
+// Every member receives the group's sends in one order, the same for all
+// members: sends to one group queue their message one after the other
+// (the payload is encoded before, outside that lock), so two goroutines
+// sending at once never reach two members in different orders. A send
+// counted for a member reaches it once.
+//
+// A Group is safe for concurrent use. Sends read an immutable snapshot of
+// the members, rebuilt on the first send after a membership change, so
+// membership changes cost O(1), never wait for a send, and sends cost
+// O(members). The zero Group is an empty group with no name.
 type Group struct {
 	name string
 
@@ -32,8 +38,19 @@ type Group struct {
 	slots []*Channel       // insertion order; nil where a member left
 	holes int
 
-	snap atomic.Pointer[[]*Channel] // nil when membership changed since the last build
+	snap atomic.Pointer[snapshot] // nil when membership changed since the last build
 	obs  atomic.Pointer[groupObserver]
+
+	// sendMu orders the queueing of concurrent sends; it is held over
+	// queue insertions only, never over encoding, I/O or a callback.
+	sendMu sync.Mutex
+}
+
+// snapshot is the membership a send reads: the members in insertion
+// order, and which payload types they have.
+type snapshot struct {
+	members []*Channel
+	types   [Bytes + 1]bool
 }
 
 // NewGroup returns an empty group called name.
@@ -124,28 +141,29 @@ func (g *Group) Len() int {
 
 // Members returns the members in the order they were added.
 func (g *Group) Members() []*Channel {
-	return append([]*Channel(nil), g.members()...)
+	return append([]*Channel(nil), g.snapshot().members...)
 }
 
-// members returns the current snapshot, building it when stale. The slice
-// is shared and must not be modified.
-func (g *Group) members() []*Channel {
+// snapshot returns the current snapshot, building it when stale. It is
+// shared and must not be modified.
+func (g *Group) snapshot() *snapshot {
 	if p := g.snap.Load(); p != nil {
-		return *p
+		return p
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if p := g.snap.Load(); p != nil {
-		return *p
+		return p
 	}
-	m := make([]*Channel, 0, len(g.index))
+	s := &snapshot{members: make([]*Channel, 0, len(g.index))}
 	for _, ch := range g.slots {
 		if ch != nil {
-			m = append(m, ch)
+			s.members = append(s.members, ch)
+			s.types[ch.typ] = true
 		}
 	}
-	g.snap.Store(&m)
-	return m
+	g.snap.Store(s)
+	return s
 }
 
 // Send sends v to every member as each member's Send would: JSON members
@@ -155,7 +173,8 @@ func (g *Group) members() []*Channel {
 // (reported once per type), and a *MemberError for each member whose send
 // failed (a full send queue, for example). Members whose connection has
 // ended or whose channel has expired are removed and not counted. Send
-// never waits for a member's socket.
+// never waits for a member's socket. Concurrent sends to g reach every
+// member in the same order (see Group).
 func (g *Group) Send(v any) (int, error) { return g.fanout(v, 0) }
 
 // SendJSON sends v as JSON to every member; it is Send restricted to JSON
@@ -173,7 +192,8 @@ func (g *Group) SendText(s string) (int, error) { return g.fanout(s, Text) }
 func (g *Group) SendBytes(b []byte) (int, error) { return g.fanout(b, Bytes) }
 
 // fanout queues v on every member; only, when set, is the one payload type
-// v may go to.
+// v may go to. v is encoded once per payload type present before g.sendMu
+// is taken, so a user's MarshalJSON never runs under the lock.
 func (g *Group) fanout(v any, only PayloadType) (int, error) {
 	var (
 		enc  encoder
@@ -181,18 +201,26 @@ func (g *Group) fanout(v any, only PayloadType) (int, error) {
 		dead []*Channel
 		n    int
 	)
-	enc.v = v
-	for _, ch := range g.members() {
+	snap := g.snapshot()
+	for t := JSON; t <= Bytes; t++ {
+		if !snap.types[t] {
+			continue
+		}
+		if only != 0 && t != only {
+			enc.err[t] = payloadError(t, v)
+			continue
+		}
+		enc.prepare(t, v)
+	}
+	g.sendMu.Lock()
+	for _, ch := range snap.members {
 		if ch.ended() || ch.Expired() {
 			dead = append(dead, ch)
 			continue
 		}
-		if only != 0 && ch.typ != only {
-			enc.fail(ch.typ, payloadError(ch.typ, v))
-			continue
-		}
-		pm := enc.get(ch.typ)
+		pm := enc.pm[ch.typ]
 		if pm == nil {
+			enc.skipped[ch.typ]++
 			continue
 		}
 		var err error
@@ -213,6 +241,7 @@ func (g *Group) fanout(v any, only PayloadType) (int, error) {
 		}
 		n++
 	}
+	g.sendMu.Unlock()
 	if len(dead) > 0 {
 		g.remove(dead...)
 	}
@@ -224,49 +253,35 @@ func (g *Group) fanout(v any, only PayloadType) (int, error) {
 	return n, errors.Join(append(enc.errors(g.name), errs...)...)
 }
 
-// encoder encodes one group send at most once per payload type.
+// encoder holds one group send's payload, encoded at most once per payload
+// type.
 type encoder struct {
-	v       any
 	pm      [Bytes + 1]*ws.PreparedMessage
 	err     [Bytes + 1]error
 	skipped [Bytes + 1]int
 }
 
-// get returns the prepared message for payload type t, or nil when v does
+// prepare encodes and frames v for payload type t, or records why v does
 // not fit t.
-func (e *encoder) get(t PayloadType) *ws.PreparedMessage {
-	if e.pm[t] == nil && e.err[t] == nil {
-		typ, data, err := encode(t, e.v)
-		switch {
-		case err != nil:
-			e.err[t] = err
-		case t == Bytes:
-			// The prepared message keeps its data; the caller's slice
-			// may be reused once the send returns.
-			e.pm[t] = ws.NewPreparedMessage(typ, bytes.Clone(data))
-		default:
-			e.pm[t] = ws.NewPreparedMessage(typ, data)
-		}
-	}
-	if e.err[t] != nil {
-		e.skipped[t]++
-	}
-	return e.pm[t]
-}
-
-// fail records that a member of type t was skipped for err.
-func (e *encoder) fail(t PayloadType, err error) {
-	if e.err[t] == nil {
+func (e *encoder) prepare(t PayloadType, v any) {
+	typ, data, err := encode(t, v)
+	switch {
+	case err != nil:
 		e.err[t] = err
+	case t == Bytes:
+		// The prepared message keeps its data; the caller's slice may be
+		// reused once the send returns.
+		e.pm[t] = ws.NewPreparedMessage(typ, bytes.Clone(data))
+	default:
+		e.pm[t] = ws.NewPreparedMessage(typ, data)
 	}
-	e.skipped[t]++
 }
 
 // errors returns one error per payload type whose members were skipped.
 func (e *encoder) errors(group string) []error {
 	var errs []error
 	for t, err := range e.err {
-		if err != nil {
+		if err != nil && e.skipped[t] > 0 {
 			errs = append(errs, fmt.Errorf("channels: group %q: %d %s members skipped: %w",
 				group, e.skipped[t], PayloadType(t), err))
 		}

@@ -7,8 +7,11 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/nexotest"
@@ -58,14 +61,123 @@ func TestGroupFanoutThousand(t *testing.T) {
 			t.Fatalf("send %d: reached %d, %v", i, n, err)
 		}
 	}
-	// Every member gets every message once, in order; the last one is the
-	// marker, so no duplicate hid in between.
+	// Every member gets every message once, in order, and nothing more:
+	// the server then closes every member, and the close frame is the
+	// next thing each client reads.
 	for ci, c := range clients {
 		for i := range sends + 1 {
 			var m msg
 			c.ReadJSON(&m)
 			if m.Seq != i {
 				t.Fatalf("client %d: message %d has seq %d", ci, i, m.Seq)
+			}
+		}
+	}
+	for _, ch := range g.Members() {
+		ch.Close(ws.CloseNormal, "done")
+	}
+	for ci, c := range clients {
+		_, data, err := c.TryRead()
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != ws.CloseNormal {
+			t.Fatalf("client %d: after the last send read %q, %v; want the close frame", ci, data, err)
+		}
+	}
+}
+
+// countedPayload counts its JSON encodings.
+type countedPayload struct {
+	n   *atomic.Int64
+	Seq int `json:"seq"`
+}
+
+func (p countedPayload) MarshalJSON() ([]byte, error) {
+	p.n.Add(1)
+	return fmt.Appendf(nil, `{"seq":%d}`, p.Seq), nil
+}
+
+func TestGroupEncodesOnce(t *testing.T) {
+	const members, sends = 50, 5
+	g := channels.NewGroup("once")
+	e, joined := groupServer(t, g, channels.JSON)
+	clients := make([]*nexotest.Conn, members)
+	for i := range clients {
+		clients[i] = e.dial()
+		recv(t, joined)
+	}
+	var marshals atomic.Int64
+	for i := range sends {
+		var n int
+		var err error
+		if i%2 == 0 {
+			n, err = g.Send(countedPayload{&marshals, i})
+		} else {
+			n, err = g.Emit("tick", countedPayload{&marshals, i})
+		}
+		if n != members || err != nil {
+			t.Fatalf("send %d: reached %d, %v", i, n, err)
+		}
+		if got := marshals.Load(); got != int64(i+1) {
+			t.Fatalf("after %d sends to %d members: %d marshals", i+1, members, got)
+		}
+	}
+	for ci, c := range clients {
+		for i := range sends {
+			want := fmt.Sprintf(`{"seq":%d}`, i)
+			if i%2 == 1 {
+				want = fmt.Sprintf(`{"event":"tick","data":{"seq":%d}}`, i)
+			}
+			if got := c.ReadText(); got != want {
+				t.Fatalf("client %d: got %s, want %s", ci, got, want)
+			}
+		}
+	}
+}
+
+func TestGroupConcurrentSendsOneOrder(t *testing.T) {
+	const members, senders, sends = 8, 4, 100
+	g := channels.NewGroup("order")
+	e, joined := groupServer(t, g, channels.JSON)
+	clients := make([]*nexotest.Conn, members)
+	for i := range clients {
+		clients[i] = e.dial()
+		recv(t, joined)
+	}
+	type msg struct{ S, I int }
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Go(func() {
+			for i := range sends {
+				if n, err := g.Send(msg{s, i}); n != members || err != nil {
+					t.Errorf("sender %d, send %d: reached %d, %v", s, i, n, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// Every member sees the same interleaving, and each sender's messages
+	// in the order it sent them.
+	var first []msg
+	for ci, c := range clients {
+		next := make([]int, senders)
+		got := make([]msg, 0, senders*sends)
+		for range senders * sends {
+			var m msg
+			c.ReadJSON(&m)
+			if m.I != next[m.S] {
+				t.Fatalf("client %d: sender %d's message %d came before %d", ci, m.S, m.I, next[m.S])
+			}
+			next[m.S]++
+			got = append(got, m)
+		}
+		if first == nil {
+			first = got
+			continue
+		}
+		for k := range got {
+			if got[k] != first[k] {
+				t.Fatalf("client %d: message %d is %v, client 0 had %v", ci, k, got[k], first[k])
 			}
 		}
 	}
@@ -77,7 +189,7 @@ func TestGroupStalledMember(t *testing.T) {
 	e, joined := groupServer(t, g, channels.Bytes, ws.WithCloseTimeout(time.Second))
 	// The stalled client: a tiny receive buffer, a send queue of 8 on the
 	// server (set per connection), and it never reads.
-	e.dialPath("/ws?queue=8", nexotest.WithReceiveBuffer(1024))
+	stalledClient := e.dialPath("/ws?queue=8", nexotest.WithReceiveBuffer(1024))
 	stalled := recv(t, joined)
 	clients := make([]*nexotest.Conn, readers)
 	for i := range clients {
@@ -87,12 +199,14 @@ func TestGroupStalledMember(t *testing.T) {
 
 	payload := []byte(strings.Repeat("x", 4<<10))
 	var errs []error
+	failedAt := -1
 	start := time.Now()
 	for i := range sends {
 		payload[0] = byte(i)
 		_, err := g.SendBytes(payload)
 		if err != nil {
 			errs = append(errs, err)
+			failedAt = i
 		}
 	}
 	elapsed := time.Since(start)
@@ -131,6 +245,28 @@ func TestGroupStalledMember(t *testing.T) {
 			}
 		}
 	}
+	// The stalled client, reading at last, finds an in-order prefix of
+	// what was sent before it was dropped, whole frames only, then the
+	// end: nothing sent after the drop reaches it.
+	seen := 0
+	for {
+		_, b, err := stalledClient.TryRead()
+		if err != nil {
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) && ce.Code != ws.CloseTryAgainLater {
+				t.Fatalf("stalled client closed with %d", ce.Code)
+			}
+			break
+		}
+		if len(b) != len(payload) || int(b[0]) != seen {
+			t.Fatalf("stalled client: message %d starts with %d (%d bytes)", seen, b[0], len(b))
+		}
+		seen++
+	}
+	if seen >= failedAt {
+		t.Fatalf("stalled client read %d messages; it was dropped at send %d", seen, failedAt)
+	}
+	t.Logf("stalled client read %d messages before the close; dropped at send %d", seen, failedAt)
 	waitDone(t, stalled.Conn())
 }
 
