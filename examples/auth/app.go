@@ -81,10 +81,26 @@ func newApp(store *middleware.CookieStore[user], opts ...nexo.Option) *nexo.App 
 	})
 	// Public: anyone connects and reads; the session, when there is one,
 	// decides who may post. The same-host origin check (on by default)
-	// keeps other sites from riding on the cookie.
-	app.WebSocketRoute("/feed", feed, middleware.SessionAuth(store, false))
+	// keeps other sites from riding on the cookie; the limits keep one
+	// client, logged in or not, from spoiling the feed for the others.
+	// Behind a reverse proxy, list it in TrustedProxies so that the
+	// per-address limits apply to the clients behind it.
+	app.WebSocketRoute("/feed", feed,
+		middleware.RateLimitWithOpts(middleware.RateLimitOptions{
+			MessageRate:    5,  // per connection: 5 messages/s,
+			MessageBurst:   10, // 10 at once, then close 4429
+			HandshakeRate:  1,  // per client address: 1 new connection/s,
+			HandshakeBurst: 30, // 30 at once, then close 4429
+			MaxConnsPerIP:  20, // 20 open at a time, then close 1013
+		}),
+		middleware.MaxMessageSize(maxPostBytes), // larger: close 1009
+		middleware.SessionAuth(store, false))
 	return app
 }
+
+// maxPostBytes is the largest message /feed reads: a post is at most 500
+// characters, up to 2,000 bytes of UTF-8, plus its JSON.
+const maxPostBytes = 4 << 10
 
 // feed sends every post to every reader and publishes the posts of
 // logged-in users under their session's name.

@@ -7,9 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorilla/websocket"
 	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/middleware"
 	"github.com/nexogo/nexo/nexotest"
+	"github.com/nexogo/nexo/ws"
 	"go.uber.org/goleak"
 )
 
@@ -87,4 +89,116 @@ func TestFeedAuthorFromSession(t *testing.T) {
 	for _, c := range []*nexotest.Conn{ada, reader, forged} {
 		c.CloseNormal()
 	}
+}
+
+// A page of another site that rides on ada's cookie is refused with 4403
+// before her session is read; her own site's page gets in.
+func TestFeedCrossSite(t *testing.T) {
+	s := newTestServer(t)
+	cookie, _ := login(t, s, "ada", "lovelace")
+	evil := s.Dial("/feed", nexotest.WithOrigin("https://evil.example"), nexotest.WithHeader("Cookie", cookie))
+	if ce := evil.ExpectClose(ws.CloseForbidden); ce.Text != "origin not allowed" {
+		t.Fatalf("cross-site page: reason %q", ce.Text)
+	}
+	evil.Close()
+	ada := s.Dial("/feed", nexotest.WithOrigin(s.URL), nexotest.WithHeader("Cookie", cookie))
+	ada.ExpectText(`{"type":"welcome","you":"ada"}`)
+	ada.CloseNormal()
+}
+
+// readUntil reads posts on c until one by author, and returns how many
+// posts by others came before it.
+func readUntil(t *testing.T, c *nexotest.Conn, author string) int {
+	t.Helper()
+	for n := 0; ; n++ {
+		var p post
+		c.ReadJSON(&p)
+		if p.Type == "post" && p.Author == author {
+			return n
+		}
+	}
+}
+
+// A logged-in user who floods the feed is closed with 4429 after the
+// burst; a reader and another poster see nothing but the posts that were
+// let through.
+func TestFeedFlood(t *testing.T) {
+	s := newTestServer(t)
+	adaCookie, _ := login(t, s, "ada", "lovelace")
+	alanCookie, _ := login(t, s, "alan", "turing")
+	reader := s.Dial("/feed", nexotest.WithLocalIP("127.0.0.2"))
+	reader.ExpectText(`{"type":"welcome","you":""}`)
+	alan := s.Dial("/feed", nexotest.WithLocalIP("127.0.0.3"), nexotest.WithHeader("Cookie", alanCookie))
+	alan.ExpectText(`{"type":"welcome","you":"alan"}`)
+	ada := s.Dial("/feed", nexotest.WithHeader("Cookie", adaCookie))
+	ada.ExpectText(`{"type":"welcome","you":"ada"}`)
+
+	const flood = 50
+	for range flood {
+		if ada.WriteMessage(websocket.TextMessage, []byte(`{"text":"spam"}`)) != nil {
+			break // the server may already have closed
+		}
+	}
+	if ce := ada.ExpectClose(ws.CloseRateLimited); ce.Text != "rate limit exceeded" {
+		t.Fatalf("flooder: reason %q", ce.Text)
+	}
+	ada.Close()
+
+	alan.SendText(`{"text":"still here"}`)
+	for _, c := range []*nexotest.Conn{reader, alan} {
+		if n := readUntil(t, c, "alan"); n < 10 || n >= flood {
+			t.Fatalf("%d of ada's %d posts went out, want the burst of 10 and not all", n, flood)
+		}
+	}
+	reader.CloseNormal()
+	alan.CloseNormal()
+}
+
+// An address over 20 open connections is refused with 1013; a client at
+// another address still connects, and the connections already open keep
+// working.
+func TestFeedConnCap(t *testing.T) {
+	s := newTestServer(t)
+	var open []*nexotest.Conn
+	for range 20 {
+		c := s.Dial("/feed", nexotest.WithLocalIP("127.0.0.1"))
+		c.ExpectText(`{"type":"welcome","you":""}`)
+		open = append(open, c)
+	}
+	over := s.Dial("/feed", nexotest.WithLocalIP("127.0.0.1"))
+	if ce := over.ExpectClose(ws.CloseTryAgainLater); ce.Text != "too many connections from this address" {
+		t.Fatalf("over the cap: reason %q", ce.Text)
+	}
+	over.Close()
+
+	cookie, _ := login(t, s, "alan", "turing")
+	alan := s.Dial("/feed", nexotest.WithLocalIP("127.0.0.2"), nexotest.WithHeader("Cookie", cookie))
+	alan.ExpectText(`{"type":"welcome","you":"alan"}`)
+	alan.SendText(`{"text":"hello"}`)
+	for _, c := range append(open, alan) {
+		c.ExpectText(`{"type":"post","author":"alan","text":"hello"}`)
+		c.CloseNormal()
+	}
+}
+
+// A message over 4 KiB closes its sender with 1009 and reaches nobody.
+func TestFeedOversize(t *testing.T) {
+	s := newTestServer(t)
+	cookie, _ := login(t, s, "ada", "lovelace")
+	reader := s.Dial("/feed", nexotest.WithLocalIP("127.0.0.2"))
+	reader.ExpectText(`{"type":"welcome","you":""}`)
+	ada := s.Dial("/feed", nexotest.WithHeader("Cookie", cookie))
+	ada.ExpectText(`{"type":"welcome","you":"ada"}`)
+	ada.SendText(`{"text":"` + strings.Repeat("x", 5000) + `"}`)
+	ada.ExpectClose(ws.CloseMessageTooBig)
+	ada.Close()
+
+	ada = s.Dial("/feed", nexotest.WithHeader("Cookie", cookie))
+	ada.ExpectText(`{"type":"welcome","you":"ada"}`)
+	ada.SendText(`{"text":"short"}`)
+	want := `{"type":"post","author":"ada","text":"short"}`
+	reader.ExpectText(want) // the first post it sees: the big one went nowhere
+	ada.ExpectText(want)
+	reader.CloseNormal()
+	ada.CloseNormal()
 }

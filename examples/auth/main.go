@@ -6,9 +6,12 @@
 //	go run ./examples/auth
 //
 // Open http://127.0.0.1:8000/, log in as ada / lovelace or alan / turing in
-// one window and read anonymously in another. The address comes from
-// NEXO_ADDR (default 127.0.0.1:8000). The signing key is random at each
-// start, so restarting logs everyone out.
+// one window and read anonymously in another. The feed is guarded: a
+// connection posting more than 5 messages a second (bursts of 10) is closed
+// with 4429, a message over 4 KiB with 1009, and each address may hold 20
+// connections (then 1013) and open 1 a second (bursts of 30, then 4429).
+// The address comes from NEXO_ADDR (default 127.0.0.1:8000). The signing
+// key is random at each start, so restarting logs everyone out.
 package main
 
 import (
