@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,20 +12,30 @@ import (
 
 	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/channels/redisbroker"
+	"github.com/nexogo/nexo/internal/servicetest"
 	"github.com/nexogo/nexo/nexotest"
 )
 
-// TestClusterRedisSubscriptionKilled: the Redis server kills one
-// instance's subscription connection mid-stream (CLIENT KILL, as an
-// operator or a failover would). Delivery resumes on every topic within a
-// few seconds without user code: no subscription is lost, and what
-// arrives is in order and never twice. Messages published while the
-// connection was down may be missing: plain pub/sub is at-most-once.
+// TestClusterRedisSubscriptionKilled: the Redis server kills every
+// pub/sub connection mid-stream (CLIENT KILL TYPE pubsub, as an operator
+// or a failover would), those of both instances. Delivery resumes on every
+// topic within a few seconds without user code: no subscription is lost,
+// and what arrives is in order and never twice. Messages published while
+// the connection was down may be missing: plain pub/sub is at-most-once.
+// The server is the test's own, so that no other test's subscriptions are
+// killed.
 func TestClusterRedisSubscriptionKilled(t *testing.T) {
-	reachable(t, "redis", "127.0.0.1:6379")
+	srv := servicetest.Redis(t)
 	prefix := fmt.Sprintf("nexokill%d:", time.Now().UnixNano())
-	pubBroker := brokerKinds[0].open(t, prefix).(*redisbroker.Broker)
-	subBroker := brokerKinds[0].open(t, prefix).(*redisbroker.Broker)
+	open := func() *redisbroker.Broker {
+		b, err := redisbroker.Open(context.Background(), srv.URL(), redisbroker.WithPrefix(prefix), redisbroker.WithLogger(discardLogger()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		return b
+	}
+	pubBroker, subBroker := open(), open()
 	pubs := nexotest.NewServer(t, roomApp(nexo.WithBroker(pubBroker)))
 	subs := nexotest.NewServer(t, roomApp(nexo.WithBroker(subBroker)))
 
@@ -95,10 +104,15 @@ func TestClusterRedisSubscriptionKilled(t *testing.T) {
 		}()
 	}
 
-	// Let traffic flow on every topic, then kill the subscriber's
-	// subscription connection by its client name.
-	before := subBroker.Reconnects()
-	killSubscription(t, "nexo-"+subBroker.InstanceID())
+	// Traffic flows on every topic; kill every pub/sub connection.
+	before := [2]uint64{pubBroker.Reconnects(), subBroker.Reconnects()}
+	rc := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer rc.Close()
+	ctx := context.Background()
+	n, err := rc.Do(ctx, "CLIENT", "KILL", "TYPE", "pubsub").Int()
+	if err != nil || n < 2 {
+		t.Fatalf("CLIENT KILL TYPE pubsub: %d killed, %v; want both instances'", n, err)
+	}
 	mu.Lock()
 	killed = true
 	mu.Unlock()
@@ -110,38 +124,32 @@ func TestClusterRedisSubscriptionKilled(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
-	if subBroker.Reconnects() <= before {
-		t.Errorf("Reconnects %d, want more than %d", subBroker.Reconnects(), before)
+	// No subscription lost: both instances reconnected, and the server
+	// sees both on every topic again. The publishing instance's
+	// resubscription has no event of its own to wait on: poll.
+	deadline := time.Now().Add(5 * time.Second)
+	for i, b := range []*redisbroker.Broker{pubBroker, subBroker} {
+		for b.Reconnects() <= before[i] {
+			if time.Now().After(deadline) {
+				t.Fatalf("instance %d: Reconnects %d, want more than %d", i, b.Reconnects(), before[i])
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	for tp := range topics {
+		ch := pubBroker.Channel(fmt.Sprintf("room:k%d", tp))
+		for {
+			counts, err := rc.PubSubNumSub(ctx, ch).Result()
+			if err == nil && counts[ch] == 2 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d subscribing connections after the kill, want 2 (%v)", ch, counts[ch], err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 	for _, c := range append(senders, readers...) {
 		c.CloseNormal()
 	}
-}
-
-// killSubscription kills the pub/sub connection of the client named name,
-// and only that one: other tests share the server.
-func killSubscription(t *testing.T, name string) {
-	t.Helper()
-	rc := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
-	defer rc.Close()
-	ctx := context.Background()
-	list, err := rc.Do(ctx, "CLIENT", "LIST", "TYPE", "pubsub").Text()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(list, "\n") {
-		var id string
-		for _, f := range strings.Fields(line) {
-			if v, ok := strings.CutPrefix(f, "id="); ok {
-				id = v
-			}
-			if f == "name="+name && id != "" {
-				if err := rc.Do(ctx, "CLIENT", "KILL", "ID", id).Err(); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-		}
-	}
-	t.Fatalf("no pub/sub connection named %s in CLIENT LIST", name)
 }
