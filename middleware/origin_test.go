@@ -32,6 +32,7 @@ func TestOrigin(t *testing.T) {
 	app.WebSocketRoute("/exact", echo, middleware.Origin("https://app.example.com", "https://partner.org"))
 	app.WebSocketRoute("/wild", echo, middleware.Origin("https://*.example.com"))
 	app.WebSocketRoute("/same", echo, middleware.Origin())
+	app.WebSocketRoute("/bare", echo, middleware.Origin("*.example.com", "partner.org")) // any scheme
 	srv := nexotest.NewServer(t, app)
 	self := srv.URL // http://127.0.0.1:port: the request's own host
 
@@ -57,6 +58,14 @@ func TestOrigin(t *testing.T) {
 		{"/same", self, true},
 		{"/same", "", true},
 		{"/same", "https://app.example.com", false},
+		{"/bare", "https://a.example.com", true},
+		{"/bare", "http://a.b.example.com", true},
+		{"/bare", "https://partner.org", true},
+		{"/bare", "https://example.com", false},
+		{"/bare", "https://a.example.com.evil", false},
+		{"/bare", "https://a.example.com:8443", false}, // a port is part of the origin
+		{"/bare", "https://www.partner.org", false},
+		{"/bare", "null", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path+" "+tt.origin, func(t *testing.T) {
