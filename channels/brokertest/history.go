@@ -37,6 +37,13 @@ type HistoryOptions struct {
 	// at once, without waiting for b to reconnect: messages published
 	// meanwhile must reach b's subscribers from the history.
 	Kill func(t *testing.T, b channels.HistoryBroker)
+	// Restart, when set, stops the backend cleanly and starts it again
+	// with its history intact (a NATS server with file storage), and
+	// returns once it answers. Clients that disconnect and reconnect at
+	// random points while messages flow across the restart must still end
+	// with every message once and in order; the publisher retries a
+	// publish that failed.
+	Restart func(t *testing.T)
 }
 
 // RunHistory checks a HistoryBroker through channels.Join with
@@ -52,7 +59,10 @@ func RunHistory(t *testing.T, newBroker HistoryFactory, opts HistoryOptions) {
 	if opts.Kill != nil {
 		t.Run("BrokerKilled500", func(t *testing.T) { historyKilled(t, newBroker, opts.Cluster, opts.Kill) })
 	}
-	t.Run("Churn", func(t *testing.T) { historyChurn(t, newBroker, opts.Cluster) })
+	t.Run("Churn", func(t *testing.T) { historyChurn(t, newBroker, opts.Cluster, nil) })
+	if opts.Restart != nil {
+		t.Run("ChurnRestart", func(t *testing.T) { historyChurn(t, newBroker, opts.Cluster, opts.Restart) })
+	}
 	t.Run("GapTooLarge", func(t *testing.T) { historyGap(t, newBroker) })
 	t.Run("RecoverLast", func(t *testing.T) { historyLast(t, newBroker) })
 	t.Run("BadSince", func(t *testing.T) { historyBadSince(t, newBroker) })
@@ -147,6 +157,12 @@ func (cl *client) dial(ts *nexotest.Server, query string) frame {
 func (cl *client) read() frame {
 	cl.t.Helper()
 	_, b := cl.c.Read()
+	return cl.handle(b)
+}
+
+// handle checks a frame read and records its position and item.
+func (cl *client) handle(b []byte) frame {
+	cl.t.Helper()
 	var f frame
 	if err := json.Unmarshal(b, &f); err != nil {
 		cl.t.Fatalf("frame %s: %v", b, err)
@@ -173,6 +189,40 @@ func (cl *client) read() frame {
 	return f
 }
 
+// redial reconnects with the client's position until a connection joins,
+// for a backend that may be restarting: a connection refused or closed
+// before its joined frame is tried again.
+func (cl *client) redial(ts *nexotest.Server) frame {
+	cl.t.Helper()
+	q := url.Values{"topic": {cl.topic}}
+	deadline := time.Now().Add(20 * time.Second)
+	for attempt := 0; ; attempt++ {
+		if time.Now().After(deadline) {
+			cl.t.Fatalf("no join within 20 s (%d attempts)", attempt)
+		}
+		b, _ := json.Marshal(map[string]channels.Position{cl.topic: cl.pos})
+		q.Set(channels.SinceParam, string(b))
+		c, _, err := ts.TryDial("/ws?" + q.Encode())
+		if err != nil {
+			time.Sleep(20 * time.Millisecond) // the backend is restarting: no event tells when it is back
+			continue
+		}
+		cl.c = c
+		cl.t.Cleanup(func() { c.Close() })
+		for {
+			_, data, err := c.TryRead()
+			if err != nil {
+				break
+			}
+			if f := cl.handle(data); f.Type == "joined" {
+				return f
+			}
+		}
+		c.Close()
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // until reads pub frames until the client holds n items.
 func (cl *client) until(n int) {
 	cl.t.Helper()
@@ -183,9 +233,30 @@ func (cl *client) until(n int) {
 	}
 }
 
+// has reports whether the client received the last of n items.
+func (cl *client) has(n int) bool { return len(cl.items) > 0 && cl.items[len(cl.items)-1] == n-1 }
+
 // checkItems checks that the client holds 0..n-1, once each, in order.
 func (cl *client) checkItems(n int) {
 	cl.t.Helper()
+	cl.checkRetried(n, nil)
+}
+
+// checkRetried is checkItems for a publisher that retried the items of
+// retried: a publish that failed may still have been stored, so each of
+// those may follow itself once more (at a later offset).
+func (cl *client) checkRetried(n int, retried map[int]bool) {
+	cl.t.Helper()
+	if len(retried) > 0 {
+		kept := cl.items[:0:0]
+		for i, v := range cl.items {
+			if i > 0 && v == cl.items[i-1] && retried[v] {
+				continue
+			}
+			kept = append(kept, v)
+		}
+		cl.items = kept
+	}
 	if len(cl.items) != n {
 		cl.t.Fatalf("client holds %d items, want %d", len(cl.items), n)
 	}
@@ -303,8 +374,9 @@ func historyKilled(t *testing.T, newBroker HistoryFactory, cluster bool, kill fu
 
 // historyChurn: clients disconnect and reconnect at random points while
 // 1000 messages are published; each ends with all of them once and in
-// order.
-func historyChurn(t *testing.T, newBroker HistoryFactory, cluster bool) {
+// order. With restart, the backend is restarted once half of them are
+// published, and the publisher retries what fails.
+func historyChurn(t *testing.T, newBroker HistoryFactory, cluster bool, restart func(*testing.T)) {
 	const n, clients = 1000, 4
 	p, tp := policy(t, n)
 	sub := newBroker(t, p)
@@ -320,28 +392,56 @@ func historyChurn(t *testing.T, newBroker HistoryFactory, cluster bool) {
 		cls[i] = &client{t: t, topic: tp}
 		cls[i].dial(ts, "")
 	}
+	retried := map[int]bool{} // written by the publisher, read after wg.Wait
 	var wg sync.WaitGroup
-	wg.Go(func() { publishItems(t, pub, tp, 0, n) })
+	wg.Go(func() {
+		if restart == nil {
+			publishItems(t, pub, tp, 0, n)
+			return
+		}
+		publishItems(t, pub, tp, 0, n/2)
+		restart(t)
+		deadline := time.Now().Add(20 * time.Second)
+		for i := n / 2; i < n; i++ {
+			for channels.Publish(context.Background(), pub, tp, item{i}) != nil {
+				retried[i] = true
+				if time.Now().After(deadline) {
+					t.Errorf("publish %d: still failing 20 s after the restart", i)
+					return
+				}
+				time.Sleep(10 * time.Millisecond) // the broker is reconnecting: retry
+			}
+		}
+	})
 	for i, cl := range cls {
 		rng := rand.New(rand.NewPCG(uint64(seed), uint64(i)))
-		for len(cl.items) < n {
-			for k := rng.IntN(200); k > 0 && len(cl.items) < n; k-- {
+		for !cl.has(n) {
+			for k := rng.IntN(200); k > 0 && !cl.has(n); k-- {
 				if f := cl.read(); f.Type != "pub" {
 					t.Fatalf("client %d: %s frame while connected", i, f.Type)
 				}
 			}
-			if len(cl.items) == n {
+			if cl.has(n) {
 				break
 			}
 			cl.c.Close()
-			if j := cl.dial(ts, ""); !j.Recovered {
+			var j frame
+			if restart != nil {
+				j = cl.redial(ts)
+			} else {
+				j = cl.dial(ts, "")
+			}
+			if !j.Recovered {
 				t.Fatalf("client %d: joined %+v", i, j)
 			}
 		}
 	}
 	wg.Wait()
+	if restart != nil {
+		t.Logf("across the restart: %d publishes retried", len(retried))
+	}
 	for _, cl := range cls {
-		cl.checkItems(n)
+		cl.checkRetried(n, retried)
 	}
 }
 

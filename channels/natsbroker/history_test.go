@@ -100,6 +100,20 @@ func TestHistoryServerRestart(t *testing.T) {
 	}
 }
 
+// TestHistoryChurnServerRestart runs the history suite on a server of the
+// test's own, which ChurnRestart stops and starts again while clients come
+// and go: the file-stored history survives, and every client ends with
+// every message once.
+func TestHistoryChurnServerRestart(t *testing.T) {
+	s := ownServer(t)
+	f := newFactory(t, s.URL())
+	brokertest.RunHistory(t, f.history, brokertest.HistoryOptions{
+		Cluster: true,
+		Kill:    f.breakNow,
+		Restart: func(t *testing.T) { s.Stop(); s.Start() },
+	})
+}
+
 // TestHistoryStreamDeleted: a stream deleted under a subscriber comes
 // back with a new epoch, which the subscriber's messages carry.
 func TestHistoryStreamDeleted(t *testing.T) {
