@@ -18,8 +18,11 @@ after(async () => {
   if (server) await stop(server);
 });
 
-async function open(path) {
-  const page = await browser.newPage();
+// phone is a 390-px wide touch screen.
+const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+async function open(path, opts = {}) {
+  const page = await browser.newPage(opts);
   page.on('pageerror', err => console.error('page error:', err));
   await page.goto(base + path);
   await page.waitForFunction(() => document.getElementById('status').textContent === 'open');
@@ -28,14 +31,14 @@ async function open(path) {
 
 const say = async (page, text) => {
   await page.fill('#text', text);
-  await page.click('form button');
+  await page.click('form button[type=submit]');
 };
 const sees = (page, text) => page.waitForFunction(t => [...document.querySelectorAll('#log li')].some(li => li.textContent.includes(t)), text, { timeout: 10000 });
 const users = page => page.evaluate(() => window.nexoChat.users());
 
 test('two pages in a room chat both ways; another room hears nothing; the server restarts under them', async () => {
   const ada = await open('/chat/lobby?name=ada');
-  const bob = await open('/chat/lobby?name=bob');
+  const bob = await open('/chat/lobby?name=bob', phone);
   const eve = await open('/chat/general?name=eve');
 
   await say(ada, 'hello from ada');
@@ -50,7 +53,19 @@ test('two pages in a room chat both ways; another room hears nothing; the server
   const eveLog = await eve.textContent('#log');
   assert.ok(!eveLog.includes('hello from ada') && !eveLog.includes('bob here'), 'general heard the lobby');
 
+  // On the phone the user list is a strip under the header: tapping a name
+  // writes to that user alone.
+  assert.ok(await bob.isVisible('#users button:text-is("ada")'), 'no user list on the phone');
+  await bob.tap('#users button:text-is("ada")');
+  await say(bob, 'a word in private');
+  await sees(ada, 'a word in private');
+  await bob.tap('#to'); // back to the room
+  assert.equal(await bob.isVisible('#to'), false);
+  const width = await bob.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `the phone page scrolls sideways: ${width}px`);
+
   await ada.screenshot({ path: join(artifacts, 'chat.png') });
+  await bob.screenshot({ path: join(artifacts, 'chat-phone.png') });
 
   // Restart the server: the pages notice, reconnect by themselves and chat again.
   await stop(server);
@@ -64,4 +79,5 @@ test('two pages in a room chat both ways; another room hears nothing; the server
   await ada.waitForFunction(() => window.nexoChat.users().length === 2);
   assert.deepEqual(await users(ada), ['ada', 'bob']);
   await ada.screenshot({ path: join(artifacts, 'chat-after-restart.png') });
+  await bob.screenshot({ path: join(artifacts, 'chat-phone-after-restart.png') });
 });

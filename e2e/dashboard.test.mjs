@@ -23,14 +23,24 @@ test('the dashboard chart receives points', async () => {
   await page.waitForFunction(() => window.nexoDashboard.points() >= 3, null, { timeout: 15000 });
   const line = await page.getAttribute('.card polyline', 'points');
   assert.ok(line.split(' ').length >= 3, `chart has ${line}`);
-  await page.screenshot({ path: join(artifacts, 'dashboard.png') });
+  await page.close();
+});
+
+test('a page opened later draws the last minute at once', async () => {
+  const page = await browser.newPage();
+  await page.goto(base + '/');
+  // The samples of the first test are replayed before the first live one.
+  await page.waitForFunction(() => window.nexoDashboard.points() >= 3, null, { timeout: 15000 });
+  assert.equal(await page.evaluate(() => window.nexoDashboard.live()), 0, 'the replay came after a live sample');
+  await page.waitForFunction(() => window.nexoDashboard.live() >= 1, null, { timeout: 15000 });
   await page.close();
 });
 
 test('the page shows what /metrics says', async () => {
   const page = await browser.newPage();
   await page.goto(base + '/');
-  await page.waitForFunction(() => window.nexoDashboard.points() >= 2, null, { timeout: 15000 });
+  // Two live samples: the second was read while this page was connected.
+  await page.waitForFunction(() => window.nexoDashboard.live() >= 2, null, { timeout: 15000 });
   const res = await fetch(base + '/metrics');
   assert.equal(res.status, 200);
   const text = await res.text();
@@ -38,5 +48,6 @@ test('the page shows what /metrics says', async () => {
   const cards = await page.$$eval('.card', cs => Object.fromEntries(cs.map(c => [c.querySelector('h2').textContent, c.querySelector('.value').textContent])));
   assert.equal(cards['Connections'], '1', `cards ${JSON.stringify(cards)}`);
   assert.equal(cards['Slow consumers'], '0', `cards ${JSON.stringify(cards)}`);
+  await page.screenshot({ path: join(artifacts, 'dashboard.png') });
   await page.close();
 });

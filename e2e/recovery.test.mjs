@@ -30,7 +30,7 @@ async function open(url) {
   await page.waitForFunction(() => document.getElementById('status').textContent === 'open');
   return page;
 }
-const say = async (page, text) => { await page.fill('#text', text); await page.click('form button'); };
+const say = async (page, text) => { await page.fill('#text', text); await page.click('form button[type=submit]'); };
 // messages returns the texts of the chat lines of a page, in order (system
 // lines and errors left out).
 const messages = page => page.$$eval('#log li:not(.system):not(.err)', lis => lis.map(li => li.lastChild.textContent));

@@ -10,8 +10,8 @@
 // recent messages in memory: a newcomer gets the last 50, and a page that
 // reconnects gets exactly what it missed (the browser client sends its
 // last position). With NEXO_BROKER=redis or nats, several instances on
-// different ports share the rooms; messages are then live only, until
-// that broker keeps history for "chat:*".
+// different ports share the rooms, their user lists and their history,
+// which then lives in the broker and survives a restart of any instance.
 package main
 
 import (

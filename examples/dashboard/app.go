@@ -19,6 +19,11 @@ var page []byte
 // topic carries one sample every interval.
 const topic = "dashboard.metrics"
 
+// window is how many samples the page plots, and how many the topic's
+// history keeps, so that a page opened on a running server draws the last
+// window samples at once instead of starting empty.
+const window = 60
+
 // sample is what the page plots. Every figure comes from the metrics
 // registry that /metrics exposes, never from counters of the example's own.
 type sample struct {
@@ -37,7 +42,9 @@ type sample struct {
 // public address, serve it on an internal listener or behind auth.
 func newApp(ctx context.Context, interval time.Duration, opts ...nexo.Option) *nexo.App {
 	m := metrics.New()
-	app := nexo.New(append([]nexo.Option{nexo.WithWS(ws.WithObserver(m))}, opts...)...)
+	recent := channels.HistoryPolicy{Pattern: topic, MaxCount: window}
+	opts = append([]nexo.Option{nexo.WithWS(ws.WithObserver(m)), nexo.WithHistory(recent)}, opts...)
+	app := nexo.New(opts...)
 	m.Attach(app)
 	app.Handle("/metrics", m.Handler())
 	app.Get("/", func(w http.ResponseWriter, r *http.Request) {
@@ -48,7 +55,8 @@ func newApp(ctx context.Context, interval time.Duration, opts ...nexo.Option) *n
 		if err := c.Accept(); err != nil { // the handshake now, not with the first sample
 			return err
 		}
-		if _, err := channels.Join(c, topic); err != nil {
+		// The recent samples, then {"type":"joined"}, then one a second.
+		if _, err := channels.Join(c, topic, channels.RecoverLast(window)); err != nil {
 			return err
 		}
 		<-c.Context().Done() // push only: the heartbeat still watches the client

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -14,6 +15,40 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// frame is a frame of the metrics socket: every sample comes in a "pub"
+// frame with its position in the topic's history, and the replay of the
+// recent samples ends with a "joined" frame.
+type frame struct {
+	Type      string          `json:"type"`
+	Topic     string          `json:"topic"`
+	Offset    uint64          `json:"offset"`
+	Recovered bool            `json:"recovered"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// readFrame reads one frame; a "pub" frame's sample goes into s.
+func readFrame(t *testing.T, c *nexotest.Conn, s *sample) frame {
+	t.Helper()
+	var f frame
+	c.ReadJSON(&f)
+	if f.Type == "pub" {
+		if f.Topic != topic {
+			t.Fatalf("pub frame of topic %q", f.Topic)
+		}
+		if err := json.Unmarshal(f.Data, s); err != nil {
+			t.Fatalf("sample %s: %v", f.Data, err)
+		}
+	}
+	return f
+}
+
+// readSample reads frames until the next sample.
+func readSample(t *testing.T, c *nexotest.Conn, s *sample) {
+	t.Helper()
+	for readFrame(t, c, s).Type != "pub" {
+	}
+}
+
 func TestSamplesArrive(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -23,7 +58,7 @@ func TestSamplesArrive(t *testing.T) {
 	// may still say 0 connections; the next one says 1.
 	var got sample
 	for got.Connections != 1 {
-		c.ReadJSON(&got)
+		readSample(t, c, &got)
 		if got.Goroutines == 0 || got.HeapBytes == 0 || got.Connections > 1 {
 			t.Fatalf("sample %+v", got)
 		}
@@ -44,15 +79,15 @@ func TestSamplesComeFromMetrics(t *testing.T) {
 	// second one on, a non-zero rate: each sample is two messages sent.
 	var got sample
 	for got.Connections != 2 || got.MessagesPerS == 0 {
-		a.ReadJSON(&got)
+		readSample(t, a, &got)
 	}
-	b.ReadJSON(&sample{})
+	readSample(t, b, &sample{})
 	if got.SlowConsumers != 0 {
 		t.Errorf("slow consumers %d, want 0", got.SlowConsumers)
 	}
 	b.CloseNormal()
 	for got.Connections != 1 {
-		a.ReadJSON(&got)
+		readSample(t, a, &got)
 	}
 
 	resp, err := http.Get(s.URL + "/metrics")
@@ -69,5 +104,53 @@ func TestSamplesComeFromMetrics(t *testing.T) {
 			t.Errorf("/metrics lacks %q", line)
 		}
 	}
+	a.CloseNormal()
+}
+
+// TestNewcomerGetsRecentSamples checks that a page opened on a running
+// server gets the samples already published, oldest first, then the
+// "joined" frame, then live ones: its chart is drawn at once.
+func TestNewcomerGetsRecentSamples(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := nexotest.NewServer(t, newApp(ctx, 20*time.Millisecond))
+	a := s.Dial("/ws")
+	var got sample
+	var last uint64
+	for last < 5 {
+		if f := readFrame(t, a, &got); f.Type == "pub" {
+			last = f.Offset
+		}
+	}
+	b := s.Dial("/ws")
+	var offsets []uint64
+	var prev time.Time
+	for {
+		f := readFrame(t, b, &got)
+		if f.Type == "joined" {
+			if !f.Recovered || f.Offset != offsets[len(offsets)-1] {
+				t.Fatalf("joined %+v after offsets %v", f, offsets)
+			}
+			break
+		}
+		if f.Type != "pub" {
+			t.Fatalf("frame %+v before joined", f)
+		}
+		if !got.At.After(prev) {
+			t.Fatalf("sample at %v after one at %v", got.At, prev)
+		}
+		prev = got.At
+		offsets = append(offsets, f.Offset)
+	}
+	if len(offsets) < 5 || offsets[0] != 1 {
+		t.Fatalf("replayed offsets %v, want 1..n with n >= 5", offsets)
+	}
+	for i, o := range offsets {
+		if o != uint64(i+1) {
+			t.Fatalf("replayed offsets %v, want 1..n", offsets)
+		}
+	}
+	readSample(t, b, &got) // then live samples
+	b.CloseNormal()
 	a.CloseNormal()
 }
