@@ -528,10 +528,14 @@ func historyBadSince(t *testing.T, newBroker HistoryFactory) {
 func historyEpoch(t *testing.T, newBroker HistoryFactory, lose func(*testing.T, channels.HistoryBroker, channels.HistoryPolicy) channels.HistoryBroker) {
 	p, tp := policy(t, 100)
 	b := newBroker(t, p)
+	ts := historyServer(t, b)
 	cl := &client{t: t, topic: tp}
-	cl.dial(historyServer(t, b), "")
+	cl.dial(ts, "")
+	stay := &client{t: t, topic: tp} // connected through the loss
+	stay.dial(ts, "")
 	publishItems(t, b, tp, 0, 5)
 	cl.until(5)
+	stay.until(5)
 	cl.c.Close()
 	old := cl.pos
 	b2 := lose(t, b, p)
@@ -539,5 +543,17 @@ func historyEpoch(t *testing.T, newBroker HistoryFactory, lose func(*testing.T, 
 	j := cl.dial(historyServer(t, b2), "")
 	if j.Recovered || j.Epoch == old.Epoch || j.Offset != 2 {
 		t.Fatalf("joined %+v after the history of %v was lost", j, old)
+	}
+	if b2 != b {
+		return // a new broker: the connected client's broker is gone
+	}
+	// The client that stayed is told before the first message of the
+	// new epoch, never silently moved on.
+	if f := stay.read(); f.Type != "joined" || f.Recovered || f.Epoch == old.Epoch {
+		t.Fatalf("connected through the loss of %v: got %+v, want joined recovered:false in a new epoch", old, f)
+	}
+	stay.until(7)
+	if stay.pos != (channels.Position{Epoch: j.Epoch, Offset: 2}) {
+		t.Fatalf("connected through the loss: at %v, want %s:2", stay.pos, j.Epoch)
 	}
 }
