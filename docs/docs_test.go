@@ -7,8 +7,11 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"go/importer"
 	"go/parser"
 	"go/token"
+	"go/types"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -197,4 +200,112 @@ func TestSnippetsCompile(t *testing.T) {
 		t.Fatalf("go vet of %d snippets: %v\n%s", len(snippets), err, out)
 	}
 	t.Logf("%d snippets compiled and vetted", len(snippets))
+}
+
+// proseName matches a qualified Go name in the text of a page:
+// ws.WithOrigins, channels.NewGroup, ws.Router.Use.
+var proseName = regexp.MustCompile(`\b(nexo|ws|channels|metrics|middleware|nexotest|redisbroker|natsbroker|brokertest|client)\.([A-Z]\w*)(?:\.([A-Z]\w*))?`)
+
+// codeSpan matches an inline `code span` of Markdown.
+var codeSpan = regexp.MustCompile("`[^`\n]+`")
+
+// TestProseNamesExist checks every qualified name that the pages mention
+// in a code span outside the Go blocks (the tables of coming-from.md, the
+// lists of options): the package must export it, and a Type.Member must
+// be a field or method of that type. A renamed option or function then
+// fails here, not in a reader's editor.
+func TestProseNamesExist(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	paths := make(map[string]string) // short name -> import path
+	for name, path := range knownImports {
+		if strings.HasPrefix(path, "github.com/nexogo/nexo") {
+			paths[name] = path
+		}
+	}
+	paths["client"] = "github.com/nexogo/nexo/client"
+	args := []string{"list", "-deps", "-export", "-f", "{{.ImportPath}}\t{{.Export}}"}
+	for _, p := range paths {
+		args = append(args, p)
+	}
+	cmd := exec.Command(goBin, args...)
+	cmd.Dir = ".."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -export: %v", err)
+	}
+	exports := make(map[string]string)
+	for line := range strings.Lines(string(out)) {
+		if path, file, ok := strings.Cut(strings.TrimSpace(line), "\t"); ok && file != "" {
+			exports[path] = file
+		}
+	}
+	fset := token.NewFileSet()
+	imp := importer.ForCompiler(fset, "gc", func(path string) (io.ReadCloser, error) {
+		file, ok := exports[path]
+		if !ok {
+			return nil, fmt.Errorf("no export data for %s", path)
+		}
+		return os.Open(file)
+	})
+
+	pages, err := filepath.Glob("*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, page := range pages {
+		b, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inBlock := false
+		for n, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "```") {
+				inBlock = !inBlock
+				continue
+			}
+			if inBlock {
+				continue
+			}
+			for _, span := range codeSpan.FindAllString(line, -1) {
+				for _, m := range proseName.FindAllStringSubmatch(span, -1) {
+					checked++
+					if err := lookupName(imp, paths[m[1]], m[2], m[3]); err != nil {
+						t.Errorf("%s:%d: %s: %v", page, n+1, m[0], err)
+					}
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no qualified name found in the pages")
+	}
+	t.Logf("%d names in code spans checked", checked)
+}
+
+// lookupName reports whether package path exports name and, when member
+// is not empty, whether that is a field or method of the type name.
+func lookupName(imp types.Importer, path, name, member string) error {
+	pkg, err := imp.Import(path)
+	if err != nil {
+		return err
+	}
+	obj := pkg.Scope().Lookup(name)
+	if obj == nil || !obj.Exported() {
+		return fmt.Errorf("%s exports no %s", path, name)
+	}
+	if member == "" {
+		return nil
+	}
+	tn, ok := obj.(*types.TypeName)
+	if !ok {
+		return fmt.Errorf("%s is not a type, so it has no member %s", name, member)
+	}
+	if m, _, _ := types.LookupFieldOrMethod(types.NewPointer(tn.Type()), true, pkg, member); m == nil {
+		return fmt.Errorf("%s has no field or method %s", name, member)
+	}
+	return nil
 }
