@@ -107,3 +107,50 @@ func TestClusterDelivery(t *testing.T) {
 		})
 	}
 }
+
+// TestClusterSendToBroadcast: over a Redis or NATS broker, app.SendTo
+// reaches a connection held by the other instance, and only it;
+// app.Broadcast reaches every connection of both instances, once.
+func TestClusterSendToBroadcast(t *testing.T) {
+	for _, kind := range brokerKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			reachable(t, kind.name, kind.addr)
+			prefix := fmt.Sprintf("nexodm%d:", time.Now().UnixNano())
+			app1 := roomApp(nexo.WithBroker(kind.open(t, prefix)))
+			app2 := roomApp(nexo.WithBroker(kind.open(t, prefix)))
+			one, two := nexotest.NewServer(t, app1), nexotest.NewServer(t, app2)
+			a, b, c := one.Dial("/rooms/x"), two.Dial("/rooms/y"), two.Dial("/rooms/z")
+			ids := make([]string, 3)
+			for i, conn := range []*nexotest.Conn{a, b, c} {
+				ids[i] = strings.TrimPrefix(conn.ReadText(), "joined ")
+			}
+			if err := app1.SendTo(ids[1], map[string]string{"dm": "for b"}); err != nil {
+				t.Fatal(err)
+			}
+			var dm map[string]string
+			b.ReadJSON(&dm)
+			if dm["dm"] != "for b" {
+				t.Fatalf("SendTo across instances: got %v", dm)
+			}
+			if err := app2.Broadcast([]byte("all")); err != nil {
+				t.Fatal(err)
+			}
+			for i, conn := range []*nexotest.Conn{a, b, c} {
+				// c never got the direct message: its first frame is the
+				// broadcast.
+				if got := conn.ReadBytes(); string(got) != "all" {
+					t.Fatalf("connection %d: got %q, want the broadcast", i, got)
+				}
+			}
+			if err := app1.Broadcast("second"); err != nil {
+				t.Fatal(err)
+			}
+			for _, conn := range []*nexotest.Conn{a, b, c} {
+				conn.ExpectText("second") // once: nothing else came in between
+			}
+			for _, conn := range []*nexotest.Conn{a, b, c} {
+				conn.CloseNormal()
+			}
+		})
+	}
+}
