@@ -199,7 +199,10 @@ func (r *EventRouter) errorFrame(c *ws.Conn, event string, err error) ws.ErrorFr
 // one met decoding its data.
 type handlerError struct{ err error }
 
+// Error returns the handler's error message.
 func (e *handlerError) Error() string { return e.err.Error() }
+
+// Unwrap returns the handler's error.
 func (e *handlerError) Unwrap() error { return e.err }
 
 // UserError is an error an event handler returns to tell the client why
