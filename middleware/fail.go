@@ -21,6 +21,20 @@ const (
 func unauthorized(c *ws.Conn, reason string, err error) error {
 	c.Config().Logger.Debug("middleware: unauthorized",
 		"conn", c.ID(), "path", c.Request().URL.Path, "remote", c.RemoteAddr(), "reason", reason, "err", err)
-	c.Close(ws.CloseUnauthorized, reason)
+	closeRefused(c, ws.CloseUnauthorized, reason)
 	return nil
+}
+
+// closeRefused closes c with code and reason. When the handshake has not
+// happened yet and the client offered AuthProtocol, the handshake answers
+// it: a browser that offered ["nexo.auth", token] drops a handshake that
+// answers none of its protocols, and would see 1006 instead of the code
+// (and retry at once instead of backing off).
+func closeRefused(c *ws.Conn, code int, reason string) {
+	if !c.Accepted() {
+		// ErrAlreadyAccepted cannot happen here but would be harmless:
+		// there would be no handshake left to answer.
+		_ = c.Configure(answerAuthProtocol(c))
+	}
+	c.Close(code, reason)
 }

@@ -122,7 +122,9 @@ func MaxConnsPerIP(n int) ws.Middleware {
 //
 // A refused client sees the handshake complete and then a close frame with
 // the code and a fixed reason, so that a browser script can tell a limit
-// from a network error. Refusals are logged at debug level on the
+// from a network error; a browser that offered its token as a subprotocol
+// gets AuthProtocol answered, as TokenAuth does, or it would see only a
+// failed connection. Refusals are logged at debug level on the
 // connection's logger.
 //
 // The returned middleware is safe for concurrent use. It panics on
@@ -200,7 +202,7 @@ func messageLimit(opts RateLimitOptions) ws.MessageFilter {
 func refuse(c *ws.Conn, ip netip.Addr, code int, reason string) error {
 	c.Config().Logger.Debug("middleware: connection refused",
 		"conn", c.ID(), "path", c.Request().URL.Path, "client", ip, "code", code, "reason", reason)
-	c.Close(code, reason)
+	closeRefused(c, code, reason)
 	return nil
 }
 

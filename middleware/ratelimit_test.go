@@ -276,3 +276,36 @@ func TestRateLimitFlood(t *testing.T) {
 	newcomer.CloseNormal()
 	victim.CloseNormal()
 }
+
+// A browser that offers its token as a subprotocol and is refused by a
+// limit (which runs before authentication) still gets the answer it needs
+// to see the close code, never the token.
+func TestRateLimitAnswersAuthProtocol(t *testing.T) {
+	auth := middleware.TokenAuth(middleware.TokenAuthOptions{
+		Verify: middleware.StaticTokens(map[string]any{"tok": "ada"}),
+	})
+	limits := middleware.RateLimitWithOpts(middleware.RateLimitOptions{
+		MaxConnsPerIP: 1, HandshakeRate: slow, HandshakeBurst: 3,
+	})
+	s := serveAuth(t, whoami, limits, auth)
+	browser := func() *nexotest.Conn {
+		return s.Dial("/ws", nexotest.WithLocalIP("127.0.0.1"), nexotest.WithSubprotocols(middleware.AuthProtocol, "tok"))
+	}
+	in := browser()
+	in.ExpectText("ada|" + middleware.AuthProtocol)
+	for _, want := range []struct {
+		code   int
+		reason string
+	}{
+		{ws.CloseTryAgainLater, "too many connections from this address"}, // 2nd and 3rd handshakes:
+		{ws.CloseTryAgainLater, "too many connections from this address"}, // within the rate, over the cap
+		{ws.CloseRateLimited, "too many connection attempts"},             // 4th: over the rate
+	} {
+		c := browser()
+		if got := c.Subprotocol(); got != middleware.AuthProtocol {
+			t.Fatalf("refused with %d: answered subprotocol %q, want %q", want.code, got, middleware.AuthProtocol)
+		}
+		expectRefused(t, c, want.code, want.reason)
+	}
+	in.CloseNormal()
+}
