@@ -1,6 +1,7 @@
 package nexo
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"sync"
@@ -174,6 +175,11 @@ func (e *entry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	wsh, page := e.ws.Load(), e.page.Load()
 	switch {
 	case wsh != nil && (page == nil || websocket.IsWebSocketUpgrade(r)):
+		// The connection outlives this call, and chi reuses its routing
+		// context once the call returns: hand the connection a copy.
+		if rc := chi.RouteContext(r.Context()); rc != nil {
+			r = r.WithContext(context.WithValue(r.Context(), chi.RouteCtxKey, rc.Clone()))
+		}
 		(*wsh).ServeHTTP(w, r)
 	case page != nil:
 		(*page)(w, r)

@@ -46,6 +46,7 @@ func (c *Conn) accept(opts []Option) (refused bool, err error) {
 	refused = !cfg.originAllowed(c.req)
 	up := websocket.Upgrader{
 		HandshakeTimeout:  cfg.HandshakeTimeout,
+		ReadBufferSize:    cfg.ReadBuffer,
 		Subprotocols:      cfg.Subprotocols,
 		EnableCompression: cfg.Compression,
 		WriteBufferPool:   c.srv.writePool,
@@ -55,7 +56,7 @@ func (c *Conn) accept(opts []Option) (refused bool, err error) {
 		},
 	}
 	ws, err := up.Upgrade(hijacker{c.rw}, c.req, nil)
-	c.rw = nil
+	c.dropRW()
 	if err != nil {
 		c.state.Store(stateRejected)
 		c.srv.stats.refused.Add(1)
@@ -122,7 +123,7 @@ func (c *Conn) Reject(status int) error {
 	c.srv.stats.refused.Add(1)
 	c.srv.obs.Refused(c.req, "rejected")
 	http.Error(c.rw, http.StatusText(status), status)
-	c.rw = nil
+	c.dropRW()
 	c.cancel(fmt.Errorf("%w: HTTP %d", ErrNotAccepted, status))
 	return nil
 }

@@ -122,7 +122,7 @@ func (c *Conn) finish(err error, stack []byte) {
 			status = http.StatusInternalServerError
 		}
 		http.Error(c.rw, http.StatusText(status), status)
-		c.rw = nil
+		c.dropRW()
 	}
 	c.amu.Unlock()
 	if state == stateOpen {

@@ -15,6 +15,7 @@ const (
 	DefaultWriteTimeout     = 10 * time.Second
 	DefaultCloseTimeout     = 5 * time.Second
 	DefaultHandshakeTimeout = 10 * time.Second
+	DefaultReadBuffer       = 1 << 10 // bytes read from the socket at a time
 )
 
 // SlowConsumerPolicy says what happens when a connection's send queue is
@@ -38,6 +39,14 @@ type Config struct {
 	// ReadLimit is the largest message accepted, in bytes after
 	// decompression. Larger messages close the connection with 1009.
 	ReadLimit int64
+	// ReadBuffer is the size of the buffer each connection reads the
+	// socket through, held for the connection's life. Payloads larger
+	// than it are read straight into the message, so it bounds how many
+	// small messages one read system call can bring in, not the message
+	// size. The 1 KiB default keeps an idle connection small; a
+	// connection that receives floods of small messages reads fewer
+	// times with a larger one.
+	ReadBuffer int
 	// SendQueue is how many messages may wait to be written.
 	SendQueue int
 	// SlowConsumer says what happens when the send queue is full.
@@ -81,6 +90,10 @@ type Option func(*Config)
 
 // WithReadLimit sets the largest message accepted, in bytes.
 func WithReadLimit(n int64) Option { return func(c *Config) { c.ReadLimit = n } }
+
+// WithReadBuffer sets the size of the buffer the socket is read through.
+// See Config.ReadBuffer.
+func WithReadBuffer(n int) Option { return func(c *Config) { c.ReadBuffer = n } }
 
 // WithSendQueue sets the send queue length and what happens when it is full.
 func WithSendQueue(n int, policy SlowConsumerPolicy) Option {
@@ -130,6 +143,9 @@ func WithLogger(l *slog.Logger) Option { return func(c *Config) { c.Logger = l }
 func (c Config) withDefaults() Config {
 	if c.ReadLimit <= 0 {
 		c.ReadLimit = DefaultReadLimit
+	}
+	if c.ReadBuffer <= 0 {
+		c.ReadBuffer = DefaultReadBuffer
 	}
 	if c.SendQueue <= 0 {
 		c.SendQueue = DefaultSendQueue

@@ -41,6 +41,7 @@ type Conn struct {
 
 	amu      sync.Mutex // guards the handshake
 	rw       http.ResponseWriter
+	handoff  chan struct{} // closed once rw is done with: ServeHTTP may return
 	state    atomic.Int32
 	accepted time.Time
 
@@ -71,12 +72,13 @@ const (
 
 func newConn(s *Server, w http.ResponseWriter, r *http.Request) *Conn {
 	c := &Conn{
-		id:   uuid.NewString(),
-		req:  r,
-		srv:  s,
-		cfg:  s.cfg,
-		rw:   w,
-		done: make(chan struct{}),
+		id:      uuid.NewString(),
+		req:     r,
+		srv:     s,
+		cfg:     s.cfg,
+		rw:      w,
+		handoff: make(chan struct{}),
+		done:    make(chan struct{}),
 	}
 	c.ctx, c.cancel = context.WithCancelCause(s.base)
 	return c
@@ -154,6 +156,14 @@ func (c *Conn) Configure(opts ...Option) error {
 	}
 	c.cfg = c.cfg.with(opts)
 	return nil
+}
+
+// dropRW gives up the ResponseWriter once the handshake has hijacked the
+// socket or a refusal has been written, which lets Serve return to
+// net/http. The caller holds amu.
+func (c *Conn) dropRW() {
+	c.rw = nil
+	close(c.handoff)
 }
 
 // Config returns the connection's settings, defaults applied.

@@ -58,8 +58,13 @@ func (s *Server) Handler(h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.Serve(w, r, h) })
 }
 
-// Serve runs h on a connection made from w and r and returns when the
-// connection has ended.
+// Serve runs h on a connection made from w and r. It returns as soon as w
+// is no longer needed: once the handshake has taken the socket over, or the
+// request has been refused. The handler goes on in a goroutine of its own
+// until the connection ends (Shutdown waits for it), so that net/http's
+// goroutine, its deep stack and its response buffers are not held for the
+// life of every connection. r stays valid for Conn.Request; its context
+// ends when Serve returns.
 func (s *Server) Serve(w http.ResponseWriter, r *http.Request, h HandlerFunc) {
 	if !websocket.IsWebSocketUpgrade(r) {
 		s.stats.refused.Add(1)
@@ -78,11 +83,14 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, h HandlerFunc) {
 		c.cancel(ErrClosed)
 		return
 	}
-	defer s.wg.Done()
 	// The origin is checked by Accept, with the connection's settings as
 	// middleware left them.
-	err, stack := c.run(h)
-	c.finish(err, stack)
+	go func() {
+		defer s.wg.Done()
+		err, stack := c.run(h)
+		c.finish(err, stack)
+	}()
+	<-c.handoff
 }
 
 func (s *Server) track(c *Conn) bool {
