@@ -6,6 +6,7 @@ package docs_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"go/importer"
 	"go/parser"
@@ -15,10 +16,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/nexogo/nexo"
 )
 
 // A snippet is one ```go block of a page. Blocks fenced ```go-nocompile
@@ -29,7 +33,16 @@ type snippet struct {
 	code string
 }
 
-// readSnippets returns the ```go blocks of every docs/*.md page.
+// readme is the repository's README, read from docs/.
+const readme = "../README.md"
+
+// readmeSections are the sections of the README whose Go blocks are whole
+// programs or self-contained fragments, compiled like the pages' own; the
+// other sections show fragments of a larger program.
+var readmeSections = []string{"Browser client", "Operations"}
+
+// readSnippets returns the ```go blocks of every docs/*.md page and of
+// the README's readmeSections.
 func readSnippets(t *testing.T) []snippet {
 	t.Helper()
 	pages, err := filepath.Glob("*.md")
@@ -37,6 +50,7 @@ func readSnippets(t *testing.T) []snippet {
 		t.Fatal(err)
 	}
 	slices.Sort(pages)
+	pages = append(pages, readme)
 	var out []snippet
 	for _, page := range pages {
 		f, err := os.Open(page)
@@ -45,15 +59,19 @@ func readSnippets(t *testing.T) []snippet {
 		}
 		sc := bufio.NewScanner(f)
 		var (
-			in    bool
-			start int
-			buf   strings.Builder
+			in      bool
+			start   int
+			buf     strings.Builder
+			section string // the README's current "## " heading
 		)
 		for n := 1; sc.Scan(); n++ {
 			line := sc.Text()
 			trimmed := strings.TrimSpace(line)
+			if h, ok := strings.CutPrefix(line, "## "); ok && !in {
+				section = h
+			}
 			switch {
-			case !in && trimmed == "```go":
+			case !in && trimmed == "```go" && (page != readme || slices.Contains(readmeSections, section)):
 				in, start = true, n+1
 				buf.Reset()
 			case in && trimmed == "```":
@@ -181,7 +199,7 @@ func TestSnippetsCompile(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, s := range snippets {
-		pkg := filepath.Join(dir, fmt.Sprintf("s%03d_%s", i, strings.TrimSuffix(s.file, ".md")))
+		pkg := filepath.Join(dir, fmt.Sprintf("s%03d_%s", i, strings.TrimSuffix(filepath.Base(s.file), ".md")))
 		pkg = strings.ReplaceAll(pkg, "-", "_")
 		if err := os.MkdirAll(pkg, 0o755); err != nil {
 			t.Fatal(err)
@@ -308,4 +326,40 @@ func lookupName(imp types.Importer, path, name, member string) error {
 		return fmt.Errorf("%s has no field or method %s", name, member)
 	}
 	return nil
+}
+
+// TestSnapshotExample decodes the JSON example of operations.md into a
+// nexo.Snapshot, refusing unknown fields, and checks that encoding it back
+// gives the same document: the example shows every field of what
+// IntrospectHandler serves, under its real name.
+func TestSnapshotExample(t *testing.T) {
+	b, err := os.ReadFile("operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "\n```json\n")
+	example, _, ok2 := strings.Cut(rest, "\n```\n")
+	if !ok || !ok2 {
+		t.Fatal("operations.md has no ```json block")
+	}
+	dec := json.NewDecoder(strings.NewReader(example))
+	dec.DisallowUnknownFields()
+	var snap nexo.Snapshot
+	if err := dec.Decode(&snap); err != nil {
+		t.Fatalf("operations.md's example is no nexo.Snapshot: %v", err)
+	}
+	again, err := json.Marshal(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got any
+	if err := json.Unmarshal([]byte(example), &want); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(again, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(want, got) {
+		t.Errorf("operations.md's example and the Snapshot it decodes to differ:\nexample  %s\nsnapshot %s", example, again)
+	}
 }
