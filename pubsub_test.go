@@ -1,7 +1,10 @@
 package nexo_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/nexogo/nexo"
@@ -167,4 +170,96 @@ func TestPresenceEventsReachClients(t *testing.T) {
 		t.Fatal("empty event")
 	}
 	w.CloseNormal()
+}
+
+// TestSubscriptionLeave: Leave is idempotent, returns the first call's
+// result, and stops delivery at once; the broker's topic goes with its
+// last subscriber, and the connection lives on.
+func TestSubscriptionLeave(t *testing.T) {
+	b := channels.NewMemoryBroker()
+	app := nexo.New(nexo.WithBroker(b))
+	app.WebSocketRoute("/leave", func(c *ws.Conn) error {
+		sub, err := channels.Join(c, "room:leave")
+		if err != nil {
+			return err
+		}
+		c.SendText("in")
+		for msg := range c.Texts() {
+			if msg != "leave" {
+				continue
+			}
+			first, second := sub.Leave(), sub.Leave()
+			if first != nil || second != nil {
+				c.SendText(fmt.Sprintf("leave: %v, %v", first, second))
+				continue
+			}
+			if _, err := channels.Join(c, "room:after"); err != nil {
+				return err
+			}
+			c.SendText("left")
+		}
+		return c.Err()
+	})
+	s := nexotest.NewServer(t, app)
+	c := s.Dial("/leave")
+	c.ExpectText("in")
+	ctx := context.Background()
+	if err := app.Publish(ctx, "room:leave", "before"); err != nil {
+		t.Fatal(err)
+	}
+	c.ExpectText("before")
+	c.SendText("leave")
+	c.ExpectText("left")
+	if n := b.Subscribers("room:leave"); n != 0 {
+		t.Fatalf("%d subscribers left on the topic after Leave", n)
+	}
+	// The in-process broker delivers in publish order: "gone" would come
+	// before "after".
+	app.Publish(ctx, "room:leave", "gone")
+	app.Publish(ctx, "room:after", "after")
+	c.ExpectText("after")
+	c.CloseNormal()
+}
+
+// TestMemoryBrokerBroadcast: the in-process broker's Broadcast reaches
+// every subscriber of every topic, once per topic; ChannelCount counts the
+// topics with a subscriber.
+func TestMemoryBrokerBroadcast(t *testing.T) {
+	b := channels.NewMemoryBroker()
+	defer b.Close()
+	ctx := context.Background()
+	got := map[string][]string{}
+	var mu sync.Mutex
+	subs := map[string]*channels.SubscriberFunc{}
+	for _, name := range []string{"a", "b", "c"} {
+		f := channels.SubscriberFunc(func(m *channels.Message) {
+			mu.Lock()
+			got[name] = append(got[name], string(m.Data))
+			mu.Unlock()
+		})
+		subs[name] = &f
+	}
+	b.Subscribe(ctx, "t1", subs["a"])
+	b.Subscribe(ctx, "t1", subs["b"])
+	b.Subscribe(ctx, "t2", subs["c"])
+	b.Subscribe(ctx, "t2", subs["a"])
+	if n := b.ChannelCount(); n != 2 {
+		t.Fatalf("ChannelCount %d, want 2", n)
+	}
+	if err := b.Broadcast("hello"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := map[string]int{"a": 2, "b": 1, "c": 1} // a is in two topics
+	for name, n := range want {
+		if len(got[name]) != n || got[name][0] != "hello" {
+			t.Fatalf("%s got %q, want hello %d times", name, got[name], n)
+		}
+	}
+	b.Unsubscribe(ctx, "t2", subs["c"])
+	b.Unsubscribe(ctx, "t2", subs["a"])
+	if n := b.ChannelCount(); n != 1 {
+		t.Fatalf("ChannelCount %d after t2 emptied, want 1", n)
+	}
 }
