@@ -34,6 +34,13 @@
 //     the browser sends with the handshake (gorilla/securecookie), or any
 //     SessionStore of the application's own.
 //
+// # Recovery
+//
+// There is no Recover middleware: ws already recovers a panic anywhere in
+// the chain, middleware and verifiers included, and logs it with its stack.
+// After the handshake it closes that one connection with 1011; before, the
+// upgrade request gets HTTP 500. Other connections never notice.
+//
 // # Options
 //
 // Constructors take what they cannot work without as arguments and the rest

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/middleware"
 	"github.com/nexogo/nexo/nexotest"
 )
@@ -174,4 +177,62 @@ func TestSessionStoreFunc(t *testing.T) {
 	mu.Unlock()
 	expectUnauthorized(t, required.Dial("/ws", cookie("sid-ada")), "no valid session")
 	ada.CloseNormal() // an open connection lives on: see ws.WithMaxLifetime
+}
+
+// panicRecords hands the test every "ws: handler panic" record.
+type panicRecords struct{ ch chan slog.Record }
+
+func (h panicRecords) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelError }
+func (h panicRecords) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "ws: handler panic" {
+		h.ch <- r.Clone()
+	}
+	return nil
+}
+func (h panicRecords) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h panicRecords) WithGroup(string) slog.Handler      { return h }
+
+// A token that makes the verifier panic costs its client an HTTP 500 and
+// a log line with the stack; the connection already open never notices.
+// This is why the package has no Recover middleware.
+func TestVerifierPanicRecovered(t *testing.T) {
+	auth := middleware.TokenAuth(middleware.TokenAuthOptions{
+		Verify: func(_ context.Context, tok string) (any, error) {
+			if tok == "boom" {
+				panic("verifier bug")
+			}
+			return "ada", nil
+		},
+	})
+	logged := make(chan slog.Record, 1)
+	app := nexo.New(nexo.WithoutClient(), nexo.WithLogger(slog.New(panicRecords{logged})))
+	app.WebSocketRoute("/ws", whoami, auth)
+	s := nexotest.NewServer(t, app)
+	good := s.Dial("/ws?token=ok")
+	good.ExpectText("ada|")
+
+	_, resp, err := s.TryDial("/ws?token=boom")
+	if err == nil || resp == nil || resp.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("panicking verifier: response %v, error %v; want HTTP 500", resp, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	select {
+	case r := <-logged:
+		var stack string
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "stack" {
+				stack = a.Value.String()
+			}
+			return true
+		})
+		if !strings.Contains(stack, "TestVerifierPanicRecovered") {
+			t.Errorf("panic logged without the verifier's stack: %q", stack)
+		}
+	case <-time.After(nexotest.DefaultTimeout):
+		t.Fatal("the panic was not logged")
+	}
+
+	good.SendText("still here")
+	good.CloseNormal() // answered with 1000: the connection was never disturbed
 }
