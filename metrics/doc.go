@@ -10,12 +10,15 @@
 //	m.Attach(app)                                  // optional: draining, broker figures
 //	app.Handle("/metrics", m.Handler())
 //
-// A *Metrics is three things at once:
+// A *Metrics is four things at once:
 //
 //   - a ws.Observer: it learns of every connection that opens, closes,
 //     fails, is refused or is closed as a slow consumer;
 //   - a broker decorator (Broker): it times every publish, counts failed
 //     publishes and every message handed to a local subscriber;
+//   - a channels.GroupObserver: it counts every send to a group observed
+//     with g.Observe(m) or channels.WithGroupObserver(m), and the members
+//     each reached (group names are never labels);
 //   - a prometheus.Collector: the connection gauges and the traffic
 //     counters are computed when Prometheus scrapes, from the live
 //     connections' ws.Conn.Stats and the final counts of the connections
@@ -57,6 +60,9 @@
 //	nexo_broker_messages_delivered_total          counter  messages handed to local subscribers (Broker)
 //	nexo_broker_topics                            gauge    topics with local subscribers
 //	nexo_broker_reconnects_total                  counter  broker reconnections
+//	nexo_group_sends_total                        counter  sends to observed channel groups (GroupSent)
+//	nexo_group_deliveries_total                   counter  members a group send was queued for
+//	nexo_group_send_failures_total                counter  members a group send was not queued for
 //	nexo_presence_members{topic}                  gauge    presence entries (WithPresenceTopics)
 //
 // The broker_topics and broker_reconnects figures are read from the broker
