@@ -64,6 +64,8 @@ func RunHistory(t *testing.T, newBroker HistoryFactory, opts HistoryOptions) {
 		t.Run("ChurnRestart", func(t *testing.T) { historyChurn(t, newBroker, opts.Cluster, opts.Restart) })
 	}
 	t.Run("GapTooLarge", func(t *testing.T) { historyGap(t, newBroker) })
+	t.Run("BoundedByBytes", func(t *testing.T) { historyBytes(t, newBroker) })
+	t.Run("BoundedByAge", func(t *testing.T) { historyAge(t, newBroker) })
 	t.Run("RecoverLast", func(t *testing.T) { historyLast(t, newBroker) })
 	t.Run("BadSince", func(t *testing.T) { historyBadSince(t, newBroker) })
 	if opts.Lose != nil {
@@ -472,6 +474,76 @@ func historyGap(t *testing.T, newBroker HistoryFactory) {
 	}
 	if cl.items[len(cl.items)-1] != 34 || len(cl.items) != 7 {
 		t.Fatalf("replay after the gap: %v", cl.items)
+	}
+}
+
+// historyBytes: a history bounded by bytes keeps the latest messages
+// within the bound (brokers count their own overhead, so fewer may be
+// kept, never none), and a client behind them is told recovered:false.
+func historyBytes(t *testing.T, newBroker HistoryFactory) {
+	const n, size, bound = 100, 100, 2000
+	tp := topic(t, "hist") + ":bytes"
+	b := newBroker(t, channels.HistoryPolicy{Pattern: tp, MaxCount: 1000, MaxBytes: bound})
+	ts := historyServer(t, b)
+	behind := &client{t: t, topic: tp}
+	behind.dial(ts, "")
+	pad := strings.Repeat("x", size-len(`{"i":00,"pad":""}`))
+	publish := func(i int) {
+		if err := channels.Publish(context.Background(), b, tp, struct {
+			I   int    `json:"i"`
+			Pad string `json:"pad"`
+		}{i, pad}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish(0)
+	behind.until(1)
+	behind.c.Close()
+	for i := 1; i < n; i++ {
+		publish(i)
+	}
+	cl := &client{t: t, topic: tp}
+	j := cl.dial(ts, "last=1000")
+	if !j.Recovered || j.Offset != n || len(cl.items) == 0 || len(cl.items) > bound/size || cl.items[len(cl.items)-1] != n-1 {
+		t.Fatalf("RecoverLast(1000) under MaxBytes %d: joined %+v after %d items %v, want 1 to %d of the latest", bound, j, len(cl.items), cl.items, bound/size)
+	}
+	if j := behind.dial(ts, ""); j.Recovered {
+		t.Fatalf("a client at offset 1, %d messages of %d bytes later, under MaxBytes %d: joined %+v", n-1, size, bound, j)
+	}
+}
+
+// historyAge: messages older than MaxAge are gone from the history, even
+// when nothing was published since to trim them: a newcomer gets none of
+// them, and a client that missed them is told recovered:false.
+func historyAge(t *testing.T, newBroker HistoryFactory) {
+	const age = 300 * time.Millisecond
+	tp := topic(t, "hist") + ":age"
+	b := newBroker(t, channels.HistoryPolicy{Pattern: tp, MaxCount: 100, MaxAge: age})
+	ts := historyServer(t, b)
+	behind := &client{t: t, topic: tp}
+	behind.dial(ts, "")
+	publishItems(t, b, tp, 0, 1)
+	behind.until(1)
+	behind.c.Close()
+	publishItems(t, b, tp, 1, 3)
+	cl := &client{t: t, topic: tp}
+	if j := cl.dial(ts, "last=10"); !j.Recovered || len(cl.items) != 3 {
+		t.Fatalf("RecoverLast(10) within MaxAge: joined %+v after %v", j, cl.items)
+	}
+	cl.c.Close()
+	time.Sleep(3 * age) // the bound is time itself: nothing else to wait on
+	cl = &client{t: t, topic: tp}
+	if j := cl.dial(ts, "last=10"); !j.Recovered || j.Offset != 3 || len(cl.items) != 0 {
+		t.Fatalf("RecoverLast(10) after MaxAge %v: joined %+v after %v, want nothing replayed", age, j, cl.items)
+	}
+	if j := behind.dial(ts, ""); j.Recovered || j.Offset != 3 {
+		t.Fatalf("a client that missed messages now older than MaxAge %v: joined %+v, want recovered:false at 3", age, j)
+	}
+	publishItems(t, b, tp, 3, 4)
+	cl.until(1)
+	behind.until(2)
+	if cl.items[0] != 3 || behind.items[1] != 3 {
+		t.Fatalf("live after the expiry: %v, %v", cl.items, behind.items)
 	}
 }
 

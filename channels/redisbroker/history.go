@@ -127,7 +127,9 @@ return {epoch, top}
 
 // recoverScript reads a topic's position, its oldest offset and the
 // entries from a first offset on. KEYS: stream, meta. ARGV: new epoch,
-// since epoch ("" for none), since offset, last, the server's run_id.
+// since epoch ("" for none), since offset, last, the server's run_id, max
+// age in ms (0: none). Entries older than the max age count as gone even
+// when no publish has trimmed them yet.
 var recoverScript = redis.NewScript(`
 local stream, meta = KEYS[1], KEYS[2]
 local cur = redis.call('HMGET', meta, 'epoch', 'run')
@@ -142,6 +144,25 @@ local oldest = top + 1
 local first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)
 if #first > 0 then
   oldest = tonumber(string.match(first[1][1], '^(%d+)'))
+end
+local age = tonumber(ARGV[6])
+if age > 0 and #first > 0 then
+  local now = redis.call('TIME')
+  local limit = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - age
+  local fresh = top + 1
+  local cursor = oldest
+  while cursor <= top do
+    local batch = redis.call('XRANGE', stream, cursor .. '-0', '+', 'COUNT', 64)
+    if #batch == 0 then break end
+    local found = false
+    for _, e in ipairs(batch) do
+      local off = tonumber(string.match(e[1], '^(%d+)'))
+      if tonumber(e[2][4]) >= limit then fresh = off; found = true; break end
+      cursor = off + 1
+    end
+    if found then break end
+  end
+  oldest = fresh
 end
 local from = top + 1
 if ARGV[2] ~= '' then
@@ -205,7 +226,7 @@ func (b *Broker) Recover(ctx context.Context, topic string, q channels.RecoverQu
 	var err error
 	for attempt := 1; attempt <= recoverAttempts; attempt++ {
 		res, err = recoverScript.Run(ctx, b.rc, []string{b.streamKey(topic), b.metaKey(topic)},
-			channels.NewEpoch(), sinceEpoch, sinceOff, q.Last, b.serverRun()).Slice()
+			channels.NewEpoch(), sinceEpoch, sinceOff, q.Last, b.serverRun(), maxAge(b.cfg.history, topic)).Slice()
 		if err == nil || ctx.Err() != nil || errors.Is(err, redis.ErrClosed) {
 			break
 		}
@@ -246,6 +267,12 @@ func (b *Broker) Recover(ctx context.Context, topic string, q channels.RecoverQu
 		return channels.Recovery{Position: cur}, nil
 	}
 	return rec, nil
+}
+
+// maxAge returns the MaxAge of topic's policy in ms, 0 for none.
+func maxAge(ps channels.HistoryPolicies, topic string) int64 {
+	p, _ := ps.For(topic)
+	return p.MaxAge.Milliseconds()
 }
 
 // decodeEntry decodes a stream entry as XRANGE returns it from a script:
