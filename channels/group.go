@@ -85,6 +85,8 @@ func (g *Group) Add(ch *Channel) bool {
 }
 
 // Remove takes ch out of the group and reports whether it was a member.
+// No send that starts after Remove returns reaches ch; one already under
+// way may still reach it.
 func (g *Group) Remove(ch *Channel) bool { return g.remove(ch) }
 
 func (g *Group) remove(chs ...*Channel) bool {
