@@ -88,6 +88,16 @@ func TestClusterDelivery(t *testing.T) {
 					}
 				}
 			}
+			// Nothing came twice: the next frame of every member is a last
+			// message, published once all the others were delivered.
+			for tp := range topics {
+				members[tp*perTopic].c.SendText(fmt.Sprintf("t%d end", tp))
+			}
+			for _, m := range members {
+				if got, want := m.c.ReadText(), fmt.Sprintf("t%d end", m.topic); got != want {
+					t.Fatalf("topic %d: got %q after every message, want %q", m.topic, got, want)
+				}
+			}
 			// Presence agrees on both instances.
 			a, b := members[0].c, members[1].c
 			a.SendText("who")
