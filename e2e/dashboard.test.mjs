@@ -26,13 +26,16 @@ test('the dashboard chart receives points', async () => {
   await page.close();
 });
 
-test('a page opened later draws the last minute at once', async () => {
-  const page = await browser.newPage();
+test('a page opened later draws the last minute at once, on a phone too', async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true });
   await page.goto(base + '/');
   // The samples of the first test are replayed before the first live one.
   await page.waitForFunction(() => window.nexoDashboard.points() >= 3, null, { timeout: 15000 });
   assert.equal(await page.evaluate(() => window.nexoDashboard.live()), 0, 'the replay came after a live sample');
   await page.waitForFunction(() => window.nexoDashboard.live() >= 1, null, { timeout: 15000 });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `the phone page scrolls sideways: ${width}px`);
+  await page.screenshot({ path: join(artifacts, 'dashboard-phone.png'), fullPage: true });
   await page.close();
 });
 
