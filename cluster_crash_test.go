@@ -78,7 +78,8 @@ func TestClusterCrashChild(t *testing.T) {
 // clients in a room, is killed with SIGKILL: no shutdown, no Leave, no
 // Close. The other instance, sharing the broker, lists all three members
 // before, and only its own within one lease after, without anyone
-// cleaning up.
+// cleaning up; its clients get one leave event per member of the dead
+// instance.
 func TestClusterInstanceKilled(t *testing.T) {
 	for _, kind := range []string{"redis", "nats"} {
 		t.Run(kind, func(t *testing.T) {
@@ -91,6 +92,8 @@ func TestClusterInstanceKilled(t *testing.T) {
 			live := nexotest.NewServer(t, roomApp(nexo.WithBroker(openLeased(t, kind, prefix))))
 			addr, kill := startChild(t, kind, prefix)
 
+			watch := live.Dial("/presence/crash")
+			watch.ExpectText("watching")
 			me := live.Dial("/rooms/crash?name=alive")
 			me.ReadText() // joined
 			for _, name := range []string{"ghost1", "ghost2"} {
@@ -129,7 +132,23 @@ func TestClusterInstanceKilled(t *testing.T) {
 				}
 				time.Sleep(crashLease / 20) // polling the listing: a crash sends no event
 			}
+			// The watcher on the surviving instance is told that both
+			// left, once each.
+			left := map[string]int{}
+			for left["ghost1"] == 0 || left["ghost2"] == 0 {
+				var ev channels.PresenceEvent
+				watch.ReadJSON(&ev)
+				if ev.Event == "leave" {
+					left[ev.Entry.UserID]++
+				}
+			}
 			me.CloseNormal()
+			var ev channels.PresenceEvent
+			watch.ReadJSON(&ev)
+			if ev.Event != "leave" || ev.Entry.UserID != "alive" || left["ghost1"] != 1 || left["ghost2"] != 1 {
+				t.Fatalf("leave events %v, then %+v; want each ghost once, then alive", left, ev)
+			}
+			watch.CloseNormal()
 		})
 	}
 }

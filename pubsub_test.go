@@ -13,9 +13,22 @@ import (
 	"github.com/nexogo/nexo/ws"
 )
 
-// roomApp joins every connection to its room and publishes what it says.
+// roomApp joins every connection to its room and publishes what it says;
+// "who" answers the room's presence. /presence/{room} forwards the room's
+// join and leave events.
 func roomApp(opts ...nexo.Option) *nexo.App {
 	app := nexo.New(opts...)
+	app.WebSocketRoute("/presence/{room}", func(c *ws.Conn) error {
+		if _, err := channels.Join(c, channels.PresenceTopic("room:"+c.PathParam("room"))); err != nil {
+			return err
+		}
+		if err := c.SendText("watching"); err != nil {
+			return err
+		}
+		for range c.Texts() {
+		}
+		return c.Err()
+	})
 	app.WebSocketRoute("/rooms/{room}", func(c *ws.Conn) error {
 		sub, err := channels.Join(c, "room:"+c.PathParam("room"), channels.WithPresence(c.Query().Get("name"), nil))
 		if err != nil {

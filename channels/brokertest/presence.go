@@ -85,6 +85,50 @@ func RunPresence(t *testing.T, newBroker PresenceFactory, opts PresenceOptions) 
 		}
 	})
 	if opts.Crash != nil {
+		t.Run("LeaveAnnouncedAfterCrash", func(t *testing.T) {
+			// Nobody lists: the surviving instances find the dead
+			// entries by themselves, and one of them announces each
+			// leave, once.
+			live1, live2, dead := newBroker(t), newBroker(t), newBroker(t)
+			tp := topic(t, "room")
+			got := make(chan channels.PresenceEvent, 8)
+			stop, err := channels.WatchPresence(ctx, live1, tp, func(ev channels.PresenceEvent) { got <- ev })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stop()
+			live2.Presence().Join(ctx, tp, channels.PresenceEntry{ConnID: "alive", JoinedAt: time.Now().UTC()})
+			dead.Presence().Join(ctx, tp, channels.PresenceEntry{ConnID: "ghost", UserID: "casper", JoinedAt: time.Now().UTC()})
+			opts.Crash(t, dead)
+			crashed := time.Now()
+			select {
+			case ev := <-got:
+				if ev.Event != "leave" || ev.Topic != tp || ev.Entry.ConnID != "ghost" || ev.Entry.UserID != "casper" {
+					t.Fatalf("event %+v, want the ghost's leave", ev)
+				}
+				t.Logf("leave announced %v after the crash (lease %v)", time.Since(crashed).Round(time.Millisecond), opts.Lease)
+			case <-time.After(2*opts.Lease + opts.Timeout):
+				t.Fatalf("no leave event within %v of the crash", 2*opts.Lease+opts.Timeout)
+			}
+			// Once: after another lease, in which both survivors
+			// looked again, the next event is ours.
+			time.Sleep(opts.Lease) // the survivors' periodic checks: no event marks them
+			data, _ := json.Marshal(channels.PresenceEvent{Type: "presence", Event: "join", Topic: tp, Entry: channels.PresenceEntry{ConnID: "marker"}})
+			if err := live2.Publish(ctx, channels.PresenceTopic(tp), &channels.Message{Type: 1, Data: data}); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case ev := <-got:
+				if ev.Entry.ConnID != "marker" {
+					t.Fatalf("event %+v after the leave, want the marker: a leave announced twice?", ev)
+				}
+			case <-time.After(opts.Timeout):
+				t.Fatal("no marker event")
+			}
+			if es, _ := live1.Presence().List(ctx, tp); len(es) != 1 || es[0].ConnID != "alive" {
+				t.Fatalf("after the crash: %+v", es)
+			}
+		})
 		t.Run("NoGhostsAfterCrash", func(t *testing.T) {
 			live, dead := newBroker(t), newBroker(t)
 			tp := topic(t, "room")

@@ -164,6 +164,7 @@ func New(ctx context.Context, opts ...Option) (*Broker, error) {
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	if p.kv != nil {
 		b.wg.Go(p.renew)
+		b.wg.Go(p.reap)
 	}
 	return b, nil
 }

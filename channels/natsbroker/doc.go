@@ -75,7 +75,11 @@
 // lease and deletes the others (conditionally on their revision, so an
 // entry written again meanwhile stays), so the entries of a crashed instance
 // vanish within one lease without anyone cleaning up (NATS 2.9.10
-// expires a message within a few milliseconds of its MaxAge). Leave and Close purge the keys they remove, leaving no
+// expires a message within a few milliseconds of its MaxAge). Every
+// instance also lists every topic with entries every half lease, and the
+// instance whose conditional delete removes a dead entry announces its
+// leave on channels.PresenceTopic, so each is announced once, within one
+// and a half leases of the crash. Leave and Close purge the keys they remove, leaving no
 // tombstone; Close also purges the lease (when the server is away it
 // logs that and leaves the entries to expire with the lease). An instance that lost the
 // server for longer than its lease takes its lease again on reconnecting

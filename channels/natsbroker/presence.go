@@ -25,7 +25,9 @@ import (
 //     renewed every third. The entry's value names its lease key.
 //
 // An entry is live while its instance has a lease. List drops, and
-// deletes, the entries of instances without one. Leave and Close purge the key's
+// deletes, the entries of instances without one, and so does every
+// instance for every topic every half lease (reap); whichever instance
+// deletes a dead entry announces its leave, once. Leave and Close purge the key's
 // subject from the stream rather than write a delete marker, so that no
 // tombstone is left per connection that ever joined.
 type presence struct {
@@ -292,10 +294,74 @@ read:
 		// Conditional: an entry written again since (its instance came
 		// back) stays.
 		if err := p.kv.Delete(ctx, it.key, jetstream.LastRevision(it.rev)); err != nil {
-			p.b.cfg.logger.Warn("natsbroker: could not delete a dead instance's presence entry", "key", it.key, "err", err)
+			p.b.cfg.logger.Debug("natsbroker: a dead instance's presence entry not deleted here (another instance may have)", "key", it.key, "err", err)
+			continue
 		}
+		p.announceLeave(ctx, topic, it.e.PresenceEntry)
 	}
 	return channels.SortEntries(out), nil
+}
+
+// announceLeave announces the leave of a dead instance's member, which
+// this instance removed: nobody else will.
+func (p *presence) announceLeave(ctx context.Context, topic string, e channels.PresenceEntry) {
+	ev := channels.PresenceEvent{Type: "presence", Event: "leave", Topic: topic, Entry: e}
+	if err := channels.Publish(ctx, p.b, channels.PresenceTopic(topic), ev); err != nil {
+		p.b.cfg.logger.Warn("natsbroker: could not announce a dead instance's member leaving", "topic", topic, "conn", e.ConnID, "err", err)
+	}
+}
+
+// reap lists every topic's presence every half lease until the broker
+// closes, so that the members of a crashed instance are removed, and
+// their leave announced, even when nobody lists the topic.
+func (p *presence) reap() {
+	t := time.NewTicker(p.every * 3 / 2)
+	defer t.Stop()
+	failing := false
+	for {
+		select {
+		case <-p.b.ctx.Done():
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(p.b.ctx, opTimeout)
+		err := p.reapOnce(ctx)
+		cancel()
+		switch {
+		case p.b.ctx.Err() != nil:
+			return
+		case err != nil && !failing:
+			p.b.cfg.logger.Warn("natsbroker: presence of crashed instances not checked; retrying", "err", err)
+		}
+		failing = err != nil
+	}
+}
+
+// reapOnce lists every topic that has presence entries.
+func (p *presence) reapOnce(ctx context.Context) error {
+	keys, err := p.kv.Keys(ctx)
+	if errors.Is(err, jetstream.ErrNoKeysFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	topics := map[string]bool{}
+	for _, k := range keys {
+		tok, _, ok := strings.Cut(k, ".")
+		if !ok || topics[tok] {
+			continue
+		}
+		topics[tok] = true
+		topic, ok := untoken(tok)
+		if !ok {
+			continue
+		}
+		if _, err := p.List(ctx, topic); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // close purges this instance's entries and lease, unless it crashed. A

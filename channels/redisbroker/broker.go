@@ -127,6 +127,7 @@ func New(ctx context.Context, opts ...Option) (*Broker, error) {
 	b.ps.Store(b.rc.Subscribe(b.ctx))
 	b.wg.Go(b.receive)
 	b.wg.Go(p.renew)
+	b.wg.Go(p.reap)
 	return b, nil
 }
 

@@ -40,7 +40,10 @@
 // instance's lease. The lease, <prefix>lease:<instance>:<nonce>, expires
 // after WithLease (15 s by default) unless renewed, which happens every
 // third of it. List drops, and deletes, the entries of an instance whose
-// lease expired (it crashed): no ghost stays longer than one lease. An
+// lease expired (it crashed): no ghost stays longer than one lease. Every
+// instance also lists every topic with entries every half lease; the one
+// whose conditional delete removes a dead entry announces its leave on
+// channels.PresenceTopic, once, within one and a half leases. An
 // instance whose lease expired while it lived (a long outage, or a Redis
 // restart without persistence) takes it again and writes its entries
 // again. Close deletes the instance's entries and lease.

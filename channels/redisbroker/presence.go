@@ -27,7 +27,9 @@ import (
 //     third.
 //
 // An entry is live while its lease exists. List leaves out, and deletes,
-// the entries whose lease has expired.
+// the entries whose lease has expired, and so does every instance for
+// every topic every half lease (reap); whichever instance deletes a dead
+// entry announces its leave, once.
 type presence struct {
 	b        *Broker
 	leaseKey string
@@ -191,12 +193,74 @@ func (p *presence) List(ctx context.Context, topic string) ([]channels.PresenceE
 			out = append(out, it.e.PresenceEntry)
 			continue
 		}
-		err := deleteIfSame.Run(ctx, rc, []string{p.hash(topic)}, it.field, it.raw).Err()
+		n, err := deleteIfSame.Run(ctx, rc, []string{p.hash(topic)}, it.field, it.raw).Int()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			p.b.cfg.logger.Warn("redisbroker: could not delete a dead instance's presence entry", "topic", topic, "conn", it.field, "err", err)
 		}
+		if n == 1 {
+			p.announceLeave(ctx, topic, it.e.PresenceEntry)
+		}
 	}
 	return channels.SortEntries(out), nil
+}
+
+// announceLeave announces the leave of a dead instance's member, which
+// this instance removed: nobody else will.
+func (p *presence) announceLeave(ctx context.Context, topic string, e channels.PresenceEntry) {
+	ev := channels.PresenceEvent{Type: "presence", Event: "leave", Topic: topic, Entry: e}
+	if err := channels.Publish(ctx, p.b, channels.PresenceTopic(topic), ev); err != nil {
+		p.b.cfg.logger.Warn("redisbroker: could not announce a dead instance's member leaving", "topic", topic, "conn", e.ConnID, "err", err)
+	}
+}
+
+// reap lists every topic's presence every half lease until the broker
+// closes, so that the members of a crashed instance are removed, and
+// their leave announced, even when nobody lists the topic.
+func (p *presence) reap() {
+	t := time.NewTicker(p.b.cfg.lease / 2)
+	defer t.Stop()
+	failing := false
+	for {
+		select {
+		case <-p.b.ctx.Done():
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(p.b.ctx, opTimeout)
+		err := p.reapOnce(ctx)
+		cancel()
+		switch {
+		case p.b.ctx.Err() != nil:
+			return
+		case err != nil && !failing:
+			p.b.cfg.logger.Warn("redisbroker: presence of crashed instances not checked; retrying", "err", err)
+		}
+		failing = err != nil
+	}
+}
+
+// reapOnce lists every topic that has presence entries.
+func (p *presence) reapOnce(ctx context.Context) error {
+	head := p.b.cfg.prefix + "presence:"
+	it := p.b.rc.Scan(ctx, 0, globEscape(head)+"*", 100).Iterator()
+	for it.Next(ctx) {
+		if _, err := p.List(ctx, strings.TrimPrefix(it.Val(), head)); err != nil {
+			return err
+		}
+	}
+	return it.Err()
+}
+
+// globEscape escapes the pattern characters of a Redis glob.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // close deletes this instance's entries and lease, unless it crashed. A
