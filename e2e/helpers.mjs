@@ -13,10 +13,11 @@ export const artifacts = join(root, 'e2e', 'artifacts');
 mkdirSync(artifacts, { recursive: true });
 const bin = mkdtempSync(join(tmpdir(), 'nexo-e2e-'));
 
-/** Builds ./examples/<name> once and returns the binary's path. */
+/** Builds ./examples/<name> (or the package at ./<name> when it has a slash) and returns the binary's path. */
 export function build(name) {
-  const out = join(bin, name);
-  execFileSync('go', ['build', '-o', out, `./examples/${name}`], { cwd: root, stdio: 'inherit' });
+  const out = join(bin, name.replaceAll('/', '-'));
+  const pkg = name.includes('/') ? `./${name}` : `./examples/${name}`;
+  execFileSync('go', ['build', '-o', out, pkg], { cwd: root, stdio: 'inherit' });
   return out;
 }
 

@@ -1,0 +1,89 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { build, freePort, start, stop, launch } from './helpers.mjs';
+
+// The browser client's typed event frames against a real
+// channels.EventRouter (e2e/eventserver): emit, request and its replies,
+// error replies, timeouts and pushes, in Chromium.
+let browser, server, page;
+
+before(async () => {
+  const addr = `127.0.0.1:${await freePort()}`;
+  server = await start(build('e2e/eventserver'), addr);
+  browser = await launch();
+  page = await browser.newPage();
+  page.on('pageerror', err => console.error('page error:', err));
+  await page.goto(`http://${addr}/`);
+  await page.waitForFunction(() => window.ready === true);
+  // One socket for the tests, with every push it gets recorded.
+  await page.evaluate(() => new Promise(resolve => {
+    window.pushes = [];
+    window.sock = window.nexo.connect('/events');
+    for (const e of ['welcome', 'pong']) window.sock.on(e, data => window.pushes.push([e, data]));
+    window.sock.onStatus(s => s === 'open' && resolve());
+  }));
+});
+
+after(async () => {
+  await browser?.close();
+  if (server) await stop(server);
+});
+
+// request runs sock.request in the page and returns its outcome.
+const request = (event, data, opts) => page.evaluate(async ([event, data, opts]) => {
+  try {
+    return { data: await window.sock.request(event, data, opts) };
+  } catch (e) {
+    return { name: e.name, code: e.code, message: e.message, fields: e.fields ?? null };
+  }
+}, [event, data, opts]);
+
+test('on() gets the push the server emits on connect', async () => {
+  await page.waitForFunction(() => window.pushes.some(([e]) => e === 'welcome'));
+  const [, data] = await page.evaluate(() => window.pushes.find(([e]) => e === 'welcome'));
+  assert.match(data.id, /^[0-9a-f-]{36}$/);
+});
+
+test('request() resolves with the reply, several at once each with its own', async () => {
+  assert.deepEqual(await request('sum', { a: 2, b: 3 }), { data: 5 });
+  const many = await page.evaluate(() => Promise.all([1, 2, 3, 4, 5].map(i => window.sock.request('sum', { a: i, b: i }))));
+  assert.deepEqual(many, [2, 4, 6, 8, 10]);
+});
+
+test('request() rejects with the server error: validation, unknown event, a UserError, a hidden internal error', async () => {
+  const invalid = await request('sum', { a: 1, b: -1 });
+  assert.equal(invalid.name, 'RequestError');
+  assert.equal(invalid.code, 'validation');
+  assert.ok(invalid.fields?.b, `fields ${JSON.stringify(invalid.fields)}`);
+  const badJSON = await request('sum', 'not an object');
+  assert.equal(badJSON.code, 'invalid_json');
+  assert.equal((await request('nope', {})).code, 'unknown_event');
+  assert.deepEqual(await request('refuse'), { name: 'RequestError', code: 'handler', message: 'not today', fields: { day: 'closed' } });
+  const broken = await request('break');
+  assert.equal(broken.code, 'handler');
+  assert.equal(broken.message, 'internal error');
+});
+
+test('request() times out, and the late reply is dropped without harm', async () => {
+  const late = await request('wait', { ms: 600 }, { timeout: 100 });
+  assert.equal(late.code, 'timeout');
+  // The socket carries on: the next request gets its own reply, not the late one.
+  assert.deepEqual(await request('sum', { a: 40, b: 2 }), { data: 42 });
+  assert.deepEqual(await request('wait', { ms: 0 }), { data: 'waited' });
+});
+
+test('emit() sends an event without a ref; its push comes back through on()', async () => {
+  const sent = await page.evaluate(() => window.sock.emit('ping', { n: 7 }));
+  assert.equal(sent, true);
+  await page.waitForFunction(() => window.pushes.some(([e, d]) => e === 'pong' && d.n === 7));
+  assert.deepEqual(await request('ping', { n: 8 }), { data: 'sent' });
+  await page.waitForFunction(() => window.pushes.some(([e, d]) => e === 'pong' && d.n === 8));
+});
+
+test('a request while closed is rejected at once with code "closed"', async () => {
+  const res = await page.evaluate(async () => {
+    window.sock.close();
+    try { await window.sock.request('sum', { a: 1, b: 1 }); return 'resolved'; } catch (e) { return e.code; }
+  });
+  assert.equal(res, 'closed');
+});
