@@ -99,6 +99,12 @@ func (ch *Channel) usable() error {
 	if ch.Expired() {
 		return ErrExpired
 	}
+	return ch.authorised()
+}
+
+// authorised returns ErrUnauthenticated while an authenticated channel has
+// no user.
+func (ch *Channel) authorised() error {
 	if ch.cfg.authRequired {
 		if u, ok := ch.c.Get(UserKey); !ok || u == nil {
 			return ErrUnauthenticated

@@ -215,8 +215,12 @@ func (g *Group) fanout(v any, only PayloadType) (int, error) {
 		enc.prepare(t, v)
 	}
 	g.sendMu.Lock()
+	// The loop touches as little of each member as it can: at 5,000
+	// members a slower loop lets every flusher write its frame alone
+	// instead of several at once. An ended member is found by its failed
+	// send rather than checked for first.
 	for _, ch := range snap.members {
-		if ch.ended() || ch.Expired() {
+		if ch.Expired() {
 			dead = append(dead, ch)
 			continue
 		}
@@ -225,23 +229,23 @@ func (g *Group) fanout(v any, only PayloadType) (int, error) {
 			enc.skipped[ch.typ]++
 			continue
 		}
-		var err error
-		switch {
-		case !ch.c.Accepted():
-			err = ws.ErrNotAccepted
-		default:
-			if err = ch.usable(); err == nil {
+		err := ws.ErrNotAccepted
+		if ch.c.Accepted() {
+			if err = ch.authorised(); err == nil {
 				err = ch.c.SendPrepared(pm)
 			}
 		}
-		if err != nil {
-			if ch.ended() {
-				dead = append(dead, ch)
-			}
-			errs = append(errs, &MemberError{Channel: ch, Err: err})
+		if err == nil {
+			n++
 			continue
 		}
-		n++
+		if ch.ended() {
+			dead = append(dead, ch)
+			if !errors.Is(err, ws.ErrSendQueueFull) {
+				continue // it ended before this send: not a failure of it
+			}
+		}
+		errs = append(errs, &MemberError{Channel: ch, Err: err})
 	}
 	g.sendMu.Unlock()
 	if len(dead) > 0 {
