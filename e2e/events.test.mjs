@@ -87,3 +87,44 @@ test('a request while closed is rejected at once with code "closed"', async () =
   });
   assert.equal(res, 'closed');
 });
+
+// The close-code contract, the server's side and the client's in one: a
+// socket per code, each refused by the server with that code at every
+// handshake. Retrying codes are counted while they go on; the client must
+// never come back after a stopping code.
+test('the client obeys the close codes the server sends: 1000, 1008 and 4403 stop; 1011, 1013 and 1001 retry; 4401 asks onUnauthorized', async () => {
+  const base = new URL(page.url()).origin;
+  const attempts = async code => Number(await (await fetch(`${base}/attempts/${code}`)).text());
+  await page.evaluate(() => {
+    window.socks = {};
+    const opts = { backoff: { base: 20, cap: 50 }, retryAfter: 50 };
+    for (const code of [1000, 1008, 4403, 1011, 1013, 1001]) {
+      window.socks[code] = window.nexo.connect(`/close/${code}`, opts);
+    }
+    // 4401: the hook sends the client to the event route, where it stays.
+    window.reauthed = 0;
+    window.socks[4401] = window.nexo.connect('/close/4401', {
+      ...opts,
+      onUnauthorized: () => { window.reauthed++; return { url: '/events' }; },
+    });
+  });
+  // Retrying codes come back again and again, past several backoff delays.
+  for (const code of [1011, 1013, 1001]) {
+    for (const deadline = Date.now() + 15000; (await attempts(code)) < 4;) {
+      assert.ok(Date.now() < deadline, `${code}: only ${await attempts(code)} attempts`);
+      await page.waitForTimeout(50);
+    }
+  }
+  await page.waitForFunction(() => window.socks[4401].status === 'open');
+  const state = await page.evaluate(() => Object.fromEntries(Object.entries(window.socks).map(([k, s]) => [k, { status: s.status, code: s.error?.code ?? null }])));
+  for (const code of [1000, 1008, 4403]) {
+    assert.equal(await attempts(code), 1, `${code} was retried`);
+    assert.equal(state[code].status, 'closed');
+  }
+  assert.equal(state[4403].code, 4403);
+  assert.equal(state[1008].code, 1008);
+  assert.equal(state[1000].code, null, 'a normal close is no error');
+  assert.equal(await attempts(4401), 1);
+  assert.equal(await page.evaluate(() => window.reauthed), 1);
+  await page.evaluate(() => Object.values(window.socks).forEach(s => s.close()));
+});

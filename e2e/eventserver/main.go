@@ -6,10 +6,13 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"os"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nexogo/nexo"
@@ -75,6 +78,28 @@ func main() {
 		io.WriteString(w, page)
 	})
 	app.WebSocketRoute("/events", events.Handler())
+	// Every handshake on /close/{code} is answered with that close code,
+	// before the upgrade (the browser still sees the code); GET
+	// /attempts/{code} says how many there were.
+	var mu sync.Mutex
+	attempts := map[int]int{}
+	app.WebSocketRoute("/close/{code}", func(c *ws.Conn) error {
+		code, err := strconv.Atoi(c.PathParam("code"))
+		if err != nil || code < 1000 || code > 4999 {
+			return c.Reject(http.StatusBadRequest)
+		}
+		mu.Lock()
+		attempts[code]++
+		mu.Unlock()
+		return c.Close(code, "closed by the test")
+	})
+	app.Get("/attempts/{code}", func(w http.ResponseWriter, r *http.Request) {
+		code, _ := strconv.Atoi(r.PathValue("code"))
+		mu.Lock()
+		n := attempts[code]
+		mu.Unlock()
+		fmt.Fprint(w, n)
+	})
 	log.Printf("eventserver: http://%s/", addr)
 	if err := app.Run(addr); err != nil {
 		log.Fatal(err)
