@@ -159,7 +159,7 @@ func program(s snippet) string {
 		b.WriteString(pos)
 		b.WriteString(s.code)
 		if !hasMain.MatchString(s.code) {
-			b.WriteString("\nfunc main() {}\n")
+			b.WriteString(addedMain)
 		}
 		return b.String()
 	}
@@ -198,27 +198,57 @@ func TestSnippetsCompile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	var tests []string // the packages of snippets that are tests
 	for i, s := range snippets {
-		pkg := filepath.Join(dir, fmt.Sprintf("s%03d_%s", i, strings.TrimSuffix(filepath.Base(s.file), ".md")))
-		pkg = strings.ReplaceAll(pkg, "-", "_")
+		name := strings.ReplaceAll(fmt.Sprintf("s%03d_%s", i, strings.TrimSuffix(filepath.Base(s.file), ".md")), "-", "_")
+		pkg := filepath.Join(dir, name)
 		if err := os.MkdirAll(pkg, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(pkg, "main.go"), []byte(program(s)), 0o644); err != nil {
+		file, code := "main.go", program(s)
+		if isTest(s) {
+			// A test goes into a _test.go file, beside a main.go of its own,
+			// and is run below.
+			file, code = "main_test.go", strings.TrimSuffix(code, addedMain)
+			if err := os.WriteFile(filepath.Join(pkg, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tests = append(tests, "./"+name)
+		}
+		if err := os.WriteFile(filepath.Join(pkg, file), []byte(code), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command(goBin, "vet", "./...")
-	cmd.Dir = dir
 	// The module cache already holds nexo's dependencies: never reach the
 	// network, and let go add the requirements the snippets need.
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+	cmd := exec.Command(goBin, "vet", "./...")
+	cmd.Dir, cmd.Env = dir, env
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("go vet of %d snippets: %v\n%s", len(snippets), err, out)
 	}
 	t.Logf("%d snippets compiled and vetted", len(snippets))
+	if len(tests) == 0 {
+		t.Fatal("no snippet is a test: testing.md's are expected to be")
+	}
+	cmd = exec.Command(goBin, append([]string{"test", "-count=1"}, tests...)...)
+	cmd.Dir, cmd.Env = dir, env
+	out, err = cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go test of the %d snippets that are tests: %v\n%s", len(tests), err, out)
+	}
+	t.Logf("%d snippets that are tests pass:\n%s", len(tests), out)
 }
+
+// testFunc matches the declaration of a test, or of TestMain.
+var testFunc = regexp.MustCompile(`(?m)^func Test\w*\(\w+ \*testing\.[TM]\)`)
+
+// isTest reports whether a snippet declares tests, to be run as such.
+func isTest(s snippet) bool { return testFunc.MatchString(s.code) }
+
+// addedMain is what program appends to declarations without a main.
+const addedMain = "\nfunc main() {}\n"
 
 // proseName matches a qualified Go name in the text of a page:
 // ws.WithOrigins, channels.NewGroup, ws.Router.Use.
