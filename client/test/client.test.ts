@@ -217,6 +217,55 @@ describe('reconnect', () => {
   });
 });
 
+describe('protocols, state and reconnect options', () => {
+  it('offers the protocols at every handshake, and the ones onUnauthorized returns after 4401', async () => {
+    const { ws } = open('ws://h/ws', {
+      protocols: ['nexo.v1', 'token.abc'], random: () => 0,
+      onUnauthorized: () => ({ protocols: ['nexo.v1', 'token.new'] }),
+    });
+    expect(ws.protocols).toEqual(['nexo.v1', 'token.abc']);
+    ws.drop(1006);
+    await flush();
+    vi.runOnlyPendingTimers();
+    expect(FakeWebSocket.last().protocols).toEqual(['nexo.v1', 'token.abc']);
+    FakeWebSocket.last().drop(4401);
+    await flush();
+    vi.runOnlyPendingTimers();
+    expect(FakeWebSocket.last().protocols).toEqual(['nexo.v1', 'token.new']);
+    expect(FakeWebSocket.last().url).toBe('ws://h/ws');
+  });
+  it('keeps the abnormal close in error until the next open, and no error for 1000', async () => {
+    const { sock, ws } = open('ws://h/ws', { random: () => 0 });
+    ws.open();
+    expect(sock.error).toBeUndefined();
+    ws.drop(1011, 'boom');
+    await flush();
+    expect((sock.error as CloseEvent).code).toBe(1011);
+    vi.runOnlyPendingTimers();
+    FakeWebSocket.last().open();
+    expect(sock.error).toBeUndefined();
+    FakeWebSocket.last().drop(1000);
+    await flush();
+    expect(sock.error).toBeUndefined();
+    expect(sock.status).toBe('closed');
+  });
+  it('never reconnects with reconnect: false, whatever the code', async () => {
+    const { sock, ws } = open('ws://h/ws', { reconnect: false });
+    ws.open();
+    ws.drop(1006);
+    await flush();
+    vi.runAllTimers();
+    expect(FakeWebSocket.instances.length).toBe(1);
+    expect(sock.status).toBe('closed');
+  });
+  it('keeps lastMessage as the data onMessage got', () => {
+    const { sock, ws } = open();
+    ws.open();
+    ws.message('{"type":"welcome","users":["ada"]}');
+    expect(sock.lastMessage).toEqual({ type: 'welcome', users: ['ada'] });
+  });
+});
+
 describe('resolveURL', () => {
   it('resolves paths against the page with the matching scheme', () => {
     expect(resolveURL('/ws', 'https://app.test/page')).toBe('wss://app.test/ws');
