@@ -196,3 +196,31 @@ func TestPresenceSurvivesServerRestart(t *testing.T) {
 		return err == nil && len(l) == 1 && l[0].UserID == "ada"
 	})
 }
+
+// TestReapForgetsEmptyTopics: the set of topics with presence, which every
+// instance walks every half lease, loses a topic once its last entry is
+// gone, and keeps one that still has entries.
+func TestReapForgetsEmptyTopics(t *testing.T) {
+	f := newFactory(t, requireRedis(t))
+	b := f.New(t)
+	ctx := context.Background()
+	p := b.Presence()
+	for _, tp := range []string{"room:a", "room:b"} {
+		if err := p.Join(ctx, tp, channels.PresenceEntry{ConnID: "c-" + tp, JoinedAt: time.Now().UTC()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key := redisbroker.PresenceTopicsKey(b)
+	if n := b.Client().SCard(ctx, key).Val(); n != 2 {
+		t.Fatalf("%d topics in %s, want 2", n, key)
+	}
+	if err := p.Leave(ctx, "room:a", "c-room:a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := redisbroker.Reap(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.Client().SMembers(ctx, key).Val(); len(got) != 1 || got[0] != "room:b" {
+		t.Fatalf("after room:a emptied: %v, want [room:b]", got)
+	}
+}

@@ -41,9 +41,11 @@
 // after WithLease (15 s by default) unless renewed, which happens every
 // third of it. List drops, and deletes, the entries of an instance whose
 // lease expired (it crashed): no ghost stays longer than one lease. Every
-// instance also lists every topic with entries every half lease; the one
-// whose conditional delete removes a dead entry announces its leave on
-// channels.PresenceTopic, once, within one and a half leases. An
+// instance also lists every topic with entries (the set
+// <prefix>presence-topics, so nothing scans the keyspace) every half
+// lease; the one whose conditional delete removes a dead entry announces
+// its leave on channels.PresenceTopic, once, within one and a half
+// leases. An
 // instance whose lease expired while it lived (a long outage, or a Redis
 // restart without persistence) takes it again and writes its entries
 // again. Close deletes the instance's entries and lease.

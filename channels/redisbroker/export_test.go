@@ -131,3 +131,9 @@ func LeaseKey(b *Broker) string { return b.presence.leaseKey }
 
 // Backoff exposes the reconnect delay.
 var Backoff = backoff
+
+// Reap runs one pass of b's check for crashed instances' entries.
+func Reap(ctx context.Context, b *Broker) error { return b.presence.reapOnce(ctx) }
+
+// PresenceTopicsKey returns the key of the set of topics with entries.
+func PresenceTopicsKey(b *Broker) string { return b.presence.topics() }

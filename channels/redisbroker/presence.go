@@ -25,6 +25,9 @@ import (
 //   - <prefix>lease:<instance>:<nonce>: the lease of one run of the
 //     instance, a string with a time to live of one lease, renewed every
 //     third.
+//   - <prefix>presence-topics: a set of the topics that may have
+//     entries, which reap walks; a topic leaves it when its hash is
+//     empty.
 //
 // An entry is live while its lease exists. List leaves out, and deletes,
 // the entries whose lease has expired, and so does every instance for
@@ -75,6 +78,17 @@ func newPresence(ctx context.Context, b *Broker) (*presence, error) {
 
 func (p *presence) hash(topic string) string { return p.b.cfg.prefix + "presence:" + topic }
 
+// topics is the key of the set of topics with entries.
+func (p *presence) topics() string { return p.b.cfg.prefix + "presence-topics" }
+
+// forgetIfEmpty removes a topic from the set of topics with entries when
+// its hash is empty, atomically, so that a Join meanwhile keeps it.
+var forgetIfEmpty = redis.NewScript(`
+if redis.call("EXISTS", KEYS[1]) == 0 then
+	return redis.call("SREM", KEYS[2], ARGV[1])
+end
+return 0`)
+
 // renew renews the lease every third of it until the broker closes.
 func (p *presence) renew() {
 	channels.KeepLease(p.b.ctx, p.every, opTimeout, p.renewOnce, p.b.cfg.logger)
@@ -100,6 +114,7 @@ func (p *presence) renewOnce(ctx context.Context) error {
 		tx.Set(ctx, p.leaseKey, val, p.b.cfg.lease)
 		for k, v := range mine {
 			tx.HSet(ctx, p.hash(k[0]), k[1], v)
+			tx.SAdd(ctx, p.topics(), k[0])
 		}
 		return nil
 	})
@@ -130,7 +145,12 @@ func (p *presence) Join(ctx context.Context, topic string, e channels.PresenceEn
 	p.mu.Lock()
 	p.mine[k] = val
 	p.mu.Unlock()
-	if err := p.b.rc.HSet(ctx, p.hash(topic), e.ConnID, val).Err(); err != nil {
+	_, err = p.b.rc.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		tx.HSet(ctx, p.hash(topic), e.ConnID, val)
+		tx.SAdd(ctx, p.topics(), topic)
+		return nil
+	})
+	if err != nil {
 		p.mu.Lock()
 		delete(p.mine, k)
 		p.mu.Unlock()
@@ -239,28 +259,23 @@ func (p *presence) reap() {
 	}
 }
 
-// reapOnce lists every topic that has presence entries.
+// reapOnce lists every topic of the set of topics with entries, and
+// forgets those left empty.
 func (p *presence) reapOnce(ctx context.Context) error {
-	head := p.b.cfg.prefix + "presence:"
-	it := p.b.rc.Scan(ctx, 0, globEscape(head)+"*", 100).Iterator()
+	it := p.b.rc.SScan(ctx, p.topics(), 0, "", 100).Iterator()
 	for it.Next(ctx) {
-		if _, err := p.List(ctx, strings.TrimPrefix(it.Val(), head)); err != nil {
+		topic := it.Val()
+		es, err := p.List(ctx, topic)
+		if err != nil {
 			return err
+		}
+		if len(es) == 0 {
+			if err := forgetIfEmpty.Run(ctx, p.b.rc, []string{p.hash(topic), p.topics()}, topic).Err(); err != nil {
+				return err
+			}
 		}
 	}
 	return it.Err()
-}
-
-// globEscape escapes the pattern characters of a Redis glob.
-func globEscape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(`*?[]\`, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // close deletes this instance's entries and lease, unless it crashed. A
