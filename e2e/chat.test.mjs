@@ -80,4 +80,17 @@ test('two pages in a room chat both ways; another room hears nothing; the server
   assert.deepEqual(await users(ada), ['ada', 'bob']);
   await ada.screenshot({ path: join(artifacts, 'chat-after-restart.png') });
   await bob.screenshot({ path: join(artifacts, 'chat-phone-after-restart.png') });
+
+  // Without ?name= (and nothing saved by an earlier visit) the page asks.
+  const dan = await browser.newPage(phone);
+  await dan.goto(base + '/chat/general');
+  await dan.waitForSelector('#ask[open]');
+  assert.equal(await dan.textContent('#status'), 'connecting');
+  await dan.screenshot({ path: join(artifacts, 'chat-phone-name.png') });
+  await dan.fill('#who', 'dan');
+  await dan.press('#who', 'Enter');
+  await dan.waitForFunction(() => document.getElementById('status').textContent === 'open');
+  await dan.waitForFunction(() => window.nexoChat.users().length === 2);
+  assert.deepEqual(await users(dan), ['dan', 'eve']);
+  assert.equal(await dan.evaluate(() => localStorage.getItem('nexo-chat-name')), 'dan');
 });
