@@ -23,6 +23,7 @@ type Server struct {
 	obs       Observer
 	writePool websocket.BufferPool
 	validate  *validator.Validate
+	flush     flushPool
 
 	mu       sync.Mutex
 	conns    map[*Conn]struct{}

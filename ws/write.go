@@ -283,69 +283,155 @@ func (c *Conn) sendControl(op byte, payload []byte) {
 	w.mu.Unlock()
 }
 
-// kickLocked starts a flusher unless one runs. Called with w.mu held.
+// kickLocked hands the flushing role out unless someone holds it: to the
+// server's flush pool for a plain socket, to a goroutine of the
+// connection's own otherwise. Called with w.mu held.
 func (c *Conn) kickLocked() {
-	if !c.w.flushing {
-		c.w.flushing = true
-		go c.flushLoop()
+	if c.w.flushing {
+		return
 	}
+	c.w.flushing = true
+	if c.raw != nil && !c.compress {
+		c.srv.flush.push(c)
+		return
+	}
+	go c.flushLoop()
 }
 
-// flushLoop writes queued frames until the queue is empty, then exits.
+// flushLoop writes queued frames until the queue is empty, then exits. It
+// blocks on a full socket, within the write timeout.
 func (c *Conn) flushLoop() {
-	w := &c.w
 	b := batchPool.Get().(*batch)
 	defer batchPool.Put(b)
 	for {
-		w.mu.Lock()
-		if w.err != nil || (len(w.ctrl) == 0 && len(w.queue) == 0) {
-			w.flushing = false
-			w.signalIdle()
-			w.mu.Unlock()
+		frames, fin, ok := c.takeBatch()
+		if !ok {
 			return
 		}
-		frames := *framePool.Get().(*[]frame)
-		frames = append(frames, w.ctrl...)
-		clear(w.ctrl)
-		w.ctrl = w.ctrl[:0]
-		n := 0
-		for _, f := range frames {
-			n += f.size()
-		}
-		i := 0
-		for i < len(w.queue) && (i == 0 || n+w.queue[i].size() <= maxBatchBytes) {
-			n += w.queue[i].size()
-			i++
-		}
-		frames = append(frames, w.queue[:i]...)
-		rest := copy(w.queue, w.queue[i:])
-		clear(w.queue[rest:])
-		w.queue = w.queue[:rest]
-		if rest == 0 {
-			q := w.queue
-			w.queue = nil
-			framePool.Put(&q)
-		}
-		w.mu.Unlock()
-
-		fin := false
-		for _, f := range frames {
-			fin = fin || f.op == opClose
-		}
 		err := c.writeFrames(b, frames)
-		clear(frames)
-		frames = frames[:0]
-		framePool.Put(&frames)
-		if err != nil {
-			c.writeFailed(err)
-			continue
-		}
-		if fin {
-			w.mu.Lock()
-			w.sentFin = true
-			w.mu.Unlock()
+		putFrames(frames)
+		c.wrote(fin, err)
+	}
+}
+
+// flushShared writes one batch of the queue on a goroutine of the flush
+// pool, without blocking. Whatever the socket does not take goes back to
+// the head of the queue and a goroutine of the connection's own writes it,
+// blocking; otherwise the connection rejoins the pool while it has more to
+// write.
+func (c *Conn) flushShared(b *batch) {
+	frames, fin, ok := c.takeBatch()
+	if !ok {
+		return
+	}
+	b.build(frames)
+	rest, err := c.writeSome(b)
+	var left []byte
+	if err == nil && len(rest) > 0 {
+		for _, p := range rest {
+			left = append(left, p...)
 		}
 	}
+	b.reset()
+	putFrames(frames)
+	if left != nil {
+		w := &c.w
+		w.mu.Lock()
+		q := append(c.takeQueue(), frame{})
+		copy(q[1:], q)
+		q[0] = frame{raw: left}
+		if fin {
+			q[0].op = opClose // so that its writer marks the close frame sent
+		}
+		w.queue = q
+		w.mu.Unlock()
+		go c.flushLoop()
+		return
+	}
+	c.wrote(fin, err)
+	w := &c.w
+	w.mu.Lock()
+	if w.idleLocked() {
+		w.mu.Unlock()
+		return
+	}
+	w.mu.Unlock()
+	c.srv.flush.push(c)
+}
+
+// takeBatch takes what the next write carries out of the queues: the
+// unwritten rest of a frame first, then control frames, then data, up to
+// maxBatchBytes. It reports false, and gives the flushing role up, when
+// nothing is left to write or the connection has failed.
+func (c *Conn) takeBatch() (frames []frame, fin, ok bool) {
+	w := &c.w
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.idleLocked() {
+		return nil, false, false
+	}
+	frames = *framePool.Get().(*[]frame)
+	start := 0
+	if len(w.queue) > 0 && w.queue[0].raw != nil {
+		// A frame the socket took only in part: nothing may cut into it.
+		frames = append(frames, w.queue[0])
+		start = 1
+	}
+	frames = append(frames, w.ctrl...)
+	clear(w.ctrl)
+	w.ctrl = w.ctrl[:0]
+	n := 0
+	for _, f := range frames {
+		n += f.size()
+	}
+	i := start
+	for i < len(w.queue) && (i == start || n+w.queue[i].size() <= maxBatchBytes) {
+		n += w.queue[i].size()
+		i++
+	}
+	frames = append(frames, w.queue[start:i]...)
+	rest := copy(w.queue, w.queue[i:])
+	clear(w.queue[rest:])
+	w.queue = w.queue[:rest]
+	if rest == 0 {
+		q := w.queue
+		w.queue = nil
+		framePool.Put(&q)
+	}
+	for _, f := range frames {
+		fin = fin || f.op == opClose
+	}
+	return frames, fin, true
+}
+
+// idleLocked gives the flushing role up and reports true when there is
+// nothing to write or the connection has failed. Called with w.mu held.
+func (w *writer) idleLocked() bool {
+	if w.err == nil && (len(w.ctrl) > 0 || len(w.queue) > 0) {
+		return false
+	}
+	w.flushing = false
+	w.signalIdle()
+	return true
+}
+
+// wrote records the outcome of writing a batch.
+func (c *Conn) wrote(fin bool, err error) {
+	if err != nil {
+		c.writeFailed(err)
+		return
+	}
+	if fin {
+		c.w.mu.Lock()
+		c.w.sentFin = true
+		c.w.mu.Unlock()
+	}
+}
+
+func putFrames(frames []frame) {
+	clear(frames)
+	frames = frames[:0]
+	framePool.Put(&frames)
 }
 
 // signalIdle wakes a goroutine waiting for the queue to drain. Called with
@@ -421,28 +507,35 @@ func (c *Conn) writeFrames(b *batch, frames []frame) error {
 // blocking write bounded by the write timeout, and the deadline is cleared
 // again afterwards (an expired deadline would fail the next raw write).
 func (c *Conn) writeRaw(b *batch) error {
+	bufs, err := c.writeSome(b)
+	if err != nil || len(bufs) == 0 {
+		return err
+	}
+	if err := c.nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout)); err != nil {
+		return err
+	}
+	_, err = bufs.WriteTo(c.nc)
+	if derr := c.nc.SetWriteDeadline(time.Time{}); err == nil {
+		err = derr
+	}
+	return err
+}
+
+// writeSome writes b.bufs on the raw socket for as long as the kernel
+// takes them without blocking, and returns what is left.
+func (c *Conn) writeSome(b *batch) (net.Buffers, error) {
 	bufs := b.bufs
 	for len(bufs) > 0 {
 		n, err := b.rw.write(c.raw, bufs)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if n == 0 {
 			break // the socket buffer is full
 		}
 		bufs = consume(bufs, n)
 	}
-	if len(bufs) == 0 {
-		return nil
-	}
-	if err := c.nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout)); err != nil {
-		return err
-	}
-	_, err := bufs.WriteTo(c.nc)
-	if derr := c.nc.SetWriteDeadline(time.Time{}); err == nil {
-		err = derr
-	}
-	return err
+	return bufs, nil
 }
 
 // consume drops the first n bytes of bufs.

@@ -1,0 +1,69 @@
+package ws
+
+import (
+	"runtime"
+	"sync"
+)
+
+// flushPool writes the send queues of a server's connections on a few
+// goroutines shared by all of them, one per CPU at most, that exist only
+// while some connection has something to write. A fan-out to thousands
+// of connections then costs a queue insertion per connection, not a
+// goroutine started, scheduled and ended per connection; and connections
+// are written in the order they became ready, so the later ones have
+// gathered more frames by the time their turn comes.
+//
+// A pool write never blocks: when a socket's buffer is full, that
+// connection's rest is written by a goroutine of its own (Conn.flushLoop),
+// so one stalled client never holds up the others.
+type flushPool struct {
+	mu      sync.Mutex
+	ready   []*Conn // FIFO from head
+	head    int
+	workers int
+}
+
+// push queues c, which holds the flushing role, for a pool goroutine,
+// starting one when fewer than GOMAXPROCS run.
+func (p *flushPool) push(c *Conn) {
+	p.mu.Lock()
+	if p.head > 1024 && p.head > len(p.ready)/2 {
+		n := copy(p.ready, p.ready[p.head:])
+		clear(p.ready[n:])
+		p.ready, p.head = p.ready[:n], 0
+	}
+	p.ready = append(p.ready, c)
+	start := p.workers < runtime.GOMAXPROCS(0)
+	if start {
+		p.workers++
+	}
+	p.mu.Unlock()
+	if start {
+		go p.work()
+	}
+}
+
+// pop returns the next ready connection, or nil, and then the calling
+// goroutine leaves the pool.
+func (p *flushPool) pop() *Conn {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.head == len(p.ready) {
+		clear(p.ready)
+		p.ready, p.head = p.ready[:0], 0
+		p.workers--
+		return nil
+	}
+	c := p.ready[p.head]
+	p.ready[p.head] = nil
+	p.head++
+	return c
+}
+
+func (p *flushPool) work() {
+	b := batchPool.Get().(*batch)
+	defer batchPool.Put(b)
+	for c := p.pop(); c != nil; c = p.pop() {
+		c.flushShared(b)
+	}
+}
