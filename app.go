@@ -54,6 +54,9 @@ func New(opts ...Option) *App {
 	wsOpts := append([]ws.Option{ws.WithLogger(cfg.logger)}, cfg.wsOpts...)
 	a.ws = ws.NewServer(ctx, wsOpts...)
 	a.broker, a.ownBroker, a.err = cfg.openBroker(ctx)
+	for _, w := range cfg.wrappers {
+		a.broker = w(a.broker)
+	}
 	if a.err == nil {
 		a.err = a.listen()
 	}
@@ -63,6 +66,9 @@ func New(opts ...Option) *App {
 	a.Router.bind(a.ws, ws.Chain{a.attach()})
 	if !cfg.noClient {
 		a.client = client.Handler()
+	}
+	for _, f := range cfg.setups {
+		f(a)
 	}
 	return a
 }

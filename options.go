@@ -14,6 +14,8 @@ type Option func(*config)
 type config struct {
 	noClient        bool
 	broker          channels.Broker
+	wrappers        []func(channels.Broker) channels.Broker
+	setups          []func(*App)
 	history         channels.HistoryPolicies
 	wsOpts          []ws.Option
 	shutdownWindow  time.Duration
@@ -49,6 +51,31 @@ func WithLogger(l *slog.Logger) Option {
 // not close a broker it was given.
 func WithBroker(b channels.Broker) Option {
 	return func(c *config) { c.broker = b }
+}
+
+// WithBrokerWrapper decorates the App's broker, the one NEXO_BROKER opens
+// or the one WithBroker gives, with w: to time publishes, for example
+// (metrics.Expose does). Wrappers apply in the order given. A wrapper's
+// Close must close what it wraps; the App closes the outermost broker when
+// it opened the broker itself.
+func WithBrokerWrapper(w func(channels.Broker) channels.Broker) Option {
+	return func(c *config) { c.wrappers = append(c.wrappers, w) }
+}
+
+// WithSetup runs f on the App at the end of New, once its WebSocket server
+// and broker exist, in the order given: a way for a package to register
+// routes of its own from one option (metrics.Expose does).
+func WithSetup(f func(*App)) Option {
+	return func(c *config) { c.setups = append(c.setups, f) }
+}
+
+// Options combines several options into one, applied in order.
+func Options(opts ...Option) Option {
+	return func(c *config) {
+		for _, o := range opts {
+			o(c)
+		}
+	}
 }
 
 // WithHistory keeps the history of the topics that match the policies

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -14,8 +15,9 @@ import (
 // local subscriber (nexo_broker_messages_delivered_total). Give the result
 // to the App: nexo.New(nexo.WithBroker(m.Broker(b))).
 //
-// The decorator keeps b's presence: when b is a channels.PresenceBroker,
-// so is the result. Other methods of b (ChannelCount, Reconnects, Ping,
+// The decorator keeps b's presence and history: when b is a
+// channels.PresenceBroker, so is the result, and its HasHistory and Recover
+// answer for b's history, so that channels.WithRecovery works through it. Other methods of b (ChannelCount, Reconnects, Ping,
 // Topics...) are reached through its Unwrap method, which nexo's health
 // checks, introspection and this package follow; Ping is also forwarded
 // directly. Closing the decorator closes b.
@@ -66,7 +68,7 @@ type presenceBroker struct {
 }
 
 var (
-	_ channels.Broker         = (*broker)(nil)
+	_ channels.HistoryBroker  = (*broker)(nil)
 	_ channels.PresenceBroker = (*presenceBroker)(nil)
 )
 
@@ -120,6 +122,23 @@ func (w *broker) Publish(ctx context.Context, topic string, msg *channels.Messag
 		w.m.publishErrs.Inc()
 	}
 	return err
+}
+
+// HasHistory reports whether the decorated broker keeps topic's history,
+// so that channels.WithRecovery works through the decorator.
+func (w *broker) HasHistory(topic string) bool {
+	hb, ok := w.b.(channels.HistoryBroker)
+	return ok && hb.HasHistory(topic)
+}
+
+// Recover reads topic's history from the decorated broker; one without
+// history answers channels.ErrNoHistory.
+func (w *broker) Recover(ctx context.Context, topic string, q channels.RecoverQuery) (channels.Recovery, error) {
+	hb, ok := w.b.(channels.HistoryBroker)
+	if !ok {
+		return channels.Recovery{}, fmt.Errorf("metrics: %w: %q", channels.ErrNoHistory, topic)
+	}
+	return hb.Recover(ctx, topic, q)
 }
 
 // Close closes the decorated broker.

@@ -2,6 +2,12 @@
 // (github.com/prometheus/client_golang). It is a package of its own so that
 // the core module's packages never import Prometheus.
 //
+// One option of nexo.New wires everything below and serves the exposition:
+//
+//	app := nexo.New(metrics.Expose("/metrics"))
+//
+// By hand, to keep the *Metrics (to observe groups, or add collectors):
+//
 //	m := metrics.New()
 //	app := nexo.New(
 //		nexo.WithWS(ws.WithObserver(m)),           // connection events

@@ -27,3 +27,15 @@ func Example() {
 		log.Fatal(app.Run("127.0.0.1:8000"))
 	}
 }
+
+// Turn the metrics on in one line: every connection observed, the broker
+// NEXO_BROKER opens timed, the exposition at /metrics.
+func ExampleExpose() {
+	app := nexo.New(metrics.Expose("/metrics"))
+	app.Get("/readyz", app.Readyz)
+	if false { // an example that compiles, not one that listens
+		if err := app.Run("127.0.0.1:8000"); err != nil {
+			log.Fatal(err)
+		}
+	}
+}

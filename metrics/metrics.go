@@ -129,7 +129,7 @@ func knownCloseCodes() []int {
 // documented to give.
 func knownReason(reason string) bool {
 	switch reason {
-	case "not_websocket", "draining", "origin", "rejected", "handshake":
+	case "not_websocket", "draining", "limit", "origin", "rejected", "handshake":
 		return true
 	}
 	return false

@@ -62,6 +62,12 @@ type Config struct {
 	CloseTimeout time.Duration
 	// HandshakeTimeout bounds writing the handshake response.
 	HandshakeTimeout time.Duration
+	// MaxConnections bounds the connections a Server holds at once; zero
+	// means no bound. A handshake over it completes and is closed at once
+	// with 1013 and "server at connection limit", before any middleware
+	// or handler runs, so that clients back off. It is read from the
+	// Server's settings (nexo.WithWS), not per route.
+	MaxConnections int
 	// MaxLifetime closes a connection with 1001 once it has been open this
 	// long, so that load balancers can rebalance. Zero means no limit.
 	MaxLifetime time.Duration
@@ -111,6 +117,10 @@ func WithWriteTimeout(d time.Duration) Option { return func(c *Config) { c.Write
 
 // WithCloseTimeout bounds the closing handshake.
 func WithCloseTimeout(d time.Duration) Option { return func(c *Config) { c.CloseTimeout = d } }
+
+// WithMaxConnections bounds the connections the Server holds at once. See
+// Config.MaxConnections.
+func WithMaxConnections(n int) Option { return func(c *Config) { c.MaxConnections = n } }
 
 // WithMaxLifetime closes connections with 1001 after d.
 func WithMaxLifetime(d time.Duration) Option { return func(c *Config) { c.MaxLifetime = d } }

@@ -9,8 +9,9 @@ type Observer interface {
 	// Opened is called once the handshake has completed.
 	Opened(c *Conn)
 	// Refused is called for an upgrade request that was not served:
-	// reason is "not_websocket", "draining", "origin", "rejected" (Reject
-	// or a handler that returned before accepting) or "handshake".
+	// reason is "not_websocket", "draining", "limit" (MaxConnections),
+	// "origin", "rejected" (Reject or a handler that returned before
+	// accepting) or "handshake".
 	Refused(r *http.Request, reason string)
 	// Closed is called after an accepted connection has been torn down;
 	// c.Stats() holds its final counts.

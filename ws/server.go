@@ -76,13 +76,19 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, h HandlerFunc) {
 		return
 	}
 	c := newConn(s, w, r)
-	if !s.track(c) {
+	tracked, full := s.track(c)
+	if !tracked {
 		s.stats.refused.Add(1)
 		s.obs.Refused(r, "draining")
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
 		c.cancel(ErrClosed)
 		return
+	}
+	if full {
+		s.stats.refused.Add(1)
+		s.obs.Refused(r, "limit")
+		h = refuseFull
 	}
 	// The origin is checked by Accept, with the connection's settings as
 	// middleware left them.
@@ -94,16 +100,24 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, h HandlerFunc) {
 	<-c.handoff
 }
 
-func (s *Server) track(c *Conn) bool {
+// track registers c unless the server is draining, and reports whether
+// it was already at MaxConnections.
+func (s *Server) track(c *Conn) (tracked, full bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.draining {
-		return false
+		return false, false
 	}
+	full = s.cfg.MaxConnections > 0 && len(s.conns) >= s.cfg.MaxConnections
 	s.wg.Add(1)
 	s.conns[c] = struct{}{}
 	s.byID[c.id] = c
-	return true
+	return true, full
+}
+
+// refuseFull is the handler of a connection over MaxConnections.
+func refuseFull(c *Conn) error {
+	return c.Close(CloseTryAgainLater, "server at connection limit")
 }
 
 func (s *Server) untrack(c *Conn) {
