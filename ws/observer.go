@@ -20,7 +20,9 @@ type Observer interface {
 	// connection ending, or panicked.
 	Failed(c *Conn, err error, panicked bool)
 	// SlowConsumer is called when a connection is closed because its send
-	// queue was full.
+	// queue was full. It runs on the goroutine of the send that found the
+	// queue full, which may be a group send holding its group's send
+	// lock: it must not send to the connection's groups.
 	SlowConsumer(c *Conn)
 }
 
