@@ -199,8 +199,10 @@ func (c *Conn) send(f frame, inline, copyPayload bool) error {
 	if inline && !w.flushing && c.raw != nil && len(w.queue) == 0 && len(w.ctrl) == 0 && c.r.replying.Load() {
 		w.flushing = true
 		w.mu.Unlock()
-		rest, err := c.writeNow(&f)
+		// Counted before it can reach the peer, as a queued frame is: a
+		// client that has the reply sees it in the figures.
 		c.countOut(&f)
+		rest, err := c.writeNow(&f)
 		if err != nil {
 			c.writeFailed(err)
 			return c.endErr()
