@@ -12,8 +12,10 @@ import (
 // whoever holds the flushing role writes it to the socket. A reply (a send
 // made while the handler holds a message it just received) that finds the
 // queue empty tries a non-blocking write on its own goroutine; anything
-// else goes to a flusher goroutine that lives only while there is something
-// to write, and writes everything queued in one system call.
+// else is written by the server's flush pool (flushPool), which writes
+// everything queued in one system call without ever blocking, and hands a
+// connection whose socket is full to a goroutine of its own (flushLoop)
+// that lives only while there is something to write.
 type writer struct {
 	mu       sync.Mutex
 	queue    []frame // data frames, and the close frame
