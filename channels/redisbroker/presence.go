@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/internal/periodic"
 )
 
 // presence is the Presence of a Broker, in Redis keys:
@@ -237,26 +238,9 @@ func (p *presence) announceLeave(ctx context.Context, topic string, e channels.P
 // closes, so that the members of a crashed instance are removed, and
 // their leave announced, even when nobody lists the topic.
 func (p *presence) reap() {
-	t := time.NewTicker(p.b.cfg.lease / 2)
-	defer t.Stop()
-	failing := false
-	for {
-		select {
-		case <-p.b.ctx.Done():
-			return
-		case <-t.C:
-		}
-		ctx, cancel := context.WithTimeout(p.b.ctx, opTimeout)
-		err := p.reapOnce(ctx)
-		cancel()
-		switch {
-		case p.b.ctx.Err() != nil:
-			return
-		case err != nil && !failing:
-			p.b.cfg.logger.Warn("redisbroker: presence of crashed instances not checked; retrying", "err", err)
-		}
-		failing = err != nil
-	}
+	periodic.Run(p.b.ctx, p.b.cfg.lease/2, opTimeout, p.reapOnce, func(err error) {
+		p.b.cfg.logger.Warn("redisbroker: presence of crashed instances not checked; retrying", "err", err)
+	})
 }
 
 // reapOnce lists every topic of the set of topics with entries, and
