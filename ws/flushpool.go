@@ -17,14 +17,18 @@ import (
 // connection's rest is written by a goroutine of its own (Conn.flushLoop),
 // so one stalled client never holds up the others.
 type flushPool struct {
+	max int // goroutines at most: GOMAXPROCS when the server was made
+
 	mu      sync.Mutex
 	ready   []*Conn // FIFO from head
 	head    int
 	workers int
 }
 
+func newFlushPool() flushPool { return flushPool{max: runtime.GOMAXPROCS(0)} }
+
 // push queues c, which holds the flushing role, for a pool goroutine,
-// starting one when fewer than GOMAXPROCS run.
+// starting one when fewer than p.max run.
 func (p *flushPool) push(c *Conn) {
 	p.mu.Lock()
 	if p.head > 1024 && p.head > len(p.ready)/2 {
@@ -33,7 +37,7 @@ func (p *flushPool) push(c *Conn) {
 		p.ready, p.head = p.ready[:n], 0
 	}
 	p.ready = append(p.ready, c)
-	start := p.workers < runtime.GOMAXPROCS(0)
+	start := p.workers < p.max
 	if start {
 		p.workers++
 	}

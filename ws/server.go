@@ -48,6 +48,7 @@ func NewServer(base context.Context, opts ...Option) *Server {
 		obs:       cfg.withDefaults().Observer,
 		writePool: new(sync.Pool),
 		validate:  newValidator(),
+		flush:     newFlushPool(),
 		conns:     make(map[*Conn]struct{}),
 		byID:      make(map[string]*Conn),
 	}
