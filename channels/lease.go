@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/nexogo/nexo/internal/periodic"
 )
 
 // KeepLease calls renew every period until ctx ends, for brokers whose
@@ -13,26 +15,9 @@ import (
 //
 // It returns when ctx ends; run it on its own goroutine.
 func KeepLease(ctx context.Context, period, timeout time.Duration, renew func(context.Context) error, log *slog.Logger) {
-	t := time.NewTicker(period)
-	defer t.Stop()
-	failing := false
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		rctx, cancel := context.WithTimeout(ctx, min(timeout, period))
-		err := renew(rctx)
-		cancel()
-		switch {
-		case ctx.Err() != nil:
-			return
-		case err != nil && !failing:
+	periodic.Run(ctx, period, min(timeout, period), renew,
+		func(err error) {
 			log.Warn("presence lease not renewed; retrying every period", "period", period, "err", err)
-		case err == nil && failing:
-			log.Info("presence lease renewed again")
-		}
-		failing = err != nil
-	}
+		},
+		func() { log.Info("presence lease renewed again") })
 }

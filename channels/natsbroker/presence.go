@@ -318,7 +318,7 @@ func (p *presence) announceLeave(ctx context.Context, topic string, e channels.P
 func (p *presence) reap() {
 	periodic.Run(p.b.ctx, p.every*3/2, opTimeout, p.reapOnce, func(err error) {
 		p.b.cfg.logger.Warn("natsbroker: presence of crashed instances not checked; retrying", "err", err)
-	})
+	}, nil)
 }
 
 // reapOnce lists every topic that has presence entries.

@@ -240,7 +240,7 @@ func (p *presence) announceLeave(ctx context.Context, topic string, e channels.P
 func (p *presence) reap() {
 	periodic.Run(p.b.ctx, p.b.cfg.lease/2, opTimeout, p.reapOnce, func(err error) {
 		p.b.cfg.logger.Warn("redisbroker: presence of crashed instances not checked; retrying", "err", err)
-	})
+	}, nil)
 }
 
 // reapOnce lists every topic of the set of topics with entries, and

@@ -8,10 +8,10 @@ import (
 )
 
 // Run calls f every interval until ctx ends, each call under a context
-// bounded by timeout. warn is told of the first error of a run of failed
-// calls, and of nothing more until a call succeeds again; an error after
-// ctx has ended is not reported.
-func Run(ctx context.Context, every, timeout time.Duration, f func(context.Context) error, warn func(error)) {
+// bounded by timeout. failed is told of the first error of a run of failed
+// calls, and of nothing more until a call succeeds again; then recovered,
+// when not nil, is told. Nothing is reported once ctx has ended.
+func Run(ctx context.Context, every, timeout time.Duration, f func(context.Context) error, failed func(error), recovered func()) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	failing := false
@@ -24,11 +24,13 @@ func Run(ctx context.Context, every, timeout time.Duration, f func(context.Conte
 		cctx, cancel := context.WithTimeout(ctx, timeout)
 		err := f(cctx)
 		cancel()
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			return
-		}
-		if err != nil && !failing {
-			warn(err)
+		case err != nil && !failing:
+			failed(err)
+		case err == nil && failing && recovered != nil:
+			recovered()
 		}
 		failing = err != nil
 	}
