@@ -40,15 +40,23 @@ func groupServer(t *testing.T, g *channels.Group, typ channels.PayloadType, opts
 	return e, joined
 }
 
-func TestGroupFanoutThousand(t *testing.T) {
-	const members, sends = 1000, 20
-	g := channels.NewGroup("all")
-	e, joined := groupServer(t, g, channels.JSON)
-	clients := make([]*nexotest.Conn, members)
+// dialMembers dials n clients, each joining once the server has added its
+// channel to the group.
+func dialMembers(t *testing.T, e *env, joined <-chan *channels.Channel, n int) []*nexotest.Conn {
+	t.Helper()
+	clients := make([]*nexotest.Conn, n)
 	for i := range clients {
 		clients[i] = e.dial()
 		recv(t, joined)
 	}
+	return clients
+}
+
+func TestGroupFanoutThousand(t *testing.T) {
+	const members, sends = 1000, 20
+	g := channels.NewGroup("all")
+	e, joined := groupServer(t, g, channels.JSON)
+	clients := dialMembers(t, e, joined, members)
 	if g.Len() != members {
 		t.Fatalf("Len = %d", g.Len())
 	}
@@ -100,11 +108,7 @@ func TestGroupEncodesOnce(t *testing.T) {
 	const members, sends = 50, 5
 	g := channels.NewGroup("once")
 	e, joined := groupServer(t, g, channels.JSON)
-	clients := make([]*nexotest.Conn, members)
-	for i := range clients {
-		clients[i] = e.dial()
-		recv(t, joined)
-	}
+	clients := dialMembers(t, e, joined, members)
 	var marshals atomic.Int64
 	for i := range sends {
 		var n int
@@ -138,11 +142,7 @@ func TestGroupConcurrentSendsOneOrder(t *testing.T) {
 	const members, senders, sends = 8, 4, 100
 	g := channels.NewGroup("order")
 	e, joined := groupServer(t, g, channels.JSON)
-	clients := make([]*nexotest.Conn, members)
-	for i := range clients {
-		clients[i] = e.dial()
-		recv(t, joined)
-	}
+	clients := dialMembers(t, e, joined, members)
 	type msg struct{ S, I int }
 	var wg sync.WaitGroup
 	for s := range senders {
@@ -191,11 +191,7 @@ func TestGroupStalledMember(t *testing.T) {
 	// server (set per connection), and it never reads.
 	stalledClient := e.dialPath("/ws?queue=8", nexotest.WithReceiveBuffer(1024))
 	stalled := recv(t, joined)
-	clients := make([]*nexotest.Conn, readers)
-	for i := range clients {
-		clients[i] = e.dial()
-		recv(t, joined)
-	}
+	clients := dialMembers(t, e, joined, readers)
 
 	payload := []byte(strings.Repeat("x", 4<<10))
 	var errs []error
