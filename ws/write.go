@@ -207,24 +207,11 @@ func (c *Conn) send(f frame, inline, copyPayload bool) error {
 		rest, err := c.writeNow(&f)
 		if err != nil {
 			c.writeFailed(err)
+		}
+		c.afterWrite(rest, false)
+		if err != nil {
 			return c.endErr()
 		}
-		w.mu.Lock()
-		if rest != nil {
-			// Frames queued meanwhile go after the unwritten remainder.
-			q := append(c.takeQueue(), frame{})
-			copy(q[1:], q)
-			q[0] = frame{raw: rest}
-			w.queue = q
-		}
-		if len(w.queue) == 0 && len(w.ctrl) == 0 {
-			w.flushing = false
-			w.signalIdle()
-			w.mu.Unlock()
-			return nil
-		}
-		w.mu.Unlock()
-		go c.flushLoop()
 		return nil
 	}
 	if copyPayload && f.payload != nil {
@@ -319,10 +306,7 @@ func (c *Conn) flushLoop() {
 }
 
 // flushShared writes one batch of the queue on a goroutine of the flush
-// pool, without blocking. Whatever the socket does not take goes back to
-// the head of the queue and a goroutine of the connection's own writes it,
-// blocking; otherwise the connection rejoins the pool while it has more to
-// write.
+// pool, without blocking.
 func (c *Conn) flushShared(b *batch) {
 	frames, fin, ok := c.takeBatch()
 	if !ok {
@@ -330,17 +314,27 @@ func (c *Conn) flushShared(b *batch) {
 	}
 	b.build(frames)
 	rest, err := c.writeSome(b)
-	var left []byte
-	if err == nil && len(rest) > 0 {
-		for _, p := range rest {
-			left = append(left, p...)
-		}
-	}
+	left := flatten(rest)
 	b.reset()
 	putFrames(frames)
+	if err == nil && left != nil {
+		c.afterWrite(left, fin)
+		return
+	}
+	c.wrote(fin, err)
+	c.afterWrite(nil, false)
+}
+
+// afterWrite hands the flushing role on after a write that did not block:
+// left, the bytes the socket did not take (fin when they end with the
+// close frame), goes back to the head of the queue for a goroutine of the
+// connection's own, which waits for the socket; otherwise the connection
+// rejoins the flush pool while it has more to write, and gives the role
+// up when it has not (or has failed).
+func (c *Conn) afterWrite(left []byte, fin bool) {
+	w := &c.w
+	w.mu.Lock()
 	if left != nil {
-		w := &c.w
-		w.mu.Lock()
 		q := append(c.takeQueue(), frame{})
 		copy(q[1:], q)
 		q[0] = frame{raw: left}
@@ -352,15 +346,28 @@ func (c *Conn) flushShared(b *batch) {
 		go c.flushLoop()
 		return
 	}
-	c.wrote(fin, err)
-	w := &c.w
-	w.mu.Lock()
 	if w.idleLocked() {
 		w.mu.Unlock()
 		return
 	}
 	w.mu.Unlock()
 	c.srv.flush.push(c)
+}
+
+// flatten copies bufs into one slice, or returns nil when they are empty.
+func flatten(bufs net.Buffers) []byte {
+	n := 0
+	for _, p := range bufs {
+		n += len(p)
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]byte, 0, n)
+	for _, p := range bufs {
+		out = append(out, p...)
+	}
+	return out
 }
 
 // takeBatch takes what the next write carries out of the queues: the

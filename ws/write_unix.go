@@ -65,21 +65,9 @@ func (c *Conn) writeNow(f *frame) ([]byte, error) {
 	one := [1]frame{*f}
 	b.build(one[:])
 	defer b.reset()
-	bufs := b.bufs
-	total := 0
-	for _, p := range bufs {
-		total += len(p)
-	}
-	n, err := b.rw.write(c.raw, bufs)
+	n, err := b.rw.write(c.raw, b.bufs)
 	if err != nil {
 		return nil, err
 	}
-	if n >= total {
-		return nil, nil
-	}
-	rest := make([]byte, 0, total-n)
-	for _, p := range consume(bufs, n) {
-		rest = append(rest, p...)
-	}
-	return rest, nil
+	return flatten(consume(b.bufs, n)), nil
 }
