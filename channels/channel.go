@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"golang.org/x/time/rate"
 
 	"github.com/nexogo/nexo/ws"
@@ -53,7 +52,7 @@ func NewChannel(c *ws.Conn, t PayloadType, opts ...ChannelOption) *Channel {
 	if !t.valid() {
 		panic(fmt.Sprintf("channels: NewChannel with invalid payload type %d", int(t)))
 	}
-	ch := &Channel{c: c, id: uuid.NewString(), typ: t, created: time.Now()}
+	ch := &Channel{c: c, id: newID(), typ: t, created: time.Now()}
 	for _, o := range opts {
 		o(&ch.cfg)
 	}

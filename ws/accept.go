@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -42,11 +43,45 @@ func (c *Conn) accept(opts []Option) (refused bool, err error) {
 	case stateRejected:
 		return false, ErrNotAccepted
 	}
+	c.onServe(func() { refused, err = c.handshake(opts) })
+	return refused, err
+}
+
+// onServe runs f on the goroutine of Serve, which waits with the
+// ResponseWriter until the handshake or a refusal is done. The handshake
+// runs there because it is deep (gorilla's upgrade, net/http's hijack):
+// on the handler's goroutine it would grow the stack, which Go never
+// shrinks below twice what a connection waiting for its next message
+// needs. The caller holds amu and the state is stateNew, so Serve is
+// still waiting.
+func (c *Conn) onServe(f func()) {
+	done := make(chan struct{})
+	c.handoff <- func() { f(); close(done) }
+	<-done
+}
+
+// handshake upgrades the connection. It runs on Serve's goroutine, with amu
+// held by the caller of accept.
+func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 	cfg := c.cfg.with(opts).withDefaults()
 	refused = !cfg.originAllowed(c.req)
+	h := hijacker{ResponseWriter: c.rw}
+	readBuffer := cfg.ReadBuffer
+	if !cfg.Compression || !offersDeflate(c.req) {
+		h.gate = func(nc net.Conn) net.Conn {
+			raw := rawConn(nc)
+			if raw == nil {
+				return nc
+			}
+			c.raw = raw
+			c.gate = newGate(c, nc, raw, c.srv.readPool(cfg.ReadBuffer))
+			return c.gate
+		}
+		readBuffer = gorillaBuffer
+	}
 	up := websocket.Upgrader{
 		HandshakeTimeout:  cfg.HandshakeTimeout,
-		ReadBufferSize:    cfg.ReadBuffer,
+		ReadBufferSize:    readBuffer,
 		Subprotocols:      cfg.Subprotocols,
 		EnableCompression: cfg.Compression,
 		WriteBufferPool:   c.srv.writePool,
@@ -55,7 +90,7 @@ func (c *Conn) accept(opts []Option) (refused bool, err error) {
 			http.Error(w, http.StatusText(status), status)
 		},
 	}
-	ws, err := up.Upgrade(hijacker{c.rw}, c.req, nil)
+	ws, err := up.Upgrade(h, c.req, nil)
 	c.dropRW()
 	if err != nil {
 		c.state.Store(stateRejected)
@@ -66,15 +101,10 @@ func (c *Conn) accept(opts []Option) (refused bool, err error) {
 	c.cfg = cfg
 	c.ws = ws
 	c.nc = ws.NetConn()
-	c.compress = cfg.Compression && offersDeflate(c.req)
-	if !c.compress {
-		switch nc := c.nc.(type) {
-		case *net.TCPConn:
-			c.raw, _ = nc.SyscallConn()
-		case *net.UnixConn:
-			c.raw, _ = nc.SyscallConn()
-		}
+	if c.gate != nil {
+		c.nc = c.gate.Conn
 	}
+	c.compress = cfg.Compression && offersDeflate(c.req)
 	if c.compress {
 		ws.EnableWriteCompression(true)
 	}
@@ -146,9 +176,29 @@ func offersDeflate(r *http.Request) bool {
 }
 
 // hijacker lets gorilla hijack through any ResponseWriter wrapper that
-// implements Unwrap, as http.ResponseController does.
-type hijacker struct{ http.ResponseWriter }
+// implements Unwrap, as http.ResponseController does, and puts a gate in
+// front of the socket it hands gorilla, when gate is set.
+type hijacker struct {
+	http.ResponseWriter
+	gate func(net.Conn) net.Conn
+}
 
 func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	return http.NewResponseController(h.ResponseWriter).Hijack()
+	nc, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err == nil && h.gate != nil {
+		nc = h.gate(nc)
+	}
+	return nc, brw, err
+}
+
+// rawConn returns the raw connection of a TCP or Unix socket, or nil.
+func rawConn(nc net.Conn) syscall.RawConn {
+	var raw syscall.RawConn
+	switch nc := nc.(type) {
+	case *net.TCPConn:
+		raw, _ = nc.SyscallConn()
+	case *net.UnixConn:
+		raw, _ = nc.SyscallConn()
+	}
+	return raw
 }

@@ -41,13 +41,14 @@ type Conn struct {
 
 	amu      sync.Mutex // guards the handshake
 	rw       http.ResponseWriter
-	handoff  chan struct{} // closed once rw is done with: ServeHTTP may return
+	handoff  chan func() // run on Serve's goroutine; closed once rw is done with
 	state    atomic.Int32
 	accepted time.Time
 
 	ws       *websocket.Conn
 	nc       net.Conn
 	raw      syscall.RawConn // non-nil for TCP and Unix sockets
+	gate     *gate           // gorilla's reader on a TCP or Unix socket
 	compress bool
 
 	w  writer
@@ -77,7 +78,7 @@ func newConn(s *Server, w http.ResponseWriter, r *http.Request) *Conn {
 		srv:     s,
 		cfg:     s.cfg,
 		rw:      w,
-		handoff: make(chan struct{}),
+		handoff: make(chan func()),
 		done:    make(chan struct{}),
 	}
 	c.ctx, c.cancel = context.WithCancelCause(s.base)

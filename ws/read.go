@@ -56,6 +56,9 @@ func (c *Conn) Receive() (Message, error) {
 		return res.m, res.err
 	}
 	r.replying.Store(false)
+	if g := c.gate; g != nil && g.left == 0 {
+		g.wait() // here rather than in readMessage: one frame less on the waiting stack
+	}
 	m, err := c.readMessage()
 	r.recent.Store(true)
 	r.replying.Store(err == nil)
@@ -156,6 +159,9 @@ func (c *Conn) Err() error {
 func (c *Conn) readMessage() (Message, error) {
 	r := &c.r
 	for r.err == nil {
+		if c.gate != nil && c.gate.left == 0 {
+			c.gate.wait() // between frames: gorilla holds nothing
+		}
 		typ, rd, err := c.ws.NextReader()
 		if err != nil {
 			r.err = c.readFailed(err)

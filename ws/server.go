@@ -25,6 +25,9 @@ type Server struct {
 	validate  *validator.Validate
 	flush     flushPool
 
+	poolMu    sync.Mutex
+	readPools map[int]*sync.Pool // read buffers by size, lent to gated connections
+
 	mu       sync.Mutex
 	conns    map[*Conn]struct{}
 	byID     map[string]*Conn
@@ -49,6 +52,7 @@ func NewServer(base context.Context, opts ...Option) *Server {
 		writePool: new(sync.Pool),
 		validate:  newValidator(),
 		flush:     newFlushPool(),
+		readPools: make(map[int]*sync.Pool),
 		conns:     make(map[*Conn]struct{}),
 		byID:      make(map[string]*Conn),
 	}
@@ -98,7 +102,9 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, h HandlerFunc) {
 		err, stack := c.run(h)
 		c.finish(err, stack)
 	}()
-	<-c.handoff
+	for f := range c.handoff {
+		f() // the handshake
+	}
 }
 
 // track registers c unless the server is draining, and reports whether

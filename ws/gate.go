@@ -1,0 +1,268 @@
+package ws
+
+import (
+	"encoding/binary"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+)
+
+// gate sits between a plain socket and gorilla's reader. It hands gorilla
+// the stream one frame at a time, never a byte past the end of the frame
+// gorilla is reading, and it answers pings and notes pongs itself, so that
+// gorilla holds nothing between messages. That lets a connection wait for
+// its next message in wait, on a shallow stack and with no read buffer:
+// the buffer comes from a pool when bytes arrive and goes back once they
+// have been handed over. An idle connection is then one small goroutine
+// stack and its structs, where gorilla alone keeps its buffer and blocks
+// deep inside its frame reader (which keeps the stack at twice the size).
+//
+// Only the reading goroutine calls Read and wait; writes, deadlines and
+// Close pass through to the socket.
+type gate struct {
+	net.Conn
+	raw  syscall.RawConn
+	pool *sync.Pool // of *[]byte, each of the connection's ReadBuffer size
+	c    *Conn      // control frames are answered through it
+
+	buf    *[]byte // nil while nothing is buffered
+	r, w   int     // (*buf)[r:w] is read but not handed over
+	left   uint64  // bytes of the current frame, header included, gorilla has yet to get
+	err    error   // sticky read error
+	readFn func(fd uintptr) bool
+}
+
+// gorillaBuffer is gorilla's own read buffer behind a gate: it only ever
+// holds the rest of one frame (gorilla needs room for a control frame's
+// 125-byte payload and its header).
+const gorillaBuffer = 256
+
+func newGate(c *Conn, nc net.Conn, raw syscall.RawConn, pool *sync.Pool) *gate {
+	g := &gate{Conn: nc, raw: raw, pool: pool, c: c}
+	g.readFn = g.readReady
+	return g
+}
+
+// frame kinds found at the front of the buffered bytes.
+const (
+	frontPartial = iota // not enough bytes to tell the frame's length
+	frontControl        // a complete ping or pong, answered here
+	frontFrame          // a header gorilla reads: data, close, or a protocol error
+)
+
+// front looks at the frame at the front of the buffered bytes. For a
+// complete ping or pong and for any other frame whose header is complete it
+// returns the frame's length, header included. A ping or pong is only
+// handled here when well formed (final, masked, RSV clear, at most 125
+// bytes); anything else is left to gorilla, which fails it with 1002.
+func (g *gate) front() (kind int, n uint64) {
+	b := (*g.buf)[g.r:g.w]
+	if len(b) == 0 {
+		return frontPartial, 0
+	}
+	op := b[0] & 0x0f
+	ctrl := b[0]&0xf0 == 0x80 && (op == opPing || op == opPong)
+	if len(b) < 2 {
+		return frontPartial, 0
+	}
+	masked, ln := b[1]&0x80 != 0, uint64(b[1]&0x7f)
+	if ctrl && masked && ln <= 125 {
+		if uint64(len(b)) < 6+ln {
+			return frontPartial, 0
+		}
+		return frontControl, 6 + ln
+	}
+	hdr := 2
+	switch ln {
+	case 126:
+		hdr += 2
+	case 127:
+		hdr += 8
+	}
+	if masked {
+		hdr += 4
+	}
+	if len(b) < hdr {
+		return frontPartial, 0
+	}
+	switch ln {
+	case 126:
+		ln = uint64(binary.BigEndian.Uint16(b[2:]))
+	case 127:
+		ln = binary.BigEndian.Uint64(b[2:])
+	}
+	return frontFrame, min(uint64(hdr)+ln, 1<<63) // gorilla refuses lengths this large
+}
+
+// pingOrPong reports whether the partial frame at the front is a ping or a
+// pong, which wait finishes reading itself.
+func (g *gate) pingOrPong() bool {
+	b0 := (*g.buf)[g.r]
+	op := b0 & 0x0f
+	return b0&0xf0 == 0x80 && (op == opPing || op == opPong)
+}
+
+// control answers the complete ping or pong of n bytes at the front.
+func (g *gate) control(n uint64) {
+	b := (*g.buf)[g.r : g.r+int(n)]
+	g.r += int(n)
+	g.c.seen()
+	if b[0]&0x0f == opPing {
+		payload := make([]byte, len(b)-6)
+		for i := range payload {
+			payload[i] = b[6+i] ^ b[2+i&3]
+		}
+		g.c.sendControl(opPong, payload)
+	}
+	g.releaseIfEmpty()
+}
+
+// wait returns once the next frame for gorilla has begun to arrive, or the
+// socket has failed; pings and pongs that come first are handled. It is
+// called between messages, when gorilla holds nothing, and it blocks on
+// the socket's readiness without a buffer.
+func (g *gate) wait() {
+	for g.err == nil {
+		if g.buf != nil && g.r < g.w {
+			kind, n := g.front()
+			if kind == frontControl {
+				g.control(n)
+				continue
+			}
+			if kind == frontFrame || !g.pingOrPong() {
+				return
+			}
+		}
+		if err := g.raw.Read(g.readFn); err != nil && g.err == nil {
+			g.err = err
+		}
+	}
+}
+
+// readReady is the raw socket's read callback: it reads what has arrived
+// into a pooled buffer, or reports that nothing has, giving the buffer back.
+// It runs at the bottom of a waiting connection's stack, so it is kept lean.
+func (g *gate) readReady(fd uintptr) bool {
+	if g.buf == nil {
+		g.buf = g.pool.Get().(*[]byte)
+		g.r, g.w = 0, 0
+	}
+	n, err := syscall.Read(int(fd), (*g.buf)[g.w:])
+	if err == syscall.EAGAIN {
+		g.releaseIfEmpty()
+		return false
+	}
+	if err == syscall.EINTR {
+		return g.readReady(fd)
+	}
+	g.got(n, err)
+	return true
+}
+
+// got records the outcome of a read that did not find the socket empty.
+//
+//go:noinline
+func (g *gate) got(n int, err error) {
+	switch {
+	case err != nil:
+		g.err = &net.OpError{Op: "read", Net: g.LocalAddr().Network(), Source: g.LocalAddr(), Addr: g.RemoteAddr(), Err: os.NewSyscallError("read", err)}
+	case n == 0:
+		g.err = io.EOF
+	default:
+		g.w += n
+	}
+	g.releaseIfEmpty()
+}
+
+// Read is gorilla's view of the socket: the bytes of one frame at a time.
+func (g *gate) Read(p []byte) (int, error) {
+	for g.left == 0 {
+		if g.buf != nil && g.r < g.w {
+			kind, n := g.front()
+			if kind == frontControl {
+				g.control(n)
+				continue
+			}
+			if kind == frontFrame {
+				g.left = n
+				break
+			}
+		}
+		if err := g.fill(); err != nil {
+			return 0, err
+		}
+	}
+	want := int(min(uint64(len(p)), g.left))
+	if g.buf == nil || g.r == g.w {
+		// Nothing buffered: the rest of the frame goes straight to gorilla.
+		if g.err != nil {
+			return 0, g.err
+		}
+		n, err := g.Conn.Read(p[:want])
+		g.left -= uint64(n)
+		return n, err
+	}
+	n := copy(p[:want], (*g.buf)[g.r:g.w])
+	g.r += n
+	g.left -= uint64(n)
+	g.releaseIfEmpty()
+	return n, nil
+}
+
+// fill reads more of a frame header into the buffer, blocking.
+func (g *gate) fill() error {
+	if g.err != nil {
+		return g.err
+	}
+	g.take()
+	n, err := g.Conn.Read((*g.buf)[g.w:])
+	g.w += n
+	if err != nil {
+		g.err = err
+	}
+	g.releaseIfEmpty()
+	if n > 0 {
+		return nil
+	}
+	return g.err
+}
+
+// take makes sure there is a buffer with room for a whole header or
+// control frame after the buffered bytes.
+func (g *gate) take() {
+	if g.buf == nil {
+		g.buf = g.pool.Get().(*[]byte)
+		g.r, g.w = 0, 0
+		return
+	}
+	if len(*g.buf)-g.w < maxControlFrame {
+		g.w = copy(*g.buf, (*g.buf)[g.r:g.w])
+		g.r = 0
+	}
+}
+
+// maxControlFrame is the longest client control frame: a 2-byte header, a
+// 4-byte mask and 125 bytes of payload.
+const maxControlFrame = 2 + 4 + 125
+
+func (g *gate) releaseIfEmpty() {
+	if g.buf != nil && g.r == g.w {
+		g.pool.Put(g.buf)
+		g.buf = nil
+	}
+}
+
+// readPool returns the server's pool of read buffers of n bytes.
+func (s *Server) readPool(n int) *sync.Pool {
+	n = max(n, 2*maxControlFrame)
+	s.poolMu.Lock()
+	defer s.poolMu.Unlock()
+	p, ok := s.readPools[n]
+	if !ok {
+		p = &sync.Pool{New: func() any { b := make([]byte, n); return &b }}
+		s.readPools[n] = p
+	}
+	return p
+}
