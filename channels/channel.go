@@ -33,8 +33,8 @@ type Channel struct {
 	limiter *rate.Limiter // set when the rate limit could not be a filter
 
 	mu       sync.Mutex
-	groups   map[*Group]struct{}
-	regs     map[*Registry]struct{}
+	groups   set[*Group]
+	regs     set[*Registry]
 	detached bool // left everything for good: the connection ended or the channel expired
 }
 

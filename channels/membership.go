@@ -1,5 +1,7 @@
 package channels
 
+import "slices"
+
 // A channel records the groups and registries that hold it, so that it can
 // leave them all when its connection ends: one ws.Conn.AfterClose callback
 // per channel, registered by NewChannel, instead of a goroutine per
@@ -15,17 +17,14 @@ func (ch *Channel) joined(g *Group) bool {
 	if ch.detached {
 		return false
 	}
-	if ch.groups == nil {
-		ch.groups = make(map[*Group]struct{})
-	}
-	ch.groups[g] = struct{}{}
+	ch.groups = ch.groups.add(g)
 	return true
 }
 
 // left records that g no longer holds ch.
 func (ch *Channel) left(g *Group) {
 	ch.mu.Lock()
-	delete(ch.groups, g)
+	ch.groups = ch.groups.remove(g)
 	ch.mu.Unlock()
 }
 
@@ -36,17 +35,14 @@ func (ch *Channel) registered(r *Registry) bool {
 	if ch.detached {
 		return false
 	}
-	if ch.regs == nil {
-		ch.regs = make(map[*Registry]struct{})
-	}
-	ch.regs[r] = struct{}{}
+	ch.regs = ch.regs.add(r)
 	return true
 }
 
 // unregistered records that r no longer holds ch.
 func (ch *Channel) unregistered(r *Registry) {
 	ch.mu.Lock()
-	delete(ch.regs, r)
+	ch.regs = ch.regs.remove(r)
 	ch.mu.Unlock()
 }
 
@@ -59,10 +55,10 @@ func (ch *Channel) detach() {
 	groups, regs := ch.groups, ch.regs
 	ch.groups, ch.regs = nil, nil
 	ch.mu.Unlock()
-	for g := range groups {
+	for _, g := range groups {
 		g.remove(ch)
 	}
-	for r := range regs {
+	for _, r := range regs {
 		r.remove(ch)
 	}
 }
@@ -71,9 +67,28 @@ func (ch *Channel) detach() {
 func (ch *Channel) Groups() []*Group {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
-	gs := make([]*Group, 0, len(ch.groups))
-	for g := range ch.groups {
-		gs = append(gs, g)
+	return slices.Clone(ch.groups)
+}
+
+// set is a small set kept as a slice: a channel belongs to a handful of
+// groups and registries, where a map would cost several times the memory.
+type set[T comparable] []T
+
+func (s set[T]) add(v T) set[T] {
+	if slices.Contains(s, v) {
+		return s
 	}
-	return gs
+	return append(s, v)
+}
+
+func (s set[T]) remove(v T) set[T] {
+	i := slices.Index(s, v)
+	if i < 0 {
+		return s
+	}
+	last := len(s) - 1
+	s[i] = s[last]
+	var zero T
+	s[last] = zero
+	return s[:last]
 }

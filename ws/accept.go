@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -43,27 +44,58 @@ func (c *Conn) accept(opts []Option) (refused bool, err error) {
 	case stateRejected:
 		return false, ErrNotAccepted
 	}
-	c.onServe(func() { refused, err = c.handshake(opts) })
-	return refused, err
+	// The handshake runs on Serve's goroutine, which waits with the
+	// ResponseWriter until it is done or the request is refused. It is deep
+	// (gorilla's upgrade, net/http's hijack): on the handler's goroutine it
+	// would grow the stack, which Go never shrinks back to what a
+	// connection waiting for its next message needs. The state is stateNew,
+	// so Serve is still waiting.
+	c.handoff <- handshakeCall{opts: opts}
+	call := <-c.handoff
+	c.handoff = nil // Serve has returned
+	return call.refused, call.err
 }
 
-// onServe runs f on the goroutine of Serve, which waits with the
-// ResponseWriter until the handshake or a refusal is done. The handshake
-// runs there because it is deep (gorilla's upgrade, net/http's hijack):
-// on the handler's goroutine it would grow the stack, which Go never
-// shrinks below twice what a connection waiting for its next message
-// needs. The caller holds amu and the state is stateNew, so Serve is
-// still waiting.
-func (c *Conn) onServe(f func()) {
-	done := make(chan struct{})
-	c.handoff <- func() { f(); close(done) }
-	<-done
+// handshakeCall carries Accept's options to Serve's goroutine and the
+// outcome of the handshake back.
+type handshakeCall struct {
+	opts    []Option
+	refused bool
+	err     error
+}
+
+// serveHandshake runs the handshake on Serve's goroutine. A panic there
+// (in CheckOrigin or an Observer) becomes Accept's error rather than
+// leaving the handler waiting: the request is refused with 500 if it was
+// not yet upgraded.
+func (c *Conn) serveHandshake(opts []Option) (refused bool, err error) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		c.srv.stats.panics.Add(1)
+		c.srv.logger.Error("ws: panic in handshake", "conn", c.id, "path", c.req.URL.Path, "panic", v, "stack", string(debug.Stack()))
+		if c.rw != nil {
+			c.state.Store(stateRejected)
+			c.srv.stats.refused.Add(1)
+			http.Error(c.rw, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			c.rw = nil
+		}
+		refused, err = false, fmt.Errorf("ws: handshake: panic: %v", v)
+	}()
+	return c.handshake(opts)
 }
 
 // handshake upgrades the connection. It runs on Serve's goroutine, with amu
-// held by the caller of accept.
+// held by the caller of accept. Connections whose settings nothing changed
+// share the Server's, defaults applied.
 func (c *Conn) handshake(opts []Option) (refused bool, err error) {
-	cfg := c.cfg.with(opts).withDefaults()
+	cfg := c.srv.defaults
+	if c.cfg != &c.srv.cfg || len(opts) > 0 {
+		own := c.cfg.with(opts).withDefaults()
+		cfg = &own
+	}
 	refused = !cfg.originAllowed(c.req)
 	h := hijacker{ResponseWriter: c.rw}
 	readBuffer := cfg.ReadBuffer
@@ -91,7 +123,7 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 		},
 	}
 	ws, err := up.Upgrade(h, c.req, nil)
-	c.dropRW()
+	c.rw = nil
 	if err != nil {
 		c.state.Store(stateRejected)
 		c.srv.stats.refused.Add(1)

@@ -1,17 +1,24 @@
 package ws
 
 import (
-	"maps"
 	"slices"
 	"sync"
 )
 
-// cleanups are functions run when a connection is torn down.
+// cleanups are functions run when a connection is torn down, kept in the
+// order they were registered (ids ascend), so that stop finds its entry by
+// binary search and teardown runs them newest first.
 type cleanups struct {
 	mu   sync.Mutex
 	next int
-	fns  map[int]func()
+	fns  []cleanup
+	dead int // entries of fns whose f was cancelled
 	done bool
+}
+
+type cleanup struct {
+	id int
+	f  func() // nil once cancelled
 }
 
 // AfterClose arranges for f to run once the connection has ended, before
@@ -27,20 +34,29 @@ func (c *Conn) AfterClose(f func()) (stop func() bool) {
 		go f()
 		return func() bool { return false }
 	}
-	if cl.fns == nil {
-		cl.fns = make(map[int]func())
-	}
 	id := cl.next
 	cl.next++
-	cl.fns[id] = f
+	cl.fns = append(cl.fns, cleanup{id, f})
 	cl.mu.Unlock()
-	return func() bool {
-		cl.mu.Lock()
-		defer cl.mu.Unlock()
-		_, ok := cl.fns[id]
-		delete(cl.fns, id)
-		return ok
+	return func() bool { return cl.cancel(id) }
+}
+
+// cancel removes the function registered as id, reporting whether it was
+// still there.
+func (cl *cleanups) cancel(id int) bool {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	i, ok := slices.BinarySearchFunc(cl.fns, id, func(e cleanup, id int) int { return e.id - id })
+	if !ok || cl.fns[i].f == nil {
+		return false
 	}
+	cl.fns[i].f = nil
+	cl.dead++
+	if cl.dead > len(cl.fns)/2 {
+		cl.fns = slices.DeleteFunc(cl.fns, func(e cleanup) bool { return e.f == nil })
+		cl.dead = 0
+	}
+	return true
 }
 
 // runCleanups calls every registered function, most recent first.
@@ -51,7 +67,9 @@ func (c *Conn) runCleanups() {
 	fns := cl.fns
 	cl.fns = nil
 	cl.mu.Unlock()
-	for _, id := range slices.Backward(slices.Sorted(maps.Keys(fns))) {
-		fns[id]()
+	for _, e := range slices.Backward(fns) {
+		if e.f != nil {
+			e.f()
+		}
 	}
 }

@@ -31,17 +31,17 @@ type Conn struct {
 	id  string
 	req *http.Request
 	srv *Server
-	cfg Config
+	cfg *Config // shared with the Server until Configure or Accept changes it
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
 	vmu    sync.Mutex
-	values map[string]any
+	values []keyValue
 
 	amu      sync.Mutex // guards the handshake
 	rw       http.ResponseWriter
-	handoff  chan func() // run on Serve's goroutine; closed once rw is done with
+	handoff  chan handshakeCall // to and from Serve's goroutine; closed on refusal
 	state    atomic.Int32
 	accepted time.Time
 
@@ -76,9 +76,9 @@ func newConn(s *Server, w http.ResponseWriter, r *http.Request) *Conn {
 		id:      uuid.NewString(),
 		req:     r,
 		srv:     s,
-		cfg:     s.cfg,
+		cfg:     &s.cfg,
 		rw:      w,
-		handoff: make(chan func()),
+		handoff: make(chan handshakeCall),
 		done:    make(chan struct{}),
 	}
 	c.ctx, c.cancel = context.WithCancelCause(s.base)
@@ -132,19 +132,33 @@ func (c *Conn) CloseErr() *CloseError { return c.closeErr.Load() }
 // handler (the authenticated user, for example).
 func (c *Conn) Set(key string, v any) {
 	c.vmu.Lock()
-	if c.values == nil {
-		c.values = make(map[string]any)
+	defer c.vmu.Unlock()
+	for i := range c.values {
+		if c.values[i].key == key {
+			c.values[i].v = v
+			return
+		}
 	}
-	c.values[key] = v
-	c.vmu.Unlock()
+	c.values = append(c.values, keyValue{key, v})
 }
 
 // Get returns a value stored with Set.
 func (c *Conn) Get(key string) (any, bool) {
 	c.vmu.Lock()
-	v, ok := c.values[key]
-	c.vmu.Unlock()
-	return v, ok
+	defer c.vmu.Unlock()
+	for _, kv := range c.values {
+		if kv.key == key {
+			return kv.v, true
+		}
+	}
+	return nil, false
+}
+
+// keyValue is one value stored with Set. A connection holds a handful, so
+// a slice searched in order costs less than a map, in memory and time.
+type keyValue struct {
+	key string
+	v   any
 }
 
 // Configure changes the connection's settings before the handshake, for
@@ -155,16 +169,17 @@ func (c *Conn) Configure(opts ...Option) error {
 	if c.state.Load() != stateNew {
 		return ErrAlreadyAccepted
 	}
-	c.cfg = c.cfg.with(opts)
+	cfg := c.cfg.with(opts)
+	c.cfg = &cfg
 	return nil
 }
 
-// dropRW gives up the ResponseWriter once the handshake has hijacked the
-// socket or a refusal has been written, which lets Serve return to
-// net/http. The caller holds amu.
+// dropRW gives up the ResponseWriter once a refusal has been written,
+// which lets Serve return to net/http. The caller holds amu.
 func (c *Conn) dropRW() {
 	c.rw = nil
 	close(c.handoff)
+	c.handoff = nil
 }
 
 // Config returns the connection's settings, defaults applied.

@@ -35,9 +35,9 @@ type gate struct {
 }
 
 // gorillaBuffer is gorilla's own read buffer behind a gate: it only ever
-// holds the rest of one frame (gorilla needs room for a control frame's
-// 125-byte payload and its header).
-const gorillaBuffer = 256
+// holds the rest of one frame, and gorilla needs room for a control
+// frame's 125-byte payload (it reads headers and control payloads whole).
+const gorillaBuffer = 128
 
 func newGate(c *Conn, nc net.Conn, raw syscall.RawConn, pool *sync.Pool) *gate {
 	g := &gate{Conn: nc, raw: raw, pool: pool, c: c}

@@ -14,8 +14,9 @@ const probeDelay = time.Second
 // runtime timer: an idle connection holds no goroutine for it.
 type heartbeat struct {
 	mu      sync.Mutex
-	t       *time.Timer
+	t       *time.Timer // armed again for each phase
 	phase   int
+	after   time.Duration // how long t was armed for
 	pingAt  int64
 	stopped bool
 }
@@ -33,8 +34,8 @@ func (h *heartbeat) start(c *Conn) {
 	if c.cfg.PingInterval > 0 && c.cfg.PingInterval < d {
 		d = c.cfg.PingInterval
 	}
-	h.phase = phaseProbe
-	h.t = time.AfterFunc(d, func() { h.tick(c, d) })
+	h.phase, h.after = phaseProbe, d
+	h.t = time.AfterFunc(d, func() { h.tick(c) })
 }
 
 func (h *heartbeat) stop() {
@@ -46,22 +47,22 @@ func (h *heartbeat) stop() {
 	}
 }
 
-// tick runs on the timer's goroutine; after is how long ago it was armed.
-func (h *heartbeat) tick(c *Conn, after time.Duration) {
+// tick runs on the timer's goroutine, h.after after it was armed.
+func (h *heartbeat) tick(c *Conn) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.stopped || c.w.isClosing() {
 		return
 	}
 	c.ensureReader()
-	cfg := &c.cfg
+	cfg := c.cfg
 	var next time.Duration
 	switch h.phase {
 	case phaseProbe:
 		if cfg.PingInterval < 0 {
 			return
 		}
-		h.phase, next = phasePing, max(cfg.PingInterval-after, 0)
+		h.phase, next = phasePing, max(cfg.PingInterval-h.after, 0)
 	case phasePing:
 		h.pingAt = time.Now().UnixNano()
 		c.sendControl(opPing, nil)
@@ -73,7 +74,8 @@ func (h *heartbeat) tick(c *Conn, after time.Duration) {
 		}
 		h.phase, next = phasePing, max(cfg.PingInterval-cfg.PongTimeout, 0)
 	}
-	h.t = time.AfterFunc(next, func() { h.tick(c, next) })
+	h.after = next
+	h.t.Reset(next)
 }
 
 // ensureReader starts the background reader when the handler has not read

@@ -17,7 +17,8 @@ import (
 //
 // A Server is safe for concurrent use. Create it with NewServer.
 type Server struct {
-	cfg       Config
+	cfg       Config  // as given to NewServer
+	defaults  *Config // cfg with defaults applied, shared by connections
 	base      context.Context
 	logger    *slog.Logger
 	obs       Observer
@@ -29,8 +30,7 @@ type Server struct {
 	readPools map[int]*sync.Pool // read buffers by size, lent to gated connections
 
 	mu       sync.Mutex
-	conns    map[*Conn]struct{}
-	byID     map[string]*Conn
+	byID     map[string]*Conn // the live connections
 	draining bool
 	wg       sync.WaitGroup
 
@@ -44,16 +44,17 @@ func NewServer(base context.Context, opts ...Option) *Server {
 		base = context.Background()
 	}
 	cfg := Config{}.with(opts)
+	defaults := cfg.withDefaults()
 	return &Server{
 		cfg:       cfg,
+		defaults:  &defaults,
 		base:      base,
-		logger:    cfg.withDefaults().Logger,
-		obs:       cfg.withDefaults().Observer,
+		logger:    defaults.Logger,
+		obs:       defaults.Observer,
 		writePool: new(sync.Pool),
 		validate:  newValidator(),
 		flush:     newFlushPool(),
 		readPools: make(map[int]*sync.Pool),
-		conns:     make(map[*Conn]struct{}),
 		byID:      make(map[string]*Conn),
 	}
 }
@@ -97,13 +98,11 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, h HandlerFunc) {
 	}
 	// The origin is checked by Accept, with the connection's settings as
 	// middleware left them.
-	go func() {
-		defer s.wg.Done()
-		err, stack := c.run(h)
-		c.finish(err, stack)
-	}()
-	for f := range c.handoff {
-		f() // the handshake
+	handoff := c.handoff
+	go c.serve(h)
+	if call, ok := <-handoff; ok {
+		call.refused, call.err = c.serveHandshake(call.opts)
+		handoff <- call
 	}
 }
 
@@ -115,9 +114,8 @@ func (s *Server) track(c *Conn) (tracked, full bool) {
 	if s.draining {
 		return false, false
 	}
-	full = s.cfg.MaxConnections > 0 && len(s.conns) >= s.cfg.MaxConnections
+	full = s.cfg.MaxConnections > 0 && len(s.byID) >= s.cfg.MaxConnections
 	s.wg.Add(1)
-	s.conns[c] = struct{}{}
 	s.byID[c.id] = c
 	return true, full
 }
@@ -129,7 +127,6 @@ func refuseFull(c *Conn) error {
 
 func (s *Server) untrack(c *Conn) {
 	s.mu.Lock()
-	delete(s.conns, c)
 	delete(s.byID, c.id)
 	s.mu.Unlock()
 }
@@ -146,8 +143,8 @@ func (s *Server) Conn(id string) (*Conn, bool) {
 func (s *Server) Conns() []*Conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]*Conn, 0, len(s.conns))
-	for c := range s.conns {
+	out := make([]*Conn, 0, len(s.byID))
+	for _, c := range s.byID {
 		out = append(out, c)
 	}
 	return out
@@ -157,7 +154,7 @@ func (s *Server) Conns() []*Conn {
 func (s *Server) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.conns)
+	return len(s.byID)
 }
 
 // Stats returns the server's counters.
