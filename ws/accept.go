@@ -105,7 +105,6 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 			if raw == nil {
 				return nc
 			}
-			c.raw = raw
 			c.gate = newGate(c, nc, raw, c.srv.readPool(cfg.ReadBuffer))
 			return c.gate
 		}
@@ -151,7 +150,6 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 	ws.SetPongHandler(func(string) error { c.seen(); return nil })
 	ws.SetCloseHandler(c.onPeerClose)
 	c.seen()
-	c.accepted = time.Now()
 	c.state.Store(stateOpen)
 	c.srv.stats.accepted.Add(1)
 	c.srv.obs.Opened(c)

@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"cmp"
 	"slices"
 	"sync"
 )
@@ -9,11 +10,13 @@ import (
 // order they were registered (ids ascend), so that stop finds its entry by
 // binary search and teardown runs them newest first.
 type cleanups struct {
-	mu   sync.Mutex
-	next int
-	fns  []cleanup
-	dead int // entries of fns whose f was cancelled
-	done bool
+	mu     sync.Mutex
+	fns    []cleanup
+	next   int
+	doneCh chan struct{} // Conn.Done, made when first asked for
+	dead   int32         // entries of fns whose f was cancelled
+	done   bool          // the functions have been taken to run
+	closed bool          // Done is closed, or is made closed
 }
 
 type cleanup struct {
@@ -46,13 +49,13 @@ func (c *Conn) AfterClose(f func()) (stop func() bool) {
 func (cl *cleanups) cancel(id int) bool {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
-	i, ok := slices.BinarySearchFunc(cl.fns, id, func(e cleanup, id int) int { return e.id - id })
+	i, ok := slices.BinarySearchFunc(cl.fns, id, func(e cleanup, id int) int { return cmp.Compare(e.id, id) })
 	if !ok || cl.fns[i].f == nil {
 		return false
 	}
 	cl.fns[i].f = nil
 	cl.dead++
-	if cl.dead > len(cl.fns)/2 {
+	if int(cl.dead) > len(cl.fns)/2 {
 		cl.fns = slices.DeleteFunc(cl.fns, func(e cleanup) bool { return e.f == nil })
 		cl.dead = 0
 	}
@@ -71,5 +74,16 @@ func (c *Conn) runCleanups() {
 		if e.f != nil {
 			e.f()
 		}
+	}
+}
+
+// closeDone closes the channel of Conn.Done, once the connection is torn
+// down.
+func (cl *cleanups) closeDone() {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	cl.closed = true
+	if cl.doneCh != nil {
+		close(cl.doneCh)
 	}
 }

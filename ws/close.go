@@ -156,7 +156,7 @@ func (c *Conn) release() {
 	}
 	c.closeSocket()
 	c.runCleanups()
-	close(c.done)
+	c.cleanups.closeDone()
 	if c.r.bgDone != nil {
 		<-c.r.bgDone
 	}

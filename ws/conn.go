@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -43,13 +42,12 @@ type Conn struct {
 	rw       http.ResponseWriter
 	handoff  chan handshakeCall // to and from Serve's goroutine; closed on refusal
 	state    atomic.Int32
-	accepted time.Time
-
-	ws       *websocket.Conn
-	nc       net.Conn
-	raw      syscall.RawConn // non-nil for TCP and Unix sockets
-	gate     *gate           // gorilla's reader on a TCP or Unix socket
 	compress bool
+	released atomic.Bool
+
+	ws   *websocket.Conn
+	nc   net.Conn
+	gate *gate // gorilla's reader on a TCP or Unix socket, which writes go to raw
 
 	w  writer
 	r  reader
@@ -58,8 +56,6 @@ type Conn struct {
 	closeErr atomic.Pointer[CloseError] // how the connection ended
 	force    atomic.Pointer[time.Timer] // closes the socket when the closing handshake stalls
 	life     *time.Timer
-	released atomic.Bool
-	done     chan struct{}
 
 	stats    connStats
 	cleanups cleanups
@@ -79,7 +75,6 @@ func newConn(s *Server, w http.ResponseWriter, r *http.Request) *Conn {
 		cfg:     &s.cfg,
 		rw:      w,
 		handoff: make(chan handshakeCall),
-		done:    make(chan struct{}),
 	}
 	c.ctx, c.cancel = context.WithCancelCause(s.base)
 	return c
@@ -123,7 +118,19 @@ func (c *Conn) Context() context.Context { return c.ctx }
 
 // Done returns a channel that is closed once the connection is fully torn
 // down: socket closed, handler returned.
-func (c *Conn) Done() <-chan struct{} { return c.done }
+func (c *Conn) Done() <-chan struct{} {
+	cl := &c.cleanups
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	if cl.doneCh == nil {
+		// Made on demand: most connections are never waited for.
+		cl.doneCh = make(chan struct{})
+		if cl.closed {
+			close(cl.doneCh)
+		}
+	}
+	return cl.doneCh
+}
 
 // CloseErr returns how the connection ended, or nil while it is open.
 func (c *Conn) CloseErr() *CloseError { return c.closeErr.Load() }

@@ -309,7 +309,7 @@ func (c *Conn) startBackgroundReader() {
 			r.bgWait.Store(true)
 			select {
 			case r.bg <- readResult{m, err}:
-			case <-c.done:
+			case <-c.Done():
 				return
 			}
 			r.bgWait.Store(false)

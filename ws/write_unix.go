@@ -65,7 +65,7 @@ func (c *Conn) writeNow(f *frame) ([]byte, error) {
 	one := [1]frame{*f}
 	b.build(one[:])
 	defer b.reset()
-	n, err := b.rw.write(c.raw, b.bufs)
+	n, err := b.rw.write(c.gate.raw, b.bufs)
 	if err != nil {
 		return nil, err
 	}
