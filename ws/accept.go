@@ -134,6 +134,7 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 	c.nc = ws.NetConn()
 	if c.gate != nil {
 		c.nc = c.gate.Conn
+		c.gate.open = true
 	}
 	c.compress = cfg.Compression && offersDeflate(c.req)
 	if c.compress {

@@ -240,10 +240,9 @@ func TestProtocolAutobahn(t *testing.T) {
 			c.expectClose(1007)
 		}},
 		{"empty close answered", func(c *rawClient) { c.frame(fin|opCls, nil); c.expectClose(1005) }},
-		// gorilla reads a 1-byte close body as "no status" and answers
-		// with an empty close, where Autobahn 7.3.2 expects 1002: a known
-		// limit listed in the README.
-		{"close 1-byte body", func(c *rawClient) { c.frame(fin|opCls, []byte{3}); c.expectClose(1005) }},
+		// gorilla reads a 1-byte close body as "no status"; the gate in
+		// front of it fails the frame with 1002, as Autobahn 7.3.2 expects.
+		{"close 1-byte body", func(c *rawClient) { c.frame(fin|opCls, []byte{3}); c.expectClose(1002) }},
 		// gorilla fails an invalid close reason with 1002 (Autobahn
 		// 7.5.1 accepts failing the connection).
 		{"close reason not UTF-8", func(c *rawClient) { c.frame(fin|opCls, append(closeBody(1000, ""), 0xff)); c.expectClose(1002) }},

@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // gate sits between a plain socket and gorilla's reader. It hands gorilla
@@ -32,6 +33,7 @@ type gate struct {
 	left   uint64  // bytes of the current frame, header included, gorilla has yet to get
 	err    error   // sticky read error
 	readFn func(fd uintptr) bool
+	open   bool // the handshake is done: gorilla's writes go to the writer
 }
 
 // gorillaBuffer is gorilla's own read buffer behind a gate: it only ever
@@ -186,6 +188,9 @@ func (g *gate) Read(p []byte) (int, error) {
 				continue
 			}
 			if kind == frontFrame {
+				if err := g.check(); err != nil {
+					return 0, err
+				}
 				g.left = n
 				break
 			}
@@ -210,6 +215,24 @@ func (g *gate) Read(p []byte) (int, error) {
 	g.releaseIfEmpty()
 	return n, nil
 }
+
+// check fails the frame at the front when it breaks a rule gorilla does not
+// enforce: a close frame's body is empty or at least a 2-byte code
+// (RFC 6455, section 5.5.1), where gorilla reads a 1-byte body as no code.
+func (g *gate) check() error {
+	b := (*g.buf)[g.r:g.w]
+	if b[0]&0x0f == opClose && b[1]&0x7f == 1 {
+		g.err = gateProtocolError("close frame with a 1-byte payload")
+		return g.err
+	}
+	return nil
+}
+
+// gateProtocolError is a protocol error the gate found; the connection
+// closes with 1002 and it as the reason.
+type gateProtocolError string
+
+func (e gateProtocolError) Error() string { return "ws: protocol error: " + string(e) }
 
 // fill reads more of a frame header into the buffer, blocking.
 func (g *gate) fill() error {
@@ -252,6 +275,34 @@ func (g *gate) releaseIfEmpty() {
 		g.pool.Put(g.buf)
 		g.buf = nil
 	}
+}
+
+// Write is gorilla's write to the socket. Before the handshake is done it
+// is the 101 response, written as it is. After, gorilla writes only the
+// close frame of a protocol error or of a frame over the read limit (the
+// connection's own handlers answer pings and closes): it is queued on the
+// connection's writer instead, behind the messages already queued, so that
+// it never lands inside a frame the writer has only partly written.
+func (g *gate) Write(p []byte) (int, error) {
+	if !g.open {
+		return g.Conn.Write(p)
+	}
+	code, reason := CloseNoStatus, ""
+	if len(p) >= 4 && p[0] == 0x80|opClose && int(p[1]) == len(p)-2 {
+		code, reason = int(binary.BigEndian.Uint16(p[2:])), string(p[4:])
+	}
+	g.c.closeWith(code, reason, false)
+	return len(p), nil
+}
+
+// SetWriteDeadline is gorilla's, for the close frame it writes; the
+// connection's writer keeps the socket's deadline once the handshake is
+// done.
+func (g *gate) SetWriteDeadline(t time.Time) error {
+	if !g.open {
+		return g.Conn.SetWriteDeadline(t)
+	}
+	return nil
 }
 
 // readPool returns the server's pool of read buffers of n bytes.

@@ -247,6 +247,10 @@ func readAll(rd io.Reader, limit int64) ([]byte, error) {
 // readFailed turns a read error into the error the handler sees, and ends
 // the connection.
 func (c *Conn) readFailed(err error) error {
+	var pe gateProtocolError
+	if errors.As(err, &pe) {
+		return c.closedByGorilla(&CloseError{Code: CloseProtocolError, Reason: string(pe)})
+	}
 	var gce *websocket.CloseError
 	if errors.As(err, &gce) && gce.Code != websocket.CloseAbnormalClosure {
 		// The peer's close frame; the close handler has queued our answer.
@@ -254,11 +258,6 @@ func (c *Conn) readFailed(err error) error {
 			return ce
 		}
 		return &CloseError{Code: gce.Code, Reason: gce.Text, Remote: true}
-	}
-	if ce := c.closeErr.Load(); ce != nil {
-		// We closed (or timed out) and the socket went away.
-		c.abort(ce)
-		return ce
 	}
 	if errors.Is(err, websocket.ErrReadLimit) {
 		// gorilla has sent close 1009 itself.
@@ -269,14 +268,27 @@ func (c *Conn) readFailed(err error) error {
 		// gorilla found a protocol error and has sent close 1002.
 		return c.closedByGorilla(&CloseError{Code: CloseProtocolError, Reason: strings.TrimPrefix(err.Error(), "websocket: ")})
 	}
+	if ce := c.closeErr.Load(); ce != nil {
+		// We closed (or timed out) and the socket went away.
+		c.abort(ce)
+		return ce
+	}
 	ce := &CloseError{Code: CloseAbnormal, Reason: err.Error(), Remote: true}
 	c.abort(ce)
 	return ce
 }
 
-// closedByGorilla ends a connection whose close frame gorilla has already
-// written (protocol errors, frames over the read limit).
+// closedByGorilla ends a connection whose close frame gorilla has written
+// (protocol errors, frames over the read limit). Behind a gate that frame
+// is queued on the writer, and the connection closes as for any close it
+// starts: the teardown flushes what is queued, then the close frame.
+// Without one gorilla wrote it to the socket itself, so nothing more may be
+// written there.
 func (c *Conn) closedByGorilla(ce *CloseError) error {
+	if c.gate != nil {
+		c.closeWithErr(ce, false) // when gorilla could not write it
+		return c.endErr()
+	}
 	c.w.mu.Lock()
 	c.w.closing, c.w.sentFin = true, true
 	c.w.mu.Unlock()
