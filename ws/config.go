@@ -39,13 +39,17 @@ type Config struct {
 	// ReadLimit is the largest message accepted, in bytes after
 	// decompression. Larger messages close the connection with 1009.
 	ReadLimit int64
-	// ReadBuffer is the size of the buffer each connection reads the
-	// socket through, held for the connection's life. Payloads larger
-	// than it are read straight into the message, so it bounds how many
-	// small messages one read system call can bring in, not the message
-	// size. The 1 KiB default keeps an idle connection small; a
-	// connection that receives floods of small messages reads fewer
-	// times with a larger one.
+	// ReadBuffer is the size of the buffer a connection reads the socket
+	// through. It bounds how many small messages one read system call can
+	// bring in, not the message size: payloads larger than it are read
+	// straight into the message. On a plain TCP or Unix socket the buffer
+	// is borrowed from a pool of the Server's while bytes arrive and given
+	// back between messages, so an idle connection holds none. Over TLS,
+	// or with permessage-deflate negotiated, gorilla reads the socket
+	// itself and the connection holds its buffer for life: there the
+	// 1 KiB default keeps an idle connection small, and a connection that
+	// receives floods of small messages reads fewer times with a larger
+	// one.
 	ReadBuffer int
 	// SendQueue is how many messages may wait to be written.
 	SendQueue int
