@@ -98,21 +98,17 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 	}
 	refused = !cfg.originAllowed(c.req)
 	h := hijacker{ResponseWriter: c.rw}
-	readBuffer := cfg.ReadBuffer
-	if !cfg.Compression || !offersDeflate(c.req) {
-		h.gate = func(nc net.Conn) net.Conn {
-			raw := rawConn(nc)
-			if raw == nil {
-				return nc
-			}
-			c.gate = newGate(c, nc, raw, c.srv.readPool(cfg.ReadBuffer))
-			return c.gate
+	h.gate = func(nc net.Conn) net.Conn {
+		raw := rawConn(nc)
+		if raw == nil {
+			return nc // TLS: gorilla reads the socket itself
 		}
-		readBuffer = gorillaBuffer
+		c.gate = newGate(c, nc, raw, c.srv.readPool(cfg.ReadBuffer))
+		return c.gate
 	}
 	up := websocket.Upgrader{
 		HandshakeTimeout:  cfg.HandshakeTimeout,
-		ReadBufferSize:    readBuffer,
+		ReadBufferSize:    gorillaBuffer,
 		Subprotocols:      cfg.Subprotocols,
 		EnableCompression: cfg.Compression,
 		WriteBufferPool:   c.srv.writePool,
@@ -132,11 +128,13 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 	c.cfg = cfg
 	c.ws = ws
 	c.nc = ws.NetConn()
+	c.compress = cfg.Compression && offersDeflate(c.req)
 	if c.gate != nil {
 		c.nc = c.gate.Conn
-		c.gate.open = true
+		// Compressed messages are written through gorilla, and so through
+		// the gate; otherwise all gorilla writes now is a close frame.
+		c.gate.open = !c.compress
 	}
-	c.compress = cfg.Compression && offersDeflate(c.req)
 	if c.compress {
 		ws.EnableWriteCompression(true)
 	}

@@ -44,12 +44,11 @@ type Config struct {
 	// bring in, not the message size: payloads larger than it are read
 	// straight into the message. On a plain TCP or Unix socket the buffer
 	// is borrowed from a pool of the Server's while bytes arrive and given
-	// back between messages, so an idle connection holds none. Over TLS,
-	// or with permessage-deflate negotiated, gorilla reads the socket
-	// itself and the connection holds its buffer for life: there the
-	// 1 KiB default keeps an idle connection small, and a connection that
-	// receives floods of small messages reads fewer times with a larger
-	// one.
+	// back between messages, so an idle connection holds none. Over TLS
+	// gorilla reads the socket itself and the connection holds its buffer
+	// for life: there the 1 KiB default keeps an idle connection small,
+	// and a connection that receives floods of small messages reads fewer
+	// times with a larger one.
 	ReadBuffer int
 	// SendQueue is how many messages may wait to be written.
 	SendQueue int

@@ -20,8 +20,9 @@ import (
 // stack and its structs, where gorilla alone keeps its buffer and blocks
 // deep inside its frame reader (which keeps the stack at twice the size).
 //
-// Only the reading goroutine calls Read and wait; writes, deadlines and
-// Close pass through to the socket.
+// Only the reading goroutine calls Read and wait. Writes pass through to
+// the socket, except the close frames gorilla writes once the handshake is
+// done (see Write); deadlines and Close pass through.
 type gate struct {
 	net.Conn
 	raw  syscall.RawConn
@@ -33,7 +34,7 @@ type gate struct {
 	left   uint64  // bytes of the current frame, header included, gorilla has yet to get
 	err    error   // sticky read error
 	readFn func(fd uintptr) bool
-	open   bool // the handshake is done: gorilla's writes go to the writer
+	open   bool // the handshake is done and gorilla writes only close frames: they go to the writer
 }
 
 // gorillaBuffer is gorilla's own read buffer behind a gate: it only ever
@@ -217,15 +218,23 @@ func (g *gate) Read(p []byte) (int, error) {
 }
 
 // check fails the frame at the front when it breaks a rule gorilla does not
-// enforce: a close frame's body is empty or at least a 2-byte code
-// (RFC 6455, section 5.5.1), where gorilla reads a 1-byte body as no code.
+// enforce: a close frame's body is empty or at least a 2-byte code (RFC
+// 6455, section 5.5.1), where gorilla reads a 1-byte body as no code; and
+// with permessage-deflate, whose RSV1 marks a compressed message, no
+// control or continuation frame may set it (RFC 7692, section 6.1), where
+// gorilla lets both through.
 func (g *gate) check() error {
 	b := (*g.buf)[g.r:g.w]
-	if b[0]&0x0f == opClose && b[1]&0x7f == 1 {
+	op, rsv := b[0]&0x0f, b[0]&0x70
+	switch {
+	case op == opClose && b[1]&0x7f == 1:
 		g.err = gateProtocolError("close frame with a 1-byte payload")
-		return g.err
+	case op >= opClose && rsv != 0:
+		g.err = gateProtocolError("reserved bits set on a control frame")
+	case op == 0 && rsv&0x40 != 0: // a continuation
+		g.err = gateProtocolError("RSV1 set on a continuation frame")
 	}
-	return nil
+	return g.err
 }
 
 // gateProtocolError is a protocol error the gate found; the connection
@@ -278,11 +287,13 @@ func (g *gate) releaseIfEmpty() {
 }
 
 // Write is gorilla's write to the socket. Before the handshake is done it
-// is the 101 response, written as it is. After, gorilla writes only the
-// close frame of a protocol error or of a frame over the read limit (the
-// connection's own handlers answer pings and closes): it is queued on the
-// connection's writer instead, behind the messages already queued, so that
-// it never lands inside a frame the writer has only partly written.
+// is the 101 response, and with permessage-deflate gorilla writes every
+// frame: those pass through. Otherwise, once the handshake is done,
+// gorilla writes only the close frame of a protocol error or of a frame
+// over the read limit (the connection's own handlers answer pings and
+// closes): it is queued on the connection's writer instead, behind the
+// messages already queued, so that it never lands inside a frame the
+// writer has only partly written.
 func (g *gate) Write(p []byte) (int, error) {
 	if !g.open {
 		return g.Conn.Write(p)

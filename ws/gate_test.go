@@ -6,11 +6,16 @@ package ws_test
 // that vanishes mid-frame.
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/nexogo/nexo/nexotest"
 	"github.com/nexogo/nexo/ws"
 )
 
@@ -116,4 +121,39 @@ func TestGatePeerVanishesMidFrame(t *testing.T) {
 			t.Fatalf("cut after %d bytes: the handler did not see the connection end", cut)
 		}
 	}
+}
+
+// FuzzGate sends arbitrary bytes after the handshake, then the end of the
+// stream: whatever they are, the server ends the connection (close frame or
+// not) instead of hanging or crashing, and the handler returns.
+func FuzzGate(f *testing.F) {
+	seed := &wireConn{maskSeed: 1}
+	f.Add(seed.encodeFrame(wFin|wPing, []byte("p"), false))
+	f.Add(append(seed.encodeFrame(wText, []byte("frag"), false), seed.encodeFrame(wFin|wPing, nil, false)...))
+	f.Add(seed.encodeFrame(wFin|wClose, []byte{3}, false))
+	f.Add(appendWireHeader(nil, wFin|wBin, 1<<62, []byte{1, 2, 3, 4}))
+	f.Add([]byte{0x89, 0xfe, 0x00})
+	ended := make(chan error, 1)
+	srv := ws.NewServer(context.Background(), protoDefaults()...)
+	mux := http.NewServeMux()
+	mux.Handle("/ws", srv.Handler(func(c *ws.Conn) error {
+		err := echo(c)
+		ended <- err
+		return err
+	}))
+	s := nexotest.NewServer(f, shutdowner{mux, srv})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c := dialWire(t, s.URL, "/ws", "")
+		c.writeRaw(b)
+		c.nc.(*net.TCPConn).CloseWrite()
+		c.nc.SetReadDeadline(time.Now().Add(2 * wireTimeout))
+		if _, err := io.Copy(io.Discard, c.nc); err != nil && !peerGone(err) {
+			t.Fatalf("the server did not end the connection: %v", err)
+		}
+		select {
+		case <-ended:
+		case <-time.After(2 * wireTimeout):
+			t.Fatal("the handler did not return")
+		}
+	})
 }

@@ -249,7 +249,10 @@ func readAll(rd io.Reader, limit int64) ([]byte, error) {
 func (c *Conn) readFailed(err error) error {
 	var pe gateProtocolError
 	if errors.As(err, &pe) {
-		return c.closedByGorilla(&CloseError{Code: CloseProtocolError, Reason: string(pe)})
+		// The gate refused a frame gorilla has not seen: the close frame
+		// is nexo's to send.
+		c.closeWithErr(&CloseError{Code: CloseProtocolError, Reason: string(pe)}, false)
+		return c.endErr()
 	}
 	var gce *websocket.CloseError
 	if errors.As(err, &gce) && gce.Code != websocket.CloseAbnormalClosure {
@@ -285,7 +288,7 @@ func (c *Conn) readFailed(err error) error {
 // Without one gorilla wrote it to the socket itself, so nothing more may be
 // written there.
 func (c *Conn) closedByGorilla(ce *CloseError) error {
-	if c.gate != nil {
+	if c.gate != nil && c.gate.open {
 		c.closeWithErr(ce, false) // when gorilla could not write it
 		return c.endErr()
 	}

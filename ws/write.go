@@ -198,7 +198,7 @@ func (c *Conn) send(f frame, inline, copyPayload bool) error {
 	// answers on its own goroutine. Any other sender (a fan-out loop over
 	// many connections) queues, so that flushers write in parallel and
 	// coalesce.
-	if inline && !w.flushing && c.gate != nil && len(w.queue) == 0 && len(w.ctrl) == 0 && c.r.replying.Load() {
+	if inline && !w.flushing && c.gate != nil && !c.compress && len(w.queue) == 0 && len(w.ctrl) == 0 && c.r.replying.Load() {
 		w.flushing = true
 		w.mu.Unlock()
 		// Counted before it can reach the peer, as a queued frame is: a
