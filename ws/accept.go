@@ -52,7 +52,7 @@ func (c *Conn) accept(opts []Option) (refused bool, err error) {
 	// so Serve is still waiting.
 	c.handoff <- handshakeCall{opts: opts}
 	call := <-c.handoff
-	c.handoff = nil // Serve has returned
+	c.handoff = nil // Serve is done with it and returns
 	return call.refused, call.err
 }
 
@@ -132,7 +132,7 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 	if c.gate != nil {
 		c.nc = c.gate.Conn
 		// Compressed messages are written through gorilla, and so through
-		// the gate; otherwise all gorilla writes now is a close frame.
+		// the gate; otherwise all gorilla still writes is a close frame.
 		c.gate.open = !c.compress
 	}
 	if c.compress {

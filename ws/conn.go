@@ -47,7 +47,7 @@ type Conn struct {
 
 	ws   *websocket.Conn
 	nc   net.Conn
-	gate *gate // gorilla's reader on a TCP or Unix socket, which writes go to raw
+	gate *gate // in front of gorilla's reader on a TCP or Unix socket; nil over TLS
 
 	w  writer
 	r  reader

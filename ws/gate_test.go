@@ -28,27 +28,25 @@ func (c *wireConn) sendSplit(b0 byte, payload []byte) {
 	}
 }
 
+// splitAnswered sends a frame split byte by byte and expects an answer of
+// type op with the same payload: a pong, or the echo.
+func splitAnswered(b0 byte, p []byte, op byte) func(*wireConn) {
+	return func(c *wireConn) {
+		c.sendSplit(b0, p)
+		c.expect(op, p)
+	}
+}
+
 func TestGateSplitFrames(t *testing.T) {
 	cases := []protoCase{
-		{name: "ping split", run: func(c *wireConn) {
-			c.sendSplit(wFin|wPing, []byte("split"))
-			c.expect(wPong, []byte("split"))
-		}},
-		{name: "ping of 125 bytes split", run: func(c *wireConn) {
-			p := pattern(125, false)
-			c.sendSplit(wFin|wPing, p)
-			c.expect(wPong, p)
-		}},
+		{name: "ping split", run: splitAnswered(wFin|wPing, []byte("split"), wPong)},
+		{name: "ping of 125 bytes split", run: splitAnswered(wFin|wPing, pattern(125, false), wPong)},
 		{name: "pong split, then a message", run: func(c *wireConn) {
 			c.sendSplit(wFin|wPong, []byte("unsolicited"))
 			c.send(wFin|wText, []byte("after"))
 			c.expect(wText, []byte("after"))
 		}},
-		{name: "text with a 16-bit length split", run: func(c *wireConn) {
-			p := pattern(300, true)
-			c.sendSplit(wFin|wText, p)
-			c.expect(wText, p)
-		}},
+		{name: "text with a 16-bit length split", run: splitAnswered(wFin|wText, pattern(300, true), wText)},
 		{name: "binary with a 64-bit length, header split", run: func(c *wireConn) {
 			p := pattern(70000, false)
 			b := c.encodeFrame(wFin|wBin, p, false)
