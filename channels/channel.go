@@ -18,7 +18,9 @@ import (
 // channel's PayloadType.
 //
 // A Channel leaves every Group and Registry it is in when its connection
-// ends (through ws.Conn.AfterClose: no goroutine per channel).
+// ends (through ws.Conn.AfterClose: no goroutine per channel). A channel
+// made WithTTL expires on a timer of its own (no goroutine until it
+// fires): see ErrExpired.
 //
 // The methods of a Channel are safe for concurrent use, except that the
 // Receive methods, like those of ws.Conn, may be called by one goroutine at
@@ -35,12 +37,9 @@ type Channel struct {
 	mu       sync.Mutex
 	groups   set[*Group]
 	regs     set[*Registry]
-	detached bool // left everything for good: the connection ended or the channel expired
+	detached bool        // left everything for good: the connection ended or the channel expired
+	timer    *time.Timer // expires the channel; nil without a TTL
 }
-
-// ErrExpired is returned by the send and receive methods of a channel whose
-// time to live has passed.
-var ErrExpired = errors.New("channels: channel expired")
 
 // NewChannel wraps c in a Channel of payload type t. Call it before the
 // handshake (before the first Send or Receive) so that options acting on
@@ -64,7 +63,13 @@ func NewChannel(c *ws.Conn, t PayloadType, opts ...ChannelOption) *Channel {
 			ch.limiter = rate.NewLimiter(rl.limit, rl.burst)
 		}
 	}
-	c.AfterClose(ch.detach)
+	if ch.cfg.ttl > 0 {
+		ch.startExpiry(ch.cfg.ttl)
+	}
+	c.AfterClose(func() {
+		ch.stopExpiry()
+		ch.detach()
+	})
 	return ch
 }
 
@@ -96,6 +101,7 @@ func (ch *Channel) ended() bool { return ch.c.Context().Err() != nil }
 // receiving, or nil.
 func (ch *Channel) usable() error {
 	if ch.Expired() {
+		ch.expire(true)
 		return ErrExpired
 	}
 	return ch.authorised()
@@ -182,7 +188,7 @@ func (ch *Channel) receive(checkJSON bool) (ws.Message, error) {
 		}
 		m, err := ch.c.Receive()
 		if err != nil {
-			return m, err
+			return m, ch.expiredErr(err)
 		}
 		if ch.limiter != nil && !ch.allow(m) {
 			if ch.cfg.rate.policy == RateClose {

@@ -22,14 +22,21 @@
 // once, and all members receive a group's messages in one order, even
 // when several goroutines send at once.
 //
+// A channel made WithTTL expires on a timer of its own: its connection is
+// closed with 1001 and ExpiredReason, it leaves every group and registry,
+// and a Receive blocked at that moment returns. Every error of an expired
+// channel matches both ErrExpired and ws.ErrClosed, so a receive loop that
+// returns on ws.ErrClosed ends, and a handler returning one is not logged
+// as a failure.
+//
 // A Registry finds channels by UUID and holds named groups; its janitor
-// (Run or Start) closes expired channels with 1001 and ExpiredReason.
+// (Run or Start) sweeps expired and ended channels in bulk.
 //
 // How members leave, without a goroutine per member: NewChannel registers
 // one ws.Conn.AfterClose hook per channel, which removes the channel from
 // every group and registry that holds it when its connection ends. Group
 // sends also drop members found ended or expired (lazy pruning), and the
-// janitor sweeps expired channels. Each channel records its memberships,
+// expiry timer and the janitor take expired channels out. Each channel records its memberships,
 // so leaving costs one map deletion per group.
 //
 // # Event routing

