@@ -41,6 +41,9 @@ type Group struct {
 	snap atomic.Pointer[snapshot] // nil when membership changed since the last build
 	obs  atomic.Pointer[groupObserver]
 
+	reg     *Registry   // the registry that made the group, or nil
+	retired atomic.Bool // emptied and dropped by reg; set and cleared with mu held
+
 	// sendMu orders the queueing of concurrent sends; it is held over
 	// queue insertions only, never over encoding, I/O or a callback.
 	sendMu sync.Mutex
@@ -67,13 +70,28 @@ func (g *Group) Name() string { return g.name }
 // group send: a send skips members not yet accepted, since it would have
 // to complete their handshake on the sender's goroutine.
 func (g *Group) Add(ch *Channel) bool {
+	for {
+		added, retired := g.add(ch)
+		if !retired {
+			return added
+		}
+		g = g.reg.revive(g)
+	}
+}
+
+// add is Add on g itself; it reports retired, and adds nothing, when g
+// has left its registry.
+func (g *Group) add(ch *Channel) (added, retired bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.retired.Load() {
+		return false, true
+	}
 	if _, ok := g.index[ch]; ok {
-		return true
+		return true, false
 	}
 	if ch.ended() || ch.Expired() || !ch.joined(g) {
-		return false
+		return false, false
 	}
 	if g.index == nil {
 		g.index = make(map[*Channel]int)
@@ -81,18 +99,33 @@ func (g *Group) Add(ch *Channel) bool {
 	g.index[ch] = len(g.slots)
 	g.slots = append(g.slots, ch)
 	g.snap.Store(nil)
-	return true
+	return true, false
 }
 
 // Remove takes ch out of the group and reports whether it was a member.
 // No send that starts after Remove returns reaches ch; one already under
 // way may still reach it.
-func (g *Group) Remove(ch *Channel) bool { return g.remove(ch) }
+func (g *Group) Remove(ch *Channel) bool {
+	if l := g.successor(); l != g {
+		return l.Remove(ch)
+	}
+	return g.remove(ch)
+}
 
+// remove takes chs out of g itself. A registry's group that it empties
+// leaves the registry.
 func (g *Group) remove(chs ...*Channel) bool {
+	removed, empty := g.take(chs)
+	if empty && g.reg != nil {
+		g.reg.retire(g)
+	}
+	return removed
+}
+
+// take removes chs under g.mu and reports whether g is empty afterwards.
+func (g *Group) take(chs []*Channel) (removed, empty bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	removed := false
 	for _, ch := range chs {
 		i, ok := g.index[ch]
 		if !ok {
@@ -105,13 +138,16 @@ func (g *Group) remove(chs ...*Channel) bool {
 		removed = true
 	}
 	if !removed {
-		return false
+		return false, false
 	}
-	if g.holes > 32 && g.holes > len(g.slots)/2 {
+	switch {
+	case len(g.index) == 0:
+		g.slots, g.holes = nil, 0
+	case g.holes > 32 && g.holes > len(g.slots)/2:
 		g.compact()
 	}
 	g.snap.Store(nil)
-	return true
+	return true, len(g.index) == 0
 }
 
 // compact drops the holes of g.slots. Called with g.mu held.
@@ -128,6 +164,9 @@ func (g *Group) compact() {
 
 // Has reports whether ch is a member.
 func (g *Group) Has(ch *Channel) bool {
+	if l := g.successor(); l != g {
+		return l.Has(ch)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	_, ok := g.index[ch]
@@ -136,6 +175,9 @@ func (g *Group) Has(ch *Channel) bool {
 
 // Len returns the number of members.
 func (g *Group) Len() int {
+	if l := g.successor(); l != g {
+		return l.Len()
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return len(g.index)
@@ -143,6 +185,9 @@ func (g *Group) Len() int {
 
 // Members returns the members in the order they were added.
 func (g *Group) Members() []*Channel {
+	if l := g.successor(); l != g {
+		return l.Members()
+	}
 	return append([]*Channel(nil), g.snapshot().members...)
 }
 
@@ -197,6 +242,9 @@ func (g *Group) SendBytes(b []byte) (int, error) { return g.fanout(b, Bytes) }
 // v may go to. v is encoded once per payload type present before g.sendMu
 // is taken, so a user's MarshalJSON never runs under the lock.
 func (g *Group) fanout(v any, only PayloadType) (int, error) {
+	if l := g.successor(); l != g {
+		return l.fanout(v, only)
+	}
 	var (
 		enc  encoder
 		errs []error

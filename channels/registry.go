@@ -9,7 +9,8 @@ import (
 // Registry keeps channels by UUID, and named groups (Nexios's
 // ChannelRegistry). A channel leaves the registry, and every group it is
 // in, when its connection ends or its TTL passes (see WithTTL); the
-// janitor (Run or Start) sweeps what is left in bulk.
+// janitor (Run or Start) sweeps what is left in bulk. A named group leaves
+// the registry when it empties; see Registry.Group.
 //
 // A Registry is safe for concurrent use. The zero Registry is not usable;
 // call NewRegistry.
@@ -94,49 +95,11 @@ func (r *Registry) Len() int {
 	return len(r.chans)
 }
 
-// Group returns the registry's group called name, creating it on first
-// use.
-func (r *Registry) Group(name string) *Group {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	g, ok := r.groups[name]
-	if !ok {
-		g = NewGroup(name)
-		if r.cfg.groupObs != nil {
-			g.Observe(r.cfg.groupObs)
-		}
-		r.groups[name] = g
-	}
-	return g
-}
-
-// Groups returns the registry's groups, sorted by name.
-func (r *Registry) Groups() []*Group {
-	r.mu.Lock()
-	gs := make([]*Group, 0, len(r.groups))
-	for _, g := range r.groups {
-		gs = append(gs, g)
-	}
-	r.mu.Unlock()
-	slices.SortFunc(gs, func(a, b *Group) int { return cmp.Compare(a.name, b.name) })
-	return gs
-}
-
-// RemoveGroup forgets the group called name and reports whether there was
-// one. Its members stay members of the *Group value; the next Group(name)
-// makes a new, empty group.
-func (r *Registry) RemoveGroup(name string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	_, ok := r.groups[name]
-	delete(r.groups, name)
-	return ok
-}
-
 // Sweep runs one pass of the janitor at once and returns how many channels
 // it removed: channels whose connection ended (normally gone already,
 // through their close hook) and expired channels, which it also closes with
 // 1001 and ExpiredReason. Removed channels leave every group and registry.
+// It also drops groups with no member (made by Group but never joined).
 func (r *Registry) Sweep() int {
 	r.mu.Lock()
 	var gone []*Channel
@@ -146,6 +109,7 @@ func (r *Registry) Sweep() int {
 		}
 	}
 	r.mu.Unlock()
+	defer r.sweepGroups()
 	for _, ch := range gone {
 		// A connection still before its handshake is left to its
 		// handler and the channel's timer: closing it here would perform

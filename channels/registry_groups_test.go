@@ -2,6 +2,7 @@ package channels_test
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/nexogo/nexo/channels"
@@ -118,4 +119,35 @@ type member struct {
 		ExpectText(string)
 	}
 	ch *channels.Channel
+}
+
+// Members joining and leaving at once, through a stale handle and through
+// the registry, never end in two groups of one name.
+func TestRegistryGroupChurn(t *testing.T) {
+	const members, rounds = 8, 200
+	r := channels.NewRegistry()
+	e, got := channelServer(t, channels.Text)
+	stale := r.Group("room")
+	var ms []*member
+	for range members {
+		c := e.dial()
+		ms = append(ms, &member{c: c, ch: recv(t, got)})
+	}
+	var wg sync.WaitGroup
+	for i, m := range ms {
+		wg.Go(func() {
+			for j := range rounds {
+				h := stale
+				if (i+j)%2 == 0 {
+					h = r.Group("room")
+				}
+				h.Add(m.ch)
+				if j < rounds-1 {
+					h.Remove(m.ch)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	expectGroup(t, r, stale, "all", ms...)
 }
