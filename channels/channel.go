@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/nexogo/nexo/ws"
 )
 
@@ -32,7 +30,7 @@ type Channel struct {
 	created time.Time
 	expires time.Time
 	cfg     channelConfig
-	limiter *rate.Limiter // set when the rate limit could not be a filter
+	bucket  *rateBucket // set when the rate limit could not be a filter
 
 	mu       sync.Mutex
 	groups   set[*Group]
@@ -60,7 +58,7 @@ func NewChannel(c *ws.Conn, t PayloadType, opts ...ChannelOption) *Channel {
 	}
 	if rl := ch.cfg.rate; rl != nil {
 		if err := c.Configure(ws.WithMessageFilter(rl.filter())); err != nil {
-			ch.limiter = rate.NewLimiter(rl.limit, rl.burst)
+			ch.bucket = rl.newBucket()
 		}
 	}
 	if ch.cfg.ttl > 0 {
@@ -190,11 +188,15 @@ func (ch *Channel) receive(checkJSON bool) (ws.Message, error) {
 		if err != nil {
 			return m, ch.expiredErr(err)
 		}
-		if ch.limiter != nil && !ch.allow(m) {
-			if ch.cfg.rate.policy == RateClose {
+		if ch.bucket != nil {
+			if err := ch.cfg.rate.admit(ch.bucket, ch.c, m); err != nil {
+				var ce *ws.CloseError
+				if !errors.As(err, &ce) {
+					continue // dropped
+				}
+				ch.c.Close(ce.Code, ce.Reason)
 				return ws.Message{}, ch.endErr()
 			}
-			continue
 		}
 		if ch.typ == JSON && !checkJSON {
 			return m, nil
@@ -215,16 +217,6 @@ func (ch *Channel) endErr() error {
 		return ce
 	}
 	return ws.ErrClosed
-}
-
-// allow applies the fallback rate limit to m, answering or closing per the
-// policy. It reports whether m may pass.
-func (ch *Channel) allow(m ws.Message) bool {
-	if ch.limiter.Allow() {
-		return true
-	}
-	ch.cfg.rate.refuse(ch.c, m)
-	return false
 }
 
 // ReceiveJSON receives the next message, decodes its JSON into v and

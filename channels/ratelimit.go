@@ -10,17 +10,22 @@ import (
 	"github.com/nexogo/nexo/ws"
 )
 
-// RatePolicy says what happens to a message over a rate limit.
+// RatePolicy says what happens to a message over a rate limit. It is the
+// one policy of every rate limit in nexo: WithRateLimit, RateLimit and
+// middleware.RateLimitWithOpts.
 type RatePolicy int
 
 const (
 	// RateClose closes the connection with 4429 (ws.CloseRateLimited) and
 	// the reason "rate limit exceeded". It is the default.
 	RateClose RatePolicy = iota
-	// RateDrop drops the message and sends the error frame
-	// {"type":"error","error":"rate_limited","message":"rate limit exceeded"},
-	// with the message's "ref" when it carried one. The connection stays
-	// open.
+	// RateDrop drops the message and keeps the connection. A dropped
+	// message that carried a "ref" (a JSON object with a non-null "ref")
+	// is always answered with the error frame
+	// {"type":"error","error":"rate_limited","message":"rate limit exceeded","ref":ref},
+	// so that a client awaiting a reply never waits in vain. Of a run of
+	// dropped messages without a ref, only the first is answered (without
+	// a ref), so that a flood is not echoed back.
 	RateDrop
 )
 
@@ -29,6 +34,18 @@ type rateConfig struct {
 	limit  rate.Limit
 	burst  int
 	policy RatePolicy
+}
+
+// rateBucket is one connection's state under a rate limit. It is used on
+// the connection's reading goroutine (a filter, or Receive), one message
+// at a time.
+type rateBucket struct {
+	lim      *rate.Limiter
+	dropping bool // the last message was dropped
+}
+
+func (rc *rateConfig) newBucket() *rateBucket {
+	return &rateBucket{lim: rate.NewLimiter(rc.limit, rc.burst)}
 }
 
 // RateLimit returns a ws.MessageFilter that limits every connection it
@@ -48,40 +65,38 @@ func (rc *rateConfig) filter() ws.MessageFilter {
 	key := fmt.Sprintf("nexo.ratelimit.%p", rc)
 	return func(c *ws.Conn, m ws.Message) error {
 		v, _ := c.Get(key)
-		l, ok := v.(*rate.Limiter)
+		b, ok := v.(*rateBucket)
 		if !ok {
-			l = rate.NewLimiter(rc.limit, rc.burst)
-			c.Set(key, l)
+			b = rc.newBucket()
+			c.Set(key, b)
 		}
-		if l.Allow() {
-			return nil
-		}
-		if rc.policy == RateClose {
-			return &ws.CloseError{Code: ws.CloseRateLimited, Reason: reasonRateLimited}
-		}
-		rc.answer(c, m)
-		return ws.ErrDropMessage
+		return rc.admit(b, c, m)
 	}
 }
 
 const reasonRateLimited = "rate limit exceeded"
 
-// refuse applies the policy to m outside a filter.
-func (rc *rateConfig) refuse(c *ws.Conn, m ws.Message) {
+// admit takes a token from b for m. It returns nil when m passes,
+// ws.ErrDropMessage when RateDrop drops it (answered as RateDrop says),
+// and the *ws.CloseError to close with under RateClose.
+func (rc *rateConfig) admit(b *rateBucket, c *ws.Conn, m ws.Message) error {
+	if b.lim.Allow() {
+		b.dropping = false
+		return nil
+	}
 	if rc.policy == RateClose {
-		c.Close(ws.CloseRateLimited, reasonRateLimited)
-		return
+		return &ws.CloseError{Code: ws.CloseRateLimited, Reason: reasonRateLimited}
 	}
-	rc.answer(c, m)
-}
-
-// answer sends the rate_limited error frame for m, echoing its ref.
-func (rc *rateConfig) answer(c *ws.Conn, m ws.Message) {
-	f := ws.ErrorFrame{Type: "error", Error: "rate_limited", Message: reasonRateLimited}
-	if ref := refOf(m); ref != nil {
-		f.Ref = ref
+	ref := refOf(m)
+	if ref != nil || !b.dropping {
+		f := ws.ErrorFrame{Type: "error", Error: "rate_limited", Message: reasonRateLimited}
+		if ref != nil {
+			f.Ref = ref
+		}
+		c.SendJSON(f)
 	}
-	c.SendJSON(f)
+	b.dropping = true
+	return ws.ErrDropMessage
 }
 
 // refOf returns the "ref" of a JSON object message, or nil.

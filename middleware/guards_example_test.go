@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/nexogo/nexo"
+	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/middleware"
 	"github.com/nexogo/nexo/ws"
 	"golang.org/x/time/rate"
@@ -96,12 +97,12 @@ func ExampleRateLimit() {
 func ExampleRateLimitWithOpts() {
 	app := nexo.New(nexo.WithoutClient())
 	app.UseWS(middleware.RateLimitWithOpts(middleware.RateLimitOptions{
-		MessageRate:    10,                  // per connection: 10 messages/s,
-		MessageBurst:   20,                  // 20 at once,
-		Policy:         middleware.RateDrop, // then drop with an error frame
-		HandshakeRate:  1,                   // per client address: 1 new connection/s,
-		HandshakeBurst: 5,                   // 5 at once,
-		MaxConnsPerIP:  1,                   // 1 open at a time
+		MessageRate:    10,                // per connection: 10 messages/s,
+		MessageBurst:   20,                // 20 at once,
+		Policy:         channels.RateDrop, // then drop with an error frame
+		HandshakeRate:  1,                 // per client address: 1 new connection/s,
+		HandshakeBurst: 5,                 // 5 at once,
+		MaxConnsPerIP:  1,                 // 1 open at a time
 		// Behind nginx on the same host: believe its X-Forwarded-For.
 		TrustedProxies: []string{"127.0.0.1", "::1"},
 	}))

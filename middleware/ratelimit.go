@@ -3,30 +3,35 @@ package middleware
 import (
 	"fmt"
 	"net/netip"
-	"sync/atomic"
 
-	"github.com/nexogo/nexo/ws"
 	"golang.org/x/time/rate"
+
+	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/ws"
 )
 
 // RatePolicy says what happens to a message over a connection's rate.
-type RatePolicy int
+//
+// Deprecated: use channels.RatePolicy, which it is (one policy for every
+// rate limit in nexo).
+type RatePolicy = channels.RatePolicy
 
 const (
 	// RateClose closes the connection with RateLimitOptions.MessageCode
-	// (4429 by default) and the reason "rate limit exceeded". It is the
-	// default.
-	RateClose RatePolicy = iota
-	// RateDrop discards the message and keeps the connection. The first
-	// message dropped after one that passed is answered with an error
-	// frame, {"type":"error","error":"rate_limited",...}; the rest of the
-	// run is dropped silently, so that a flood is not echoed back.
-	RateDrop
+	// (4429 by default) and the reason "rate limit exceeded".
+	//
+	// Deprecated: use channels.RateClose, which it is.
+	RateClose = channels.RateClose
+	// RateDrop discards the message and keeps the connection; every
+	// dropped message with a ref is answered with a rate_limited error
+	// frame carrying it (see channels.RateDrop).
+	//
+	// Deprecated: use channels.RateDrop, which it is.
+	RateDrop = channels.RateDrop
 )
 
 // Close reasons of RateLimit.
 const (
-	reasonRate       = "rate limit exceeded"
 	reasonHandshakes = "too many connection attempts"
 	reasonConns      = "too many connections from this address"
 	reasonBusy       = "server busy"
@@ -41,9 +46,11 @@ type RateLimitOptions struct {
 	// counts, before the handler sees it.
 	MessageRate  rate.Limit
 	MessageBurst int
-	// Policy says what happens to a message over the rate: RateClose
-	// (default) or RateDrop.
-	Policy RatePolicy
+	// Policy says what happens to a message over the rate:
+	// channels.RateClose (default) or channels.RateDrop, which answers
+	// every dropped message that carries a ref with a rate_limited error
+	// frame carrying it.
+	Policy channels.RatePolicy
 	// MessageCode is the close code of RateClose (default 4429).
 	MessageCode int
 
@@ -146,6 +153,10 @@ func RateLimitWithOpts(opts RateLimitOptions) ws.Middleware {
 	opts.IPv6Prefix = orDefault(opts.IPv6Prefix, 64)
 	opts.MaxClients = orDefault(opts.MaxClients, DefaultMaxClients)
 
+	var limit ws.MessageFilter
+	if opts.MessageRate > 0 {
+		limit = messageLimit(opts)
+	}
 	var table *clientTable
 	if opts.HandshakeRate > 0 || opts.MaxConnsPerIP > 0 {
 		table = newClientTable(opts.HandshakeRate, opts.HandshakeBurst, opts.MaxConnsPerIP, opts.MaxClients, opts.IPv6Prefix)
@@ -168,8 +179,8 @@ func RateLimitWithOpts(opts RateLimitOptions) ws.Middleware {
 					return refuse(c, ip, ws.CloseTryAgainLater, reasonBusy)
 				}
 			}
-			if opts.MessageRate > 0 {
-				if err := c.Configure(ws.WithMessageFilter(messageLimit(opts))); err != nil {
+			if limit != nil {
+				if err := c.Configure(ws.WithMessageFilter(limit)); err != nil {
 					return fmt.Errorf("middleware: RateLimit after the handshake: %w", err)
 				}
 			}
@@ -178,22 +189,19 @@ func RateLimitWithOpts(opts RateLimitOptions) ws.Middleware {
 	}
 }
 
-// messageLimit returns a filter with its own token bucket.
+// messageLimit returns channels.RateLimit's filter (a token bucket per
+// connection), closing with opts.MessageCode under RateClose.
 func messageLimit(opts RateLimitOptions) ws.MessageFilter {
-	lim := rate.NewLimiter(opts.MessageRate, opts.MessageBurst)
-	var dropping atomic.Bool
-	return func(c *ws.Conn, _ ws.Message) error {
-		if lim.Allow() {
-			dropping.Store(false)
-			return nil
+	f := channels.RateLimit(opts.MessageRate, opts.MessageBurst, opts.Policy)
+	if opts.MessageCode == ws.CloseRateLimited {
+		return f
+	}
+	return func(c *ws.Conn, m ws.Message) error {
+		err := f(c, m)
+		if ce, ok := err.(*ws.CloseError); ok {
+			return &ws.CloseError{Code: opts.MessageCode, Reason: ce.Reason}
 		}
-		if opts.Policy == RateDrop {
-			if !dropping.Swap(true) {
-				c.SendJSON(ws.ErrorFrame{Type: "error", Error: "rate_limited", Message: "rate limit exceeded: message dropped"})
-			}
-			return ws.ErrDropMessage
-		}
-		return &ws.CloseError{Code: opts.MessageCode, Reason: reasonRate}
+		return err
 	}
 }
 

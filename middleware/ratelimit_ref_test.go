@@ -16,7 +16,7 @@ func TestRateLimitDropAnswersEveryRef(t *testing.T) {
 	r := channels.NewEventRouter()
 	channels.On(r, "sum", func(c *ws.Conn, in struct{ A, B int }) (any, error) { return in.A + in.B, nil })
 	srv := serveAuth(t, r.Handler(), middleware.RateLimitWithOpts(middleware.RateLimitOptions{
-		MessageRate: slow, MessageBurst: 1, Policy: middleware.RateDrop,
+		MessageRate: slow, MessageBurst: 1, Policy: channels.RateDrop,
 	}))
 	c := srv.Dial("/ws")
 	defer c.Close()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/nexogo/nexo"
+	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/middleware"
 	"github.com/nexogo/nexo/nexotest"
 	"github.com/nexogo/nexo/ws"
@@ -77,7 +78,7 @@ func TestRateLimitMessages(t *testing.T) {
 
 func TestRateLimitDrop(t *testing.T) {
 	srv, _ := guarded(t, middleware.RateLimitWithOpts(middleware.RateLimitOptions{
-		MessageRate: slow, MessageBurst: 2, Policy: middleware.RateDrop,
+		MessageRate: slow, MessageBurst: 2, Policy: channels.RateDrop,
 	}))
 	c := srv.Dial("/ws")
 	defer c.Close()
