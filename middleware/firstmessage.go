@@ -20,8 +20,10 @@ const DefaultAuthDeadline = 10 * time.Second
 // consumed: the handler receives the messages that follow.
 //
 // No message in time closes with 4401 "authentication timeout"; a missing
-// or refused token with 4401 "missing token" or "invalid token". The user
-// that verify returns is stored under UserKey.
+// or refused token with 4401 "missing token" or "invalid token"; a verify
+// that fails otherwise (see ErrInvalidCredentials) with 1013
+// "authentication unavailable". The user that verify returns is stored
+// under UserKey.
 //
 // The handler finds the connection accepted: its own c.Accept returns
 // ws.ErrAlreadyAccepted, which it may ignore. FirstMessageAuth panics when
@@ -58,8 +60,8 @@ func FirstMessageAuth(verify VerifyFunc, deadline time.Duration, opts ...ws.Opti
 	}
 }
 
-// verifyUser verifies tok and closes c with 4401 when it is refused; it
-// then returns a nil user and a nil error.
+// verifyUser verifies tok and closes c with 4401 when it is refused, 1013
+// when it could not be checked; it then returns a nil user and a nil error.
 func verifyUser(c *ws.Conn, v VerifyFunc, tok string) (any, error) {
 	user, err := verify(c.Context(), v, tok)
 	if err == nil {
@@ -69,7 +71,7 @@ func verifyUser(c *ws.Conn, v VerifyFunc, tok string) (any, error) {
 	if tok == "" {
 		reason = reasonMissingToken
 	}
-	return nil, unauthorized(c, reason, err)
+	return nil, refuseOrRetry(c, reason, err)
 }
 
 // receiveWithin receives one message. When none arrives within d it closes

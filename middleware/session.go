@@ -7,19 +7,22 @@ import (
 	"github.com/nexogo/nexo/ws"
 )
 
-// ErrNoSession means the request carries no session.
-var ErrNoSession = errors.New("middleware: no session")
+// ErrNoSession means the request carries no session. It matches
+// ErrInvalidCredentials.
+var ErrNoSession = refusal("middleware: no session")
 
 // ErrInvalidSession means the request carries a session that is not valid:
-// tampered with, expired or undecodable.
-var ErrInvalidSession = errors.New("middleware: invalid session")
+// tampered with, expired or undecodable. It matches ErrInvalidCredentials.
+var ErrInvalidSession = refusal("middleware: invalid session")
 
 // SessionStore finds the user of a request's session, as the
 // application's HTTP side already does: CookieStore reads a signed cookie,
 // and an application with its own sessions implements the one method (or
-// uses SessionStoreFunc). User returns the user, or an error (ErrNoSession
-// when there is no session); a nil user with a nil error counts as no
-// session. It may be called concurrently.
+// uses SessionStoreFunc). User returns the user, or an error: ErrNoSession
+// when there is no session, an error matching ErrInvalidCredentials when
+// the session is refused, any other error when it could not be checked
+// (SessionAuth then closes with 1013); a nil user with a nil error counts
+// as no session. It may be called concurrently.
 type SessionStore interface {
 	User(r *http.Request) (any, error)
 }
@@ -53,6 +56,12 @@ func Authenticate(store SessionStore, r *http.Request) any {
 // sockets where anyone may read and only users may act: check with User.
 // A tampered or expired cookie then counts as no session.
 //
+// A store error that does not match ErrInvalidCredentials (ErrNoSession
+// and ErrInvalidSession do) means the session could not be checked, a
+// database down for example: the connection is closed with 1013
+// "authentication unavailable", required or not, so that a signed-in user
+// is never taken for an anonymous one.
+//
 // Cookies are sent by the browser on cross-site requests too. SessionAuth
 // therefore applies the connection's origin check (c.OriginAllowed) before
 // it reads the session, and refuses a cross-site page with 4403: the
@@ -76,10 +85,12 @@ func SessionAuth(store SessionStore, required bool) ws.Middleware {
 			if err == nil && user == nil {
 				err = ErrNoSession
 			}
-			if err != nil {
-				if required {
-					return unauthorized(c, reasonSession, err)
-				}
+			switch {
+			case err != nil && !errors.Is(err, ErrInvalidCredentials):
+				return unavailable(c, err)
+			case err != nil && required:
+				return unauthorized(c, reasonSession, err)
+			case err != nil:
 				user = nil
 			}
 			c.Set(UserKey, user)

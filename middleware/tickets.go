@@ -16,8 +16,9 @@ const (
 	DefaultMaxTickets = 100_000
 )
 
-// ErrInvalidTicket means a ticket is unknown, already used or expired.
-var ErrInvalidTicket = errors.New("middleware: invalid ticket")
+// ErrInvalidTicket means a ticket is unknown, already used or expired. It
+// matches ErrInvalidCredentials.
+var ErrInvalidTicket = refusal("middleware: invalid ticket")
 
 // ErrTooManyTickets is returned by Mint when TicketOptions.Max tickets are
 // outstanding.

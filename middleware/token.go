@@ -9,16 +9,22 @@ import (
 	"github.com/nexogo/nexo/ws"
 )
 
-// ErrNoToken means the request carried no token where TokenAuth looks.
-var ErrNoToken = errors.New("middleware: no token")
+// ErrNoToken means the request carried no token where TokenAuth looks. It
+// matches ErrInvalidCredentials.
+var ErrNoToken = refusal("middleware: no token")
 
-// ErrInvalidToken means a token was refused. Verifiers may return it, or
-// any error of their own: both close the connection with 4401.
-var ErrInvalidToken = errors.New("middleware: invalid token")
+// ErrInvalidToken means a token was refused; it matches
+// ErrInvalidCredentials. A verifier returns it (or any error matching
+// ErrInvalidCredentials) to refuse a token with 4401; any other error
+// means the token could not be checked and closes with 1013 (see
+// ErrInvalidCredentials).
+var ErrInvalidToken = refusal("middleware: invalid token")
 
 // VerifyFunc checks a token and returns the user it belongs to. A nil user
-// with a nil error counts as a refusal. ctx ends with the connection.
-// It may be called concurrently.
+// with a nil error counts as a refusal, and so does an error matching
+// ErrInvalidCredentials (4401); any other error means the token could not
+// be checked (1013, see ErrInvalidCredentials). ctx ends with the
+// connection. It may be called concurrently.
 type VerifyFunc func(ctx context.Context, token string) (user any, err error)
 
 // TokenAuthOptions configures TokenAuth. Only Verify is required.
@@ -36,7 +42,9 @@ type TokenAuthOptions struct {
 // a token before the handshake. The user that Verify returns is stored
 // under UserKey (read it with User). A missing or refused token completes
 // the handshake and closes with 4401 and the reason "missing token" or
-// "invalid token"; the handler does not run.
+// "invalid token"; a Verify that fails otherwise (its backend down) closes
+// with 1013 and the reason "authentication unavailable". The handler does
+// not run.
 //
 // When the client offers AuthProtocol, the handshake answers it (see
 // WithAuthProtocol), whether the token is accepted or not, so that a browser
@@ -68,7 +76,7 @@ func TokenAuth(opts TokenAuthOptions) ws.Middleware {
 				if errors.Is(err, ErrNoToken) {
 					reason = reasonMissingToken
 				}
-				return unauthorized(c, reason, err)
+				return refuseOrRetry(c, reason, err)
 			}
 			c.Set(UserKey, user)
 			return next(c)
@@ -102,7 +110,8 @@ func (o *TokenAuthOptions) token(c *ws.Conn) (tok string, offered bool) {
 }
 
 // verify runs v on tok and turns a missing token, a refusal and a nil user
-// into errors that wrap ErrNoToken or ErrInvalidToken.
+// into errors that wrap ErrNoToken or ErrInvalidToken. A failure of v that
+// is not a refusal is returned as it is.
 func verify(ctx context.Context, v VerifyFunc, tok string) (any, error) {
 	if tok == "" {
 		return nil, ErrNoToken
@@ -112,7 +121,7 @@ func verify(ctx context.Context, v VerifyFunc, tok string) (any, error) {
 	}
 	user, err := v(ctx, tok)
 	switch {
-	case err != nil && !errors.Is(err, ErrInvalidToken):
+	case err != nil && errors.Is(err, ErrInvalidCredentials) && !errors.Is(err, ErrInvalidToken):
 		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	case err != nil:
 		return nil, err

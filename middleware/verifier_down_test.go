@@ -3,6 +3,7 @@ package middleware_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -57,4 +58,30 @@ func TestVerifierDownIsRetryable(t *testing.T) {
 		s := serveAuth(t, whois, middleware.SessionAuth(store, true))
 		expectUnavailable(t, s.Dial("/ws"))
 	})
+}
+
+// A verifier refuses with an error matching ErrInvalidCredentials (its
+// own, wrapped, or one of the package's sentinels): 4401, as before.
+func TestVerifierRefusalIsUnauthorized(t *testing.T) {
+	errExpired := fmt.Errorf("%w: token expired", middleware.ErrInvalidCredentials)
+	for name, err := range map[string]error{
+		"ErrInvalidCredentials wrapped": errExpired,
+		"ErrInvalidToken":               middleware.ErrInvalidToken,
+		"nil user":                      nil,
+	} {
+		t.Run(name, func(t *testing.T) {
+			v := func(ctx context.Context, tok string) (any, error) { return nil, err }
+			s := serveAuth(t, whoami, middleware.TokenAuth(middleware.TokenAuthOptions{Verify: v}))
+			expectUnauthorized(t, s.Dial("/ws?token=t0k"), "invalid token")
+		})
+	}
+	for _, sentinel := range []error{middleware.ErrNoToken, middleware.ErrInvalidToken, middleware.ErrNoSession,
+		middleware.ErrInvalidSession, middleware.ErrInvalidTicket} {
+		if !errors.Is(sentinel, middleware.ErrInvalidCredentials) {
+			t.Errorf("%v does not match ErrInvalidCredentials", sentinel)
+		}
+	}
+	if errors.Is(errBackend, middleware.ErrInvalidCredentials) {
+		t.Error("any error matches ErrInvalidCredentials")
+	}
 }
