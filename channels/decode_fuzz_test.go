@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/nexogo/nexo/ws"
@@ -40,6 +42,7 @@ func FuzzEventFrame(f *testing.F) {
 			if _, merr := json.Marshal(ef); merr != nil {
 				t.Fatalf("error frame does not encode: %v", merr)
 			}
+			speaksJSON(t, ef)
 			return
 		}
 		if fr.Event == "" {
@@ -65,6 +68,69 @@ func FuzzEventFrame(f *testing.F) {
 		if m := truncate(fr.Event, 64); len(m) > 64+len("…") || (utf8.ValidString(fr.Event) && !utf8.ValidString(m)) {
 			t.Fatalf("truncate(%q) = %q", fr.Event, m)
 		}
+	})
+}
+
+// goIdentifiers matches what encoding/json says about Go: "Go struct
+// field", type names, Go kinds.
+var goIdentifiers = regexp.MustCompile(`Go |EventFrame|RawMessage|fuzzTarget|channels\.|\b(u?int(8|16|32|64)?|float(32|64)|bool|struct|map|interface)\b|\[\]`)
+
+// jsonTypes are the types an invalid_json frame's fields may name.
+var jsonTypes = map[string]bool{"object": true, "array": true, "string": true, "number": true, "integer": true, "boolean": true, "value": true}
+
+// speaksJSON fails when an error frame names Go identifiers or a field
+// type that is not a JSON type.
+func speaksJSON(t *testing.T, ef ws.ErrorFrame) {
+	t.Helper()
+	if goIdentifiers.MatchString(ef.Message) {
+		t.Fatalf("error frame names Go: %q", ef.Message)
+	}
+	for path, typ := range ef.Fields {
+		if ef.Error == "invalid_json" && !jsonTypes[typ] || goIdentifiers.MatchString(path) {
+			t.Fatalf("error frame field %q: %q", path, typ)
+		}
+	}
+}
+
+// fuzzTarget has a field of every JSON kind.
+type fuzzTarget struct {
+	I  int8               `json:"i"`
+	U  uint               `json:"u"`
+	F  float32            `json:"f"`
+	B  bool               `json:"b"`
+	S  string             `json:"s"`
+	Bs []byte             `json:"bs"`
+	L  []int              `json:"l"`
+	A  [2]string          `json:"a"`
+	M  map[string]float64 `json:"m"`
+	P  *struct {
+		T time.Time `json:"t"`
+		N []*int16  `json:"n"`
+	} `json:"p"`
+	Any any `json:"any"`
+}
+
+// FuzzInvalidJSONFrame: whatever bytes a client sends, the invalid_json
+// frame that answers them names JSON paths and types, never Go.
+func FuzzInvalidJSONFrame(f *testing.F) {
+	for _, s := range []string{
+		`{"i":300}`, `{"i":1.5}`, `{"u":-1}`, `{"f":1e400}`, `{"b":"x"}`, `{"s":1}`, `{"bs":5}`, `{"bs":"@@"}`,
+		`{"l":[1,"2"]}`, `{"a":{}}`, `{"m":{"k":"v"}}`, `{"p":{"t":"x"}}`, `{"p":{"n":[true]}}`, `{"p":[]}`,
+		`[1]`, `"s"`, `{`, `nul`, "ÿ",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var v fuzzTarget
+		err := ws.Message{Type: ws.TextMessage, Data: b}.JSON(&v)
+		if err == nil {
+			return
+		}
+		ef := ws.NewErrorFrame(err)
+		if ef.Error != "invalid_json" {
+			t.Fatalf("frame %+v", ef)
+		}
+		speaksJSON(t, ef)
 	})
 }
 

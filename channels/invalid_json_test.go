@@ -39,7 +39,7 @@ func TestInvalidJSONFrameHasNoGoNames(t *testing.T) {
 	for _, tc := range []struct {
 		data, field, want string
 	}{
-		{`{"a":"x"}`, "a", "number"},
+		{`{"a":"x"}`, "a", "integer"},
 		{`{"inner":{"n":[1,"2"]}}`, "inner.n", "number"},
 		{`{"inner":{"n":{}}}`, "inner.n", "array"},
 		{`{"inner":[]}`, "inner", "object"},

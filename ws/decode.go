@@ -123,7 +123,11 @@ func newValidator() *validator.Validate {
 //
 // Error is "invalid_json" for a *DecodeError, "validation" for a
 // *ValidationError, "message_type" for ErrMessageType, and "bad_request"
-// otherwise. Ref echoes the request's reference when there is one.
+// otherwise. An invalid_json frame speaks JSON, never Go: a value of the
+// wrong type gives its field path and the JSON type expected, in Message
+// (`field inner.n: expected number, got string`) and in Fields
+// ({"inner.n":"number"}). Ref echoes the request's reference when there is
+// one.
 type ErrorFrame struct {
 	Type    string            `json:"type"`
 	Error   string            `json:"error"`
@@ -141,7 +145,8 @@ func NewErrorFrame(err error) ErrorFrame {
 	case errors.As(err, &ve):
 		f.Error, f.Message, f.Fields = "validation", "validation failed", ve.Fields
 	case errors.As(err, &de):
-		f.Error, f.Message = "invalid_json", de.Err.Error()
+		f.Error = "invalid_json"
+		f.Message, f.Fields = jsonProblem(de.Err)
 	case errors.Is(err, ErrMessageType):
 		f.Error = "message_type"
 	}
