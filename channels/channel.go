@@ -15,8 +15,10 @@ import (
 // Channel). Its Send and Receive methods encode and check payloads by the
 // channel's PayloadType.
 //
-// A Channel leaves every Group and Registry it is in when its connection
-// ends (through ws.Conn.AfterClose: no goroutine per channel). A channel
+// A Channel leaves every Group and Registry it is in as soon as its
+// connection starts to close, when c.Context() ends (through
+// context.AfterFunc: no goroutine per channel until then), without waiting
+// for the closing handshake; at the latest when it is torn down. A channel
 // made WithTTL expires on a timer of its own (no goroutine until it
 // fires): see ErrExpired.
 //
@@ -37,6 +39,7 @@ type Channel struct {
 	regs     set[*Registry]
 	detached bool        // left everything for good: the connection ended or the channel expired
 	timer    *time.Timer // expires the channel; nil without a TTL
+	armed    bool        // the context hook of armLeave is set
 }
 
 // NewChannel wraps c in a Channel of payload type t. Call it before the
@@ -64,6 +67,8 @@ func NewChannel(c *ws.Conn, t PayloadType, opts ...ChannelOption) *Channel {
 	if ch.cfg.ttl > 0 {
 		ch.startExpiry(ch.cfg.ttl)
 	}
+	// The close hook makes leaving complete before Done is closed; see
+	// armLeave for leaving earlier.
 	c.AfterClose(func() {
 		ch.stopExpiry()
 		ch.detach()

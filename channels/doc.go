@@ -32,12 +32,16 @@
 // A Registry finds channels by UUID and holds named groups; its janitor
 // (Run or Start) sweeps expired and ended channels in bulk.
 //
-// How members leave, without a goroutine per member: NewChannel registers
-// one ws.Conn.AfterClose hook per channel, which removes the channel from
-// every group and registry that holds it when its connection ends. Group
-// sends also drop members found ended or expired (lazy pruning), and the
-// expiry timer and the janitor take expired channels out. Each channel records its memberships,
-// so leaving costs one map deletion per group.
+// How members leave, without a goroutine per member: a channel in a group
+// or registry has one context.AfterFunc hook on its connection's context,
+// which removes it from every group and registry that holds it as soon as
+// the connection starts to close (when c.Context() ends), without waiting
+// for the closing handshake, which may take CloseTimeout with a peer that
+// does not answer; a ws.Conn.AfterClose hook makes sure of it at teardown.
+// Group sends also drop members found ended or expired (lazy pruning),
+// and the expiry timer and the janitor take expired channels out. Each
+// channel records its memberships, so leaving costs one map deletion per
+// group.
 //
 // # Event routing
 //

@@ -17,8 +17,8 @@ import (
 // on the sender's goroutine: a stalled member costs one queue insertion and
 // its slow-consumer policy, never a wait.
 //
-// Members leave by Remove, when their connection ends (at once, through the
-// channel's close hook), and when a send finds them ended or expired.
+// Members leave by Remove, when their connection starts to close (at once,
+// when its context ends), and when a send finds them ended or expired.
 //
 // Every member receives the group's sends in one order, the same for all
 // members: sends to one group queue their message one after the other

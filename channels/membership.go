@@ -1,11 +1,15 @@
 package channels
 
-import "slices"
+import (
+	"context"
+	"slices"
+)
 
 // A channel records the groups and registries that hold it, so that it can
-// leave them all when its connection ends: one ws.Conn.AfterClose callback
-// per channel, registered by NewChannel, instead of a goroutine per
-// membership. Lock order: a Group's or Registry's lock may be held while
+// leave them all when its connection ends: one context.AfterFunc hook per
+// channel, set on its first membership, runs when the close starts, and one
+// ws.Conn.AfterClose callback, registered by NewChannel, makes sure at
+// teardown; no goroutine per membership. Lock order: a Group's or Registry's lock may be held while
 // the channel's lock is taken, never the other way round; detach takes the
 // channel's lock only to snapshot its memberships.
 
@@ -18,7 +22,21 @@ func (ch *Channel) joined(g *Group) bool {
 		return false
 	}
 	ch.groups = ch.groups.add(g)
+	ch.armLeave()
 	return true
+}
+
+// armLeave makes ch leave everything when its connection starts to close
+// (c.Context() ends), rather than at teardown, which may wait CloseTimeout
+// for a peer that does not answer the close. It is set on the first
+// membership, so that a channel in no group or registry pays nothing for
+// it (context.AfterFunc costs about 470 bytes, no goroutine until it
+// runs). Called with ch.mu held.
+func (ch *Channel) armLeave() {
+	if !ch.armed {
+		ch.armed = true
+		context.AfterFunc(ch.c.Context(), ch.detach)
+	}
 }
 
 // left records that g no longer holds ch.
@@ -36,6 +54,7 @@ func (ch *Channel) registered(r *Registry) bool {
 		return false
 	}
 	ch.regs = ch.regs.add(r)
+	ch.armLeave()
 	return true
 }
 
