@@ -76,16 +76,21 @@ func (r *Registry) Get(id string) (*Channel, bool) {
 
 // All returns the registered channels, oldest first.
 func (r *Registry) All() []*Channel {
-	r.mu.Lock()
-	all := make([]*Channel, 0, len(r.chans))
-	for _, ch := range r.chans {
-		all = append(all, ch)
-	}
-	r.mu.Unlock()
-	slices.SortFunc(all, func(a, b *Channel) int {
+	return sortedValues(&r.mu, r.chans, func(a, b *Channel) int {
 		return cmp.Or(a.created.Compare(b.created), cmp.Compare(a.id, b.id))
 	})
-	return all
+}
+
+// sortedValues returns the values of m, read with mu held, sorted by order.
+func sortedValues[V any](mu *sync.Mutex, m map[string]V, order func(a, b V) int) []V {
+	mu.Lock()
+	vs := make([]V, 0, len(m))
+	for _, v := range m {
+		vs = append(vs, v)
+	}
+	mu.Unlock()
+	slices.SortFunc(vs, order)
+	return vs
 }
 
 // Len returns the number of registered channels.

@@ -1,9 +1,6 @@
 package channels
 
-import (
-	"cmp"
-	"slices"
-)
+import "cmp"
 
 // A Registry's groups are named by the application, often after a path
 // parameter, so clients decide how many there are: a group that empties
@@ -36,14 +33,7 @@ func (r *Registry) Group(name string) *Group {
 
 // Groups returns the registry's groups, sorted by name.
 func (r *Registry) Groups() []*Group {
-	r.mu.Lock()
-	gs := make([]*Group, 0, len(r.groups))
-	for _, g := range r.groups {
-		gs = append(gs, g)
-	}
-	r.mu.Unlock()
-	slices.SortFunc(gs, func(a, b *Group) int { return cmp.Compare(a.name, b.name) })
-	return gs
+	return sortedValues(&r.mu, r.groups, func(a, b *Group) int { return cmp.Compare(a.name, b.name) })
 }
 
 // RemoveGroup forgets the group called name and reports whether there was
