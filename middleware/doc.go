@@ -18,7 +18,11 @@
 // (ws.CloseUnauthorized) and a fixed reason ("missing token", "invalid
 // token", "authentication timeout", "invalid ticket", "no valid session");
 // the verifier's own error is never sent to the client, only logged at debug
-// level on the connection's logger.
+// level on the connection's logger. A verifier that could not check the
+// credentials (an error not matching ErrInvalidCredentials: its database
+// down, a timeout) closes with 1013 (ws.CloseTryAgainLater) and the reason
+// "authentication unavailable" instead, logged at warning level, so that
+// the client keeps its credentials and retries later.
 //
 //   - TokenAuth: a token from the Authorization: Bearer header, the
 //     Sec-WebSocket-Protocol header, or the query (?token=...). Browsers
