@@ -1,6 +1,7 @@
 package channels_test
 
 import (
+	"fmt"
 	"regexp"
 	"testing"
 
@@ -8,7 +9,16 @@ import (
 	"github.com/nexogo/nexo/ws"
 )
 
+// Audited is embedded without a tag: its fields are promoted, and
+// encoding/json puts its Go name in the paths of their errors.
+type Audited struct {
+	By *struct {
+		ID uint `json:"id"`
+	} `json:"by"`
+}
+
 type sumReq struct {
+	Audited
 	A     int `json:"a"`
 	Inner struct {
 		N []float64 `json:"n"`
@@ -17,7 +27,7 @@ type sumReq struct {
 
 // goNames matches what encoding/json says about Go: type and field names,
 // kinds such as int or float64.
-var goNames = regexp.MustCompile(`Go |sumReq|channels_test|\bint\b|float64|struct|\[\]`)
+var goNames = regexp.MustCompile(`Go |sumReq|Audited|channels_test|\bu?int\b|float64|struct|\[\]`)
 
 // An invalid_json error frame names the field by its JSON path and the
 // JSON type expected, never a Go identifier, whether it comes from an
@@ -43,6 +53,7 @@ func TestInvalidJSONFrameHasNoGoNames(t *testing.T) {
 		{`{"inner":{"n":[1,"2"]}}`, "inner.n", "number"},
 		{`{"inner":{"n":{}}}`, "inner.n", "array"},
 		{`{"inner":[]}`, "inner", "object"},
+		{`{"by":{"id":-1}}`, "by.id", "integer"},
 	} {
 		for name, e := range map[string]*env{"router": routed, "decode": decoded} {
 			c := e.dial()
@@ -53,7 +64,7 @@ func TestInvalidJSONFrameHasNoGoNames(t *testing.T) {
 			}
 			var f ws.ErrorFrame
 			c.ReadJSON(&f)
-			if f.Error != "invalid_json" || goNames.MatchString(f.Message) {
+			if f.Error != "invalid_json" || goNames.MatchString(f.Message) || goNames.MatchString(fmt.Sprint(f.Fields)) {
 				t.Errorf("%s %s: frame %+v names Go", name, tc.data, f)
 			}
 			if f.Fields[tc.field] != tc.want {
