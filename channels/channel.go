@@ -1,7 +1,6 @@
 package channels
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -237,8 +236,8 @@ func (ch *Channel) ReceiveJSON(v any) error {
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(m.Data, v); err != nil {
-		return &ws.DecodeError{Err: err}
+	if err := m.JSON(v); err != nil {
+		return err
 	}
 	return ch.c.Validate(v)
 }

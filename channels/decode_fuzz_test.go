@@ -73,7 +73,7 @@ func FuzzEventFrame(f *testing.F) {
 
 // goIdentifiers matches what encoding/json says about Go: "Go struct
 // field", type names, Go kinds.
-var goIdentifiers = regexp.MustCompile(`Go |EventFrame|RawMessage|fuzzTarget|channels\.|\b(u?int(8|16|32|64)?|float(32|64)|bool|struct|map|interface)\b|\[\]`)
+var goIdentifiers = regexp.MustCompile(`Go |EventFrame|RawMessage|fuzzTarget|FuzzEmbedded|channels\.|\b(u?int(8|16|32|64)?|float(32|64)|bool|struct|map|interface)\b|\[\]`)
 
 // jsonTypes are the types an invalid_json frame's fields may name.
 var jsonTypes = map[string]bool{"object": true, "array": true, "string": true, "number": true, "integer": true, "boolean": true, "value": true}
@@ -92,8 +92,18 @@ func speaksJSON(t *testing.T, ef ws.ErrorFrame) {
 	}
 }
 
-// fuzzTarget has a field of every JSON kind.
+// FuzzEmbedded is embedded without a tag, as encoding/json names in its
+// error paths.
+type FuzzEmbedded struct {
+	E *struct {
+		V []uint8 `json:"v"`
+		W int16   `json:"w"`
+	} `json:"e"`
+}
+
+// fuzzTarget has a field of every JSON kind, and promoted ones.
 type fuzzTarget struct {
+	*FuzzEmbedded
 	I  int8               `json:"i"`
 	U  uint               `json:"u"`
 	F  float32            `json:"f"`
@@ -115,7 +125,7 @@ type fuzzTarget struct {
 func FuzzInvalidJSONFrame(f *testing.F) {
 	for _, s := range []string{
 		`{"i":300}`, `{"i":1.5}`, `{"u":-1}`, `{"f":1e400}`, `{"b":"x"}`, `{"s":1}`, `{"bs":5}`, `{"bs":"@@"}`,
-		`{"l":[1,"2"]}`, `{"a":{}}`, `{"m":{"k":"v"}}`, `{"p":{"t":"x"}}`, `{"p":{"n":[true]}}`, `{"p":[]}`,
+		`{"l":[1,"2"]}`, `{"a":{}}`, `{"m":{"k":"v"}}`, `{"p":{"t":"x"}}`, `{"p":{"n":[true]}}`, `{"p":[]}`, `{"e":{"w":"x"}}`, `{"e":{"v":[-1]}}`,
 		`[1]`, `"s"`, `{`, `nul`, "ÿ",
 	} {
 		f.Add([]byte(s))

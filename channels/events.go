@@ -1,7 +1,6 @@
 package channels
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -134,8 +133,8 @@ func (e Events[T]) next(ch *Channel) (T, error) {
 			return v, nil
 		}
 	}
-	if err := json.Unmarshal(m.Data, &v); err != nil {
-		return v, &ws.DecodeError{Err: err}
+	if err := m.JSON(&v); err != nil {
+		return v, err
 	}
 	return v, ch.c.Validate(&v)
 }

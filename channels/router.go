@@ -68,8 +68,8 @@ func On[T any](r *EventRouter, event string, h func(c *ws.Conn, data T) (any, er
 	eh := func(c *ws.Conn, data json.RawMessage) (any, error) {
 		var v T
 		if data != nil {
-			if err := json.Unmarshal(data, &v); err != nil {
-				return nil, &ws.DecodeError{Err: err}
+			if err := (ws.Message{Type: ws.TextMessage, Data: data}).JSON(&v); err != nil {
+				return nil, err
 			}
 		}
 		if err := c.Validate(&v); err != nil {

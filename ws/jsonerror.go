@@ -89,3 +89,76 @@ func truncateValue(v string) string {
 	}
 	return v[:n] + "…"
 }
+
+// withJSONPath rewrites the path of a type mismatch found decoding into
+// target: encoding/json puts in it the Go names of the untagged embedded
+// structs it went through, which are no part of the JSON. Other errors are
+// returned as they are.
+func withJSONPath(err error, target any) error {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) || te.Field == "" {
+		return err
+	}
+	t := reflect.TypeOf(target)
+	var path []string
+	for seg := range strings.SplitSeq(te.Field, ".") {
+		t = container(t)
+		if t == nil || t.Kind() != reflect.Struct {
+			path, t = append(path, seg), nil
+			continue
+		}
+		if f, ok := jsonField(t, seg); ok {
+			path, t = append(path, seg), f.Type
+			continue
+		}
+		if f, ok := t.FieldByName(seg); ok && f.Anonymous && jsonName(f) == "" {
+			t = f.Type // an embedded struct: its fields are the parent's
+			continue
+		}
+		path, t = append(path, seg), nil
+	}
+	te.Field = strings.Join(path, ".")
+	return err
+}
+
+// container returns the type whose fields a path segment names: t
+// without pointers, and the element type of slices, arrays and maps,
+// whose indices and keys the path leaves out.
+func container(t reflect.Type) reflect.Type {
+	for t != nil {
+		switch t.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+			t = t.Elem()
+		default:
+			return t
+		}
+	}
+	return nil
+}
+
+// jsonField returns the field of struct t that the JSON key name decodes
+// into, among its own fields and those promoted from embedded structs.
+func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
+	for _, f := range reflect.VisibleFields(t) {
+		if f.Anonymous && jsonName(f) == "" && container(f.Type).Kind() == reflect.Struct {
+			continue // embedded: not a key of its own
+		}
+		n := jsonName(f)
+		if n == "" {
+			n = f.Name
+		}
+		if n == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// jsonName returns the name in f's json tag, if any.
+func jsonName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	if name == "-" {
+		return ""
+	}
+	return name
+}

@@ -41,7 +41,7 @@ func (m Message) IsBinary() bool { return m.Type == BinaryMessage }
 // JSON unmarshals the payload into v.
 func (m Message) JSON(v any) error {
 	if err := json.Unmarshal(m.Data, v); err != nil {
-		return &DecodeError{Err: err}
+		return &DecodeError{Err: withJSONPath(err, v)}
 	}
 	return nil
 }
