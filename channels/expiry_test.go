@@ -144,3 +144,23 @@ func TestExpiryReturnedFromHandler(t *testing.T) {
 		t.Errorf("logged as an error:\n%s", s)
 	}
 }
+
+// A channel that expires before its handshake is closed by its timer as
+// soon as the handshake is done, even when the handler then only reads
+// the connection.
+func TestExpiryBeforeHandshake(t *testing.T) {
+	expired := make(chan *channels.Channel, 1)
+	e := serve(t, func(c *ws.Conn) error {
+		ch := channels.NewChannel(c, channels.JSON, channels.WithTTL(time.Millisecond))
+		for !ch.Expired() {
+			runtime.Gosched()
+		}
+		expired <- ch
+		if err := c.Accept(); err != nil {
+			return err
+		}
+		return readLoop(c)
+	})
+	expectExpiredClose(t, e)
+	recv(t, expired)
+}
