@@ -1,0 +1,191 @@
+package nexo_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nexogo/nexo"
+	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/channels/redisbroker"
+	"github.com/nexogo/nexo/nexotest"
+	"github.com/nexogo/nexo/ws"
+)
+
+// deliveryCounter wraps a broker and counts, per App, the messages its
+// subscribers are handed: those addressed to one connection (Message.To
+// set: the delivery work of SendTo) and the "fence" broadcasts a test
+// waits for.
+type deliveryCounter struct {
+	channels.Broker
+
+	mu       sync.Mutex
+	direct   int
+	fences   int
+	changed  chan struct{}
+	wrappers map[channels.Subscriber]channels.Subscriber
+}
+
+func newDeliveryCounter(b channels.Broker) *deliveryCounter {
+	return &deliveryCounter{Broker: b, changed: make(chan struct{}, 1), wrappers: map[channels.Subscriber]channels.Subscriber{}}
+}
+
+func (d *deliveryCounter) Subscribe(ctx context.Context, topic string, s channels.Subscriber) error {
+	f := channels.SubscriberFunc(func(m *channels.Message) {
+		d.mu.Lock()
+		if m.To != "" {
+			d.direct++
+		}
+		if string(m.Data) == "fence" {
+			d.fences++
+		}
+		d.mu.Unlock()
+		select {
+		case d.changed <- struct{}{}:
+		default:
+		}
+		s.Deliver(m)
+	})
+	d.mu.Lock()
+	d.wrappers[s] = &f
+	d.mu.Unlock()
+	return d.Broker.Subscribe(ctx, topic, &f)
+}
+
+func (d *deliveryCounter) Unsubscribe(ctx context.Context, topic string, s channels.Subscriber) error {
+	d.mu.Lock()
+	w, ok := d.wrappers[s]
+	delete(d.wrappers, s)
+	d.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	return d.Broker.Unsubscribe(ctx, topic, w)
+}
+
+// counts returns the direct deliveries and fences seen so far.
+func (d *deliveryCounter) counts() (direct, fences int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.direct, d.fences
+}
+
+// awaitFences waits until n fences have reached this App's subscribers.
+func (d *deliveryCounter) awaitFences(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		if _, f := d.counts(); f >= n {
+			return
+		}
+		select {
+		case <-d.changed:
+		case <-deadline:
+			t.Fatalf("%d of %d fences arrived", func() int { _, f := d.counts(); return f }(), n)
+		}
+	}
+}
+
+// sharedBrokers are the brokers several Apps of one test share: the
+// in-process one, or a connection each to the shared Redis.
+var sharedBrokers = []struct {
+	name string
+	addr string // "" when nothing must be reachable
+	open func(t *testing.T) func() channels.Broker
+}{
+	{"memory", "", func(*testing.T) func() channels.Broker {
+		b := channels.NewMemoryBroker()
+		return func() channels.Broker { return b }
+	}},
+	{"redis", "127.0.0.1:6379", func(t *testing.T) func() channels.Broker {
+		prefix := fmt.Sprintf("nexotest%d:", time.Now().UnixNano())
+		return func() channels.Broker {
+			b, err := redisbroker.Open(context.Background(), "redis://127.0.0.1:6379", redisbroker.WithPrefix(prefix), redisbroker.WithLogger(discardLogger()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { b.Close() })
+			return b
+		}
+	}},
+}
+
+// directApp answers each connection with its ID and then waits for it to
+// end.
+func directApp(opts ...nexo.Option) *nexo.App {
+	app := nexo.New(opts...)
+	app.WebSocketRoute("/ws", func(c *ws.Conn) error {
+		if err := c.SendText(c.ID()); err != nil {
+			return err
+		}
+		for range c.Texts() {
+		}
+		return c.Err()
+	})
+	return app
+}
+
+// cluster is three Apps sharing one broker, each with a delivery counter.
+type cluster struct {
+	apps     []*nexo.App
+	servers  []*nexotest.Server
+	counters []*deliveryCounter
+}
+
+func newCluster(t *testing.T, open func() channels.Broker, n int, opts ...nexo.Option) *cluster {
+	cl := &cluster{}
+	for range n {
+		d := newDeliveryCounter(open())
+		app := directApp(append([]nexo.Option{nexo.WithBroker(d)}, opts...)...)
+		cl.apps = append(cl.apps, app)
+		cl.counters = append(cl.counters, d)
+		cl.servers = append(cl.servers, nexotest.NewServer(t, app))
+	}
+	return cl
+}
+
+// TestSendToReachesHolderOnly: three Apps share a broker; SendTo from
+// each App to a connection held by the first reaches it, and the other
+// Apps' subscribers are handed nothing addressed to it.
+func TestSendToReachesHolderOnly(t *testing.T) {
+	for _, kind := range sharedBrokers {
+		t.Run(kind.name, func(t *testing.T) {
+			if kind.addr != "" {
+				reachable(t, kind.name, kind.addr)
+			}
+			cl := newCluster(t, kind.open(t), 3)
+			holder := cl.servers[0].Dial("/ws")
+			id := holder.ReadText()
+			for i, app := range cl.apps {
+				if err := app.SendTo(id, fmt.Sprintf("from %d", i)); err != nil {
+					t.Fatal(err)
+				}
+				holder.ExpectText(fmt.Sprintf("from %d", i))
+			}
+			// A broadcast from each sender after its sends: once every App
+			// has seen them all, the sends were handed out too.
+			for _, app := range cl.apps[1:] {
+				if err := app.Broadcast("fence"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, d := range cl.counters {
+				d.awaitFences(t, 2)
+			}
+			for i, d := range cl.counters {
+				want := 0
+				if i == 0 {
+					want = 2 // the sends from the two other Apps
+				}
+				if got, _ := d.counts(); got != want {
+					t.Errorf("app %d: subscribers handed %d messages addressed to the connection, want %d", i, got, want)
+				}
+			}
+			holder.ExpectText("fence")
+			holder.ExpectText("fence")
+			holder.CloseNormal()
+		})
+	}
+}
