@@ -2,6 +2,7 @@ package nexo_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -113,10 +114,22 @@ var sharedBrokers = []struct {
 }
 
 // directApp answers each connection with its ID and then waits for it to
-// end.
+// end. The query's user, when given, is stored as the connection's user,
+// as auth middleware would.
 func directApp(opts ...nexo.Option) *nexo.App {
 	app := nexo.New(opts...)
+	app.UseWS(func(next ws.HandlerFunc) ws.HandlerFunc {
+		return func(c *ws.Conn) error {
+			if u := c.Query().Get("user"); u != "" {
+				c.Set(channels.UserKey, u)
+			}
+			return next(c)
+		}
+	})
 	app.WebSocketRoute("/ws", func(c *ws.Conn) error {
+		if err := c.Accept(); err != nil {
+			return err
+		}
 		if err := c.SendText(c.ID()); err != nil {
 			return err
 		}
@@ -188,4 +201,101 @@ func TestSendToReachesHolderOnly(t *testing.T) {
 			holder.CloseNormal()
 		})
 	}
+}
+
+// TestDisconnectAcrossInstances: three Apps share a broker; Disconnect
+// closes one connection held by another App with the given code and
+// reason, and DisconnectUser closes every connection of the user on every
+// App, leaving the others open.
+func TestDisconnectAcrossInstances(t *testing.T) {
+	for _, kind := range sharedBrokers {
+		t.Run(kind.name, func(t *testing.T) {
+			if kind.addr != "" {
+				reachable(t, kind.name, kind.addr)
+			}
+			cl := newCluster(t, kind.open(t), 3)
+			ctx := context.Background()
+			dial := func(app int, user string) (*nexotest.Conn, string) {
+				c := cl.servers[app].Dial("/ws?user=" + user)
+				return c, c.ReadText()
+			}
+			kicked, kickedID := dial(0, "eve")
+			var adas []*nexotest.Conn
+			for i := range cl.apps {
+				c, _ := dial(i, "ada")
+				adas = append(adas, c)
+			}
+			bob, bobID := dial(2, "bob")
+
+			if err := cl.apps[1].Disconnect(ctx, kickedID, 4001, "kicked"); err != nil {
+				t.Fatal(err)
+			}
+			if ce := kicked.ExpectClose(4001); ce.Text != "kicked" {
+				t.Errorf("reason %q, want kicked", ce.Text)
+			}
+			if err := cl.apps[0].DisconnectUser(ctx, "ada", 4401, "logged out"); err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range adas {
+				if ce := c.ExpectClose(4401); ce.Text != "logged out" {
+					t.Errorf("ada on app %d: reason %q, want logged out", i, ce.Text)
+				}
+			}
+			// Bob is still there, and an unknown user or connection is no
+			// error.
+			if err := cl.apps[1].DisconnectUser(ctx, "nobody", 4401, "logged out"); err != nil {
+				t.Fatal(err)
+			}
+			if err := cl.apps[1].Disconnect(ctx, kickedID, 4001, "again"); err != nil {
+				t.Fatal(err)
+			}
+			if err := cl.apps[0].SendTo(bobID, "still here"); err != nil {
+				t.Fatal(err)
+			}
+			bob.ExpectText("still here")
+			if err := cl.apps[0].DisconnectUser(ctx, "", 4401, "x"); !errors.Is(err, nexo.ErrNoUserID) {
+				t.Errorf("DisconnectUser with no user: %v, want ErrNoUserID", err)
+			}
+			bob.CloseNormal()
+		})
+	}
+}
+
+// account is a user type of an application's own, stored by its auth
+// middleware.
+type account struct{ name string }
+
+// TestDisconnectUserWithUserID: WithUserID tells the user of a connection
+// whose stored user is not a string.
+func TestDisconnectUserWithUserID(t *testing.T) {
+	app := nexo.New(nexo.WithUserID(func(c *ws.Conn) string {
+		a, _ := c.Get(channels.UserKey)
+		if a, ok := a.(account); ok {
+			return a.name
+		}
+		return ""
+	}))
+	app.WebSocketRoute("/ws", func(c *ws.Conn) error {
+		c.Set(channels.UserKey, account{c.Query().Get("user")})
+		if err := c.SendText("in"); err != nil {
+			return err
+		}
+		for range c.Texts() {
+		}
+		return c.Err()
+	})
+	srv := nexotest.NewServer(t, app)
+	ada := srv.Dial("/ws?user=ada")
+	ada.ExpectText("in")
+	bob := srv.Dial("/ws?user=bob")
+	bob.ExpectText("in")
+	if err := app.DisconnectUser(context.Background(), "ada", 4401, "logged out"); err != nil {
+		t.Fatal(err)
+	}
+	ada.ExpectClose(4401)
+	if err := app.Broadcast("still here"); err != nil {
+		t.Fatal(err)
+	}
+	bob.ExpectText("still here")
+	bob.CloseNormal()
 }
