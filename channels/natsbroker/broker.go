@@ -165,6 +165,7 @@ func New(ctx context.Context, opts ...Option) (*Broker, error) {
 	if p.kv != nil {
 		b.wg.Go(p.renew)
 		b.wg.Go(p.reap)
+		b.wg.Go(p.retryLeaves)
 	}
 	return b, nil
 }

@@ -42,6 +42,7 @@ type presence struct {
 
 	mu      sync.Mutex
 	mine    map[string][]byte // the entries this instance joined, by key
+	leaving map[string]leave  // failed leaves, by key, retried by retryLeaves
 	rev     uint64            // revision of our lease; 0: unknown
 	crashed atomic.Bool       // test hook: Close leaves everything
 }
@@ -68,7 +69,7 @@ func newPresence(ctx context.Context, b *Broker) (*presence, error) {
 	// The lease key carries a nonce of this process: an instance that
 	// restarts with the same ID does not revive its predecessor's entries.
 	leaseKey := token(b.cfg.instance) + "." + strings.ReplaceAll(uuid.NewString(), "-", "")
-	p := &presence{b: b, mine: make(map[string][]byte), leaseKey: leaseKey, every: b.cfg.lease / 3}
+	p := &presence{b: b, mine: make(map[string][]byte), leaving: make(map[string]leave), leaseKey: leaseKey, every: b.cfg.lease / 3}
 	js, err := jetstream.New(b.nc)
 	if err != nil {
 		return nil, fmt.Errorf("natsbroker: jetstream: %w", err)
@@ -205,6 +206,7 @@ func (p *presence) Join(ctx context.Context, topic string, e channels.PresenceEn
 	k := key(topic, e.ConnID)
 	p.mu.Lock()
 	p.mine[k] = val
+	delete(p.leaving, k)
 	p.mu.Unlock()
 	if _, err := p.kv.Put(ctx, k, val); err != nil {
 		p.mu.Lock()
@@ -215,17 +217,21 @@ func (p *presence) Join(ctx context.Context, topic string, e channels.PresenceEn
 	return nil
 }
 
-// Leave removes connID from topic.
+// Leave removes connID from topic. When the entry cannot be removed now
+// (the server is away), the error is returned and the leave is retried in
+// the background until it succeeds, then announced (retryLeaves).
 func (p *presence) Leave(ctx context.Context, topic, connID string) error {
 	if err := p.check(); err != nil {
 		return err
 	}
 	k := key(topic, connID)
 	p.mu.Lock()
+	val := p.mine[k]
 	delete(p.mine, k)
 	p.mu.Unlock()
 	if err := p.purge(ctx, p.kvs, p.b.names.presence, k); err != nil {
-		return fmt.Errorf("natsbroker: presence leave: %w", err)
+		p.retryLater(k, leave{topic, val})
+		return fmt.Errorf("natsbroker: presence leave (retried in the background): %w", err)
 	}
 	return nil
 }
@@ -303,12 +309,13 @@ read:
 	return channels.SortEntries(out), nil
 }
 
-// announceLeave announces the leave of a dead instance's member, which
-// this instance removed: nobody else will.
+// announceLeave announces the leave of a member this instance removed
+// late: a dead instance's, or its own after a failed leave. Nobody else
+// will.
 func (p *presence) announceLeave(ctx context.Context, topic string, e channels.PresenceEntry) {
 	ev := channels.PresenceEvent{Type: "presence", Event: "leave", Topic: topic, Entry: e}
 	if err := channels.Publish(ctx, p.b, channels.PresenceTopic(topic), ev); err != nil {
-		p.b.cfg.logger.Warn("natsbroker: could not announce a dead instance's member leaving", "topic", topic, "conn", e.ConnID, "err", err)
+		p.b.cfg.logger.Warn("natsbroker: could not announce a member removed late", "topic", topic, "conn", e.ConnID, "err", err)
 	}
 }
 
@@ -355,11 +362,14 @@ func (p *presence) close(ctx context.Context) {
 		return
 	}
 	p.mu.Lock()
-	keys := make([]string, 0, len(p.mine))
+	keys := make([]string, 0, len(p.mine)+len(p.leaving))
 	for k := range p.mine {
 		keys = append(keys, k)
 	}
-	p.mine = map[string][]byte{}
+	for k := range p.leaving {
+		keys = append(keys, k)
+	}
+	p.mine, p.leaving = map[string][]byte{}, map[string]leave{}
 	p.mu.Unlock()
 	var errs []error
 	for _, k := range keys {
