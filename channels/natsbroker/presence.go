@@ -44,6 +44,7 @@ type presence struct {
 	mine    map[string][]byte // the entries this instance joined, by key
 	leaving map[string]leave  // failed leaves, by key, retried by retryLeaves
 	rev     uint64            // revision of our lease; 0: unknown
+	renewed atomic.Int64      // when the lease was last written, in Unix ns
 	crashed atomic.Bool       // test hook: Close leaves everything
 }
 
@@ -150,6 +151,7 @@ func (p *presence) renewOnce(ctx context.Context) error {
 	if rev != 0 {
 		if next, err := p.leases.Update(ctx, p.leaseKey, val, rev); err == nil {
 			p.setRev(next)
+			p.renewed.Store(time.Now().UnixNano())
 			return nil
 		}
 	}
@@ -174,6 +176,7 @@ func (p *presence) renewOnce(ctx context.Context) error {
 		}
 	}
 	p.setRev(next)
+	p.renewed.Store(time.Now().UnixNano())
 	return nil
 }
 
