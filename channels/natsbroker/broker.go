@@ -415,6 +415,7 @@ func (b *Broker) Close() error {
 
 		b.cancel()
 		b.wg.Wait()
+		b.presence.lists.wg.Wait()
 		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 		defer cancel()
 		b.presence.close(ctx)

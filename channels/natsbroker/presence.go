@@ -46,6 +46,7 @@ type presence struct {
 	rev     uint64            // revision of our lease; 0: unknown
 	renewed atomic.Int64      // when the lease was last written, in Unix ns
 	crashed atomic.Bool       // test hook: Close leaves everything
+	lists   listGroup
 }
 
 var _ channels.Presence = (*presence)(nil)
@@ -246,13 +247,21 @@ func (p *presence) purge(ctx context.Context, s jetstream.Stream, bucket, k stri
 
 // List returns the live entries of topic, oldest first. Entries of an
 // instance without a lease are left out and deleted (unless written again
-// since they were read).
+// since they were read). Concurrent calls for one topic share a listing
+// begun after each of them (listGroup).
 func (p *presence) List(ctx context.Context, topic string) ([]channels.PresenceEntry, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, opTimeout)
-	defer cancel()
+	return p.lists.list(ctx, topic, func() ([]channels.PresenceEntry, error) {
+		ctx, cancel := context.WithTimeout(p.b.ctx, opTimeout)
+		defer cancel()
+		return p.list(ctx, topic)
+	})
+}
+
+// list reads topic's entries.
+func (p *presence) list(ctx context.Context, topic string) ([]channels.PresenceEntry, error) {
 	w, err := p.kv.Watch(ctx, token(topic)+".*", jetstream.IgnoreDeletes())
 	if err != nil {
 		return nil, fmt.Errorf("natsbroker: presence list: %w", err)
