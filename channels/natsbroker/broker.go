@@ -167,6 +167,9 @@ func New(ctx context.Context, opts ...Option) (*Broker, error) {
 		b.wg.Go(p.reap)
 		b.wg.Go(p.retryLeaves)
 	}
+	if every := sweepEvery(cfg.history); every > 0 {
+		b.wg.Go(func() { b.sweep(every) })
+	}
 	return b, nil
 }
 
