@@ -299,3 +299,24 @@ func TestDisconnectUserWithUserID(t *testing.T) {
 	bob.ExpectText("still here")
 	bob.CloseNormal()
 }
+
+// unreachable is a broker whose publishes fail, as during an outage.
+type unreachable struct{ channels.Broker }
+
+var errBrokerAway = errors.New("broker away")
+
+func (unreachable) Publish(context.Context, string, *channels.Message) error { return errBrokerAway }
+
+// TestDisconnectUserDuringOutage: when the command cannot reach the other
+// instances, this instance's connections of the user are closed all the
+// same and the error is returned.
+func TestDisconnectUserDuringOutage(t *testing.T) {
+	app := directApp(nexo.WithBroker(unreachable{channels.NewMemoryBroker()}))
+	srv := nexotest.NewServer(t, app)
+	ada := srv.Dial("/ws?user=ada")
+	ada.ReadText()
+	if err := app.DisconnectUser(context.Background(), "ada", 4401, "logged out"); !errors.Is(err, errBrokerAway) {
+		t.Errorf("DisconnectUser: %v, want the broker's error", err)
+	}
+	ada.ExpectClose(4401)
+}
