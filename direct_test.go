@@ -10,6 +10,7 @@ import (
 
 	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/channels/natsbroker"
 	"github.com/nexogo/nexo/channels/redisbroker"
 	"github.com/nexogo/nexo/nexotest"
 	"github.com/nexogo/nexo/ws"
@@ -90,7 +91,7 @@ func (d *deliveryCounter) awaitFences(t *testing.T, n int) {
 }
 
 // sharedBrokers are the brokers several Apps of one test share: the
-// in-process one, or a connection each to the shared Redis.
+// in-process one, or a connection each to the shared Redis or NATS.
 var sharedBrokers = []struct {
 	name string
 	addr string // "" when nothing must be reachable
@@ -104,6 +105,17 @@ var sharedBrokers = []struct {
 		prefix := fmt.Sprintf("nexotest%d:", time.Now().UnixNano())
 		return func() channels.Broker {
 			b, err := redisbroker.Open(context.Background(), "redis://127.0.0.1:6379", redisbroker.WithPrefix(prefix), redisbroker.WithLogger(discardLogger()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { b.Close() })
+			return b
+		}
+	}},
+	{"nats", "127.0.0.1:4222", func(t *testing.T) func() channels.Broker {
+		prefix := fmt.Sprintf("nexotest%d:", time.Now().UnixNano())
+		return func() channels.Broker {
+			b, err := natsbroker.Open(context.Background(), "nats://127.0.0.1:4222", natsbroker.WithPrefix(prefix), natsbroker.WithLogger(discardLogger()))
 			if err != nil {
 				t.Fatal(err)
 			}
