@@ -10,8 +10,6 @@ import (
 
 	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/channels"
-	"github.com/nexogo/nexo/channels/natsbroker"
-	"github.com/nexogo/nexo/channels/redisbroker"
 	"github.com/nexogo/nexo/nexotest"
 	"github.com/nexogo/nexo/ws"
 )
@@ -91,38 +89,24 @@ func (d *deliveryCounter) awaitFences(t *testing.T, n int) {
 }
 
 // sharedBrokers are the brokers several Apps of one test share: the
-// in-process one, or a connection each to the shared Redis or NATS.
-var sharedBrokers = []struct {
-	name string
-	addr string // "" when nothing must be reachable
-	open func(t *testing.T) func() channels.Broker
-}{
-	{"memory", "", func(*testing.T) func() channels.Broker {
+// in-process one, or a connection each to the shared Redis or NATS
+// (brokerKinds), under a prefix of the test's own.
+func sharedBrokers() []brokerKind {
+	kinds := []brokerKind{{name: "memory", open: nil}}
+	return append(kinds, brokerKinds...)
+}
+
+// opener returns the function that gives each App of a test its broker of
+// this kind: the same in-process broker, or a new connection under one
+// prefix.
+func (k brokerKind) opener(t *testing.T) func() channels.Broker {
+	if k.open == nil {
 		b := channels.NewMemoryBroker()
 		return func() channels.Broker { return b }
-	}},
-	{"redis", "127.0.0.1:6379", func(t *testing.T) func() channels.Broker {
-		prefix := fmt.Sprintf("nexotest%d:", time.Now().UnixNano())
-		return func() channels.Broker {
-			b, err := redisbroker.Open(context.Background(), "redis://127.0.0.1:6379", redisbroker.WithPrefix(prefix), redisbroker.WithLogger(discardLogger()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { b.Close() })
-			return b
-		}
-	}},
-	{"nats", "127.0.0.1:4222", func(t *testing.T) func() channels.Broker {
-		prefix := fmt.Sprintf("nexotest%d:", time.Now().UnixNano())
-		return func() channels.Broker {
-			b, err := natsbroker.Open(context.Background(), "nats://127.0.0.1:4222", natsbroker.WithPrefix(prefix), natsbroker.WithLogger(discardLogger()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { b.Close() })
-			return b
-		}
-	}},
+	}
+	reachable(t, k.name, k.addr)
+	prefix := fmt.Sprintf("nexotest%d", time.Now().UnixNano())
+	return func() channels.Broker { return k.open(t, prefix) }
 }
 
 // directApp answers each connection with its ID and then waits for it to
@@ -175,12 +159,9 @@ func newCluster(t *testing.T, open func() channels.Broker, n int, opts ...nexo.O
 // each App to a connection held by the first reaches it, and the other
 // Apps' subscribers are handed nothing addressed to it.
 func TestSendToReachesHolderOnly(t *testing.T) {
-	for _, kind := range sharedBrokers {
+	for _, kind := range sharedBrokers() {
 		t.Run(kind.name, func(t *testing.T) {
-			if kind.addr != "" {
-				reachable(t, kind.name, kind.addr)
-			}
-			cl := newCluster(t, kind.open(t), 3)
+			cl := newCluster(t, kind.opener(t), 3)
 			holder := cl.servers[0].Dial("/ws")
 			id := holder.ReadText()
 			for i, app := range cl.apps {
@@ -220,12 +201,9 @@ func TestSendToReachesHolderOnly(t *testing.T) {
 // reason, and DisconnectUser closes every connection of the user on every
 // App, leaving the others open.
 func TestDisconnectAcrossInstances(t *testing.T) {
-	for _, kind := range sharedBrokers {
+	for _, kind := range sharedBrokers() {
 		t.Run(kind.name, func(t *testing.T) {
-			if kind.addr != "" {
-				reachable(t, kind.name, kind.addr)
-			}
-			cl := newCluster(t, kind.open(t), 3)
+			cl := newCluster(t, kind.opener(t), 3)
 			ctx := context.Background()
 			dial := func(app int, user string) (*nexotest.Conn, string) {
 				c := cl.servers[app].Dial("/ws?user=" + user)
