@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -118,5 +119,72 @@ func TestJoinsUnderLoad(t *testing.T) {
 	}
 	if r.leaseAge > lease*2/3 {
 		t.Errorf("an instance went %v without renewing its lease of %v", r.leaseAge, lease)
+	}
+}
+
+// TestLeaseNotStarvedByPublishFlood: one instance publishes 4 KiB messages
+// as fast as eight goroutines can, which both instances receive, for 3 s;
+// neither goes a whole lease without renewing its lease, so neither is
+// taken for dead.
+func TestLeaseNotStarvedByPublishFlood(t *testing.T) {
+	s := ownServer(t)
+	const lease = time.Second
+	f := newFactory(t, s.URL(), natsbroker.WithLease(lease))
+	a, b := f.New(t), f.New(t)
+	ctx := context.Background()
+	var got atomic.Int64
+	sub := channels.SubscriberFunc(func(*channels.Message) { got.Add(1) })
+	for _, br := range []*natsbroker.Broker{a, b} {
+		if err := br.Subscribe(ctx, "flood", &sub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Framed once and written straight on the broker's connection, so
+	// that the flood is as heavy under -race as without it.
+	m, err := channels.NewMessage("flood", strings.Repeat("x", 4<<10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, subject := channels.EncodeMessage(m), a.Subject("flood")
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	var sent, failed atomic.Int64
+	for range 8 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if a.Conn().Publish(subject, data) == nil {
+					sent.Add(1)
+				} else {
+					failed.Add(1)
+				}
+			}
+		})
+	}
+	var worst time.Duration
+	tick := time.NewTicker(20 * time.Millisecond)
+	stop := time.After(3 * time.Second)
+sample:
+	for {
+		select {
+		case <-stop:
+			break sample
+		case <-tick.C:
+		}
+		for _, br := range []*natsbroker.Broker{a, b} {
+			worst = max(worst, natsbroker.LeaseAge(br))
+		}
+	}
+	tick.Stop()
+	close(done)
+	wg.Wait()
+	t.Logf("%d messages of 4 KiB sent in 3 s (%d publishes failed), %d received; longest without a lease renewal %v (renewed every %v)",
+		sent.Load(), failed.Load(), got.Load(), worst.Round(time.Millisecond), natsbroker.RenewEvery(a).Round(time.Millisecond))
+	if worst >= lease {
+		t.Errorf("an instance went %v without renewing its lease of %v", worst.Round(time.Millisecond), lease)
 	}
 }
