@@ -64,6 +64,7 @@ func Crash(b *Broker) {
 	b.cancel()
 	b.wg.Wait()
 	b.nc.Close()
+	b.pnc.Close()
 }
 
 // RenewEvery returns how often b renews its lease.

@@ -72,7 +72,7 @@ func newPresence(ctx context.Context, b *Broker) (*presence, error) {
 	// restarts with the same ID does not revive its predecessor's entries.
 	leaseKey := token(b.cfg.instance) + "." + strings.ReplaceAll(uuid.NewString(), "-", "")
 	p := &presence{b: b, mine: make(map[string][]byte), leaving: make(map[string]leave), leaseKey: leaseKey, every: b.cfg.lease / 3}
-	js, err := jetstream.New(b.nc)
+	js, err := jetstream.New(b.pnc)
 	if err != nil {
 		return nil, fmt.Errorf("natsbroker: jetstream: %w", err)
 	}
