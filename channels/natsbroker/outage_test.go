@@ -77,3 +77,39 @@ func TestLeaveDuringOutageLeavesNoGhost(t *testing.T) {
 		t.Error("the retried leave was not announced")
 	}
 }
+
+// TestTimedOutJoinLeavesNoGhost: a join whose write reaches a frozen
+// server but whose answer does not come in time fails; the server then
+// stores the entry all the same. It must not stay under the instance's
+// live lease: within one lease of the server's return, nobody lists it.
+func TestTimedOutJoinLeavesNoGhost(t *testing.T) {
+	s := ownServer(t)
+	const lease = 1500 * time.Millisecond
+	f := newFactory(t, s.URL(), natsbroker.WithLease(lease))
+	a, b := f.New(t), f.New(t)
+	ctx := context.Background()
+	const topic = "room:late"
+	if err := a.Presence().Join(ctx, topic, channels.PresenceEntry{ConnID: "stays"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Pause()
+	jctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	err := a.Presence().Join(jctx, topic, channels.PresenceEntry{ConnID: "late"})
+	cancel()
+	if err == nil {
+		t.Fatal("join to a frozen server succeeded")
+	}
+	s.Resume()
+	back := time.Now()
+	deadline := back.Add(lease)
+	for {
+		ids := connIDs(b, topic)
+		if slices.Equal(ids, []string{"stays"}) && time.Since(back) > lease/2 {
+			break // and it stayed so past the server's catching up
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%v after the server resumed, presence is %v; want [stays]", time.Since(back).Round(time.Millisecond), ids)
+		}
+		time.Sleep(20 * time.Millisecond) // polling the listing: no event tells of a purge
+	}
+}
