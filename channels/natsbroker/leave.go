@@ -12,13 +12,15 @@ import (
 // bucket under this instance's lease, which is renewed: a ghost for as
 // long as the instance lives. Such leaves are kept and retried until
 // their purge succeeds; then the leave is announced, since the caller's
-// own announcement most likely failed with the purge. If the instance
-// dies first, its lease expires and the reap removes the entry.
+// own announcement most likely failed with the purge. A join that fails
+// is retried the same way, unannounced: its write may have reached the
+// server, which stores it once it catches up. If the instance dies first,
+// its lease expires and the reap removes the entry.
 
 // leave is a failed leave waiting for its retry.
 type leave struct {
 	topic string
-	val   []byte // the stored entry, for the announcement; nil if unknown
+	val   []byte // the stored entry, for the announcement; nil: announce nothing
 }
 
 // maxLeaveRetry bounds the time between retries of failed leaves.

@@ -216,6 +216,9 @@ func (p *presence) Join(ctx context.Context, topic string, e channels.PresenceEn
 		p.mu.Lock()
 		delete(p.mine, k)
 		p.mu.Unlock()
+		// The write may have reached the server, which stores it late:
+		// remove it as a failed leave, unannounced like the join.
+		p.retryLater(k, leave{topic: topic})
 		return fmt.Errorf("natsbroker: presence join: %w", err)
 	}
 	return nil
