@@ -28,8 +28,9 @@ type Broker struct {
 	cfg   config
 	names names
 	nc    *nats.Conn
-	pnc   *nats.Conn // presence and leases: a connection of their own, or nc with WithConn
-	owned bool       // nc and pnc were made by New: Close closes them
+	pnc   *nats.Conn // presence entries: a connection of their own, or nc with WithConn
+	lnc   *nats.Conn // the lease: a connection of its own, or nc with WithConn
+	owned bool       // the connections were made by New: Close closes them
 
 	local channels.Local
 
@@ -149,18 +150,24 @@ func New(ctx context.Context, opts ...Option) (*Broker, error) {
 		if b.nc.Opts.ReconnectBufSize != -1 {
 			b.cfg.logger.Warn("natsbroker: the connection buffers publishes while reconnecting (nats.ReconnectBufSize is not -1): a publish during an outage may return nil and be lost")
 		}
-		b.pnc = b.nc
+		b.pnc, b.lnc = b.nc, b.nc
 	} else {
 		nc, err := nats.Connect(cfg.url, b.natsOptions(ctx, "")...)
 		if err != nil {
 			return nil, fmt.Errorf("natsbroker: connect %s: %w", redact(cfg.url), err)
 		}
 		b.nc, b.owned = nc, true
-		// Presence on a connection of its own: lease renewals and lists
-		// do not wait behind the messages of a busy connection.
-		if b.pnc, err = nats.Connect(cfg.url, b.natsOptions(ctx, " presence")...); err != nil {
-			b.closeConn()
-			return nil, fmt.Errorf("natsbroker: connect %s: %w", redact(cfg.url), err)
+		// Presence and the lease on connections of their own: a renewal
+		// never waits behind the messages of a busy connection, nor
+		// behind the entries that lists read.
+		for _, c := range []struct {
+			nc   **nats.Conn
+			role string
+		}{{&b.pnc, " presence"}, {&b.lnc, " lease"}} {
+			if *c.nc, err = nats.Connect(cfg.url, b.natsOptions(ctx, c.role)...); err != nil {
+				b.closeConn()
+				return nil, fmt.Errorf("natsbroker: connect %s: %w", redact(cfg.url), err)
+			}
 		}
 	}
 	p, err := newPresence(ctx, b)
@@ -447,7 +454,7 @@ func (b *Broker) closeConn() {
 		return
 	}
 	var wg sync.WaitGroup
-	for _, nc := range []*nats.Conn{b.nc, b.pnc} {
+	for _, nc := range []*nats.Conn{b.nc, b.pnc, b.lnc} {
 		if nc != nil {
 			wg.Go(func() { drain(nc) })
 		}

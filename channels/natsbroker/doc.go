@@ -95,8 +95,9 @@
 // the bucket at a time, and the calls made meanwhile share the next
 // read, which begins after each of them, so every caller still sees every
 // join and leave that returned before its call. Presence and leases use a
-// NATS connection of their own (unless WithConn gave one), so that lease
-// renewals never wait behind the messages of a busy connection. At 2,000
+// NATS connection of their own, and the lease a third (unless WithConn
+// gave one connection for all), so that lease renewals never wait behind
+// the messages of a busy connection nor behind the entries lists read. At 2,000
 // joins at 200 a second over three instances and three rooms (each join
 // subscribes, records, announces and lists the room, as examples/chat
 // does) no join fails, a join takes 49–112 ms at the median and
@@ -104,8 +105,10 @@
 // renewal (TestJoinsUnderLoad with NEXO_JOIN_LOAD=2000, on a shared
 // 2-core machine; one consumer per call had 676 joins fail and a lease
 // unrenewed for 21 s). Under a flood of 4 KiB messages on the broker's
-// connection, a 1 s lease is renewed at most 0.65 s apart (3.1 s on a
-// shared connection: TestLeaseNotStarvedByPublishFlood).
+// connection, a 1 s lease is renewed at most 0.44–0.78 s apart (3.1–4 s
+// on one shared connection), a 2 s lease at most 1.5 s apart (2.8 s)
+// (TestLeaseNotStarvedByPublishFlood). A renewal slowed down by load is
+// given two renewal periods before it is abandoned.
 //
 // The bucket TTL is per bucket (per-key TTLs need NATS 2.11; this package
 // works with 2.9): every instance of one prefix must use the same lease.

@@ -65,6 +65,7 @@ func Crash(b *Broker) {
 	b.wg.Wait()
 	b.nc.Close()
 	b.pnc.Close()
+	b.lnc.Close()
 }
 
 // RenewEvery returns how often b renews its lease.

@@ -88,7 +88,11 @@ func newPresence(ctx context.Context, b *Broker) (*presence, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.leases, err = bucket(ctx, js, jetstream.KeyValueConfig{
+	ljs, err := jetstream.New(b.lnc)
+	if err != nil {
+		return nil, fmt.Errorf("natsbroker: jetstream: %w", err)
+	}
+	p.leases, err = bucket(ctx, ljs, jetstream.KeyValueConfig{
 		Bucket:      b.names.instances,
 		Description: "nexo instance leases: token(instance id) -> lease; MaxAge is the lease",
 		History:     1,
@@ -136,8 +140,16 @@ func bucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueC
 }
 
 // renew renews the lease every third of it until the broker closes.
+//
+// A renewal slowed down by load is given two periods, still well within
+// the lease, rather than abandoned after one and tried again a period
+// later: a late renewal still renews.
 func (p *presence) renew() {
-	channels.KeepLease(p.b.ctx, p.every, opTimeout, p.renewOnce, p.b.cfg.logger)
+	channels.KeepLease(p.b.ctx, p.every, opTimeout, func(context.Context) error {
+		ctx, cancel := context.WithTimeout(p.b.ctx, 2*p.every)
+		defer cancel()
+		return p.renewOnce(ctx)
+	}, p.b.cfg.logger)
 }
 
 // renewOnce writes the lease. When it was not where we left it (first
