@@ -93,8 +93,9 @@ type Config struct {
 	// Observer is told about connections opening, closing and failing.
 	Observer Observer
 	// IDPrefix is put in front of every connection ID (Conn.ID). An App
-	// sets it to its instance ID, so that an ID tells which instance
-	// holds the connection. It is read from the Server's settings.
+	// sets it to its instance ID and a dot, over any value given, so that
+	// an ID tells which instance holds the connection. It is read from
+	// the Server's settings.
 	IDPrefix string
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/channels/natsbroker"
+	"github.com/nexogo/nexo/internal/servicetest"
 )
 
 // connIDs lists the connection IDs present in topic, as b sees them; nil
@@ -24,25 +25,37 @@ func connIDs(b *natsbroker.Broker, topic string) []string {
 	return ids
 }
 
+// Settings of the ghost tests.
+const (
+	ghostLease = 1500 * time.Millisecond
+	ghostTopic = "room:ghost"
+)
+
+// ghostPair starts a server of the test's own and two brokers on it with
+// a short lease; a member "stays" joined ghostTopic on a.
+func ghostPair(t *testing.T) (s *servicetest.Server, a, b *natsbroker.Broker) {
+	s = ownServer(t)
+	f := newFactory(t, s.URL(), natsbroker.WithLease(ghostLease))
+	a, b = f.New(t), f.New(t)
+	if err := a.Presence().Join(context.Background(), ghostTopic, channels.PresenceEntry{ConnID: "stays", UserID: "stays"}); err != nil {
+		t.Fatal(err)
+	}
+	return s, a, b
+}
+
 // TestLeaveDuringOutageLeavesNoGhost: a member leaves while the server is
 // away, so its entry cannot be removed then. Once the server is back, the
 // leave is retried: within one lease the entry is gone for every
 // instance, its leave is announced, and the member who stayed is still
 // listed.
 func TestLeaveDuringOutageLeavesNoGhost(t *testing.T) {
-	s := ownServer(t)
-	const lease = 1500 * time.Millisecond
-	f := newFactory(t, s.URL(), natsbroker.WithLease(lease))
-	a, b := f.New(t), f.New(t)
+	s, a, b := ghostPair(t)
 	ctx := context.Background()
-	const topic = "room:ghost"
-	for _, id := range []string{"stays", "leaves"} {
-		if err := a.Presence().Join(ctx, topic, channels.PresenceEntry{ConnID: id, UserID: id}); err != nil {
-			t.Fatal(err)
-		}
+	if err := a.Presence().Join(ctx, ghostTopic, channels.PresenceEntry{ConnID: "leaves", UserID: "leaves"}); err != nil {
+		t.Fatal(err)
 	}
 	events := make(chan channels.PresenceEvent, 16)
-	stop, err := channels.WatchPresence(ctx, b, topic, func(ev channels.PresenceEvent) { events <- ev })
+	stop, err := channels.WatchPresence(ctx, b, ghostTopic, func(ev channels.PresenceEvent) { events <- ev })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,15 +63,15 @@ func TestLeaveDuringOutageLeavesNoGhost(t *testing.T) {
 
 	s.Stop()
 	waitFor(t, 5*time.Second, "disconnection", func() bool { return !a.Conn().IsConnected() })
-	if err := a.Presence().Leave(ctx, topic, "leaves"); err == nil {
+	if err := a.Presence().Leave(ctx, ghostTopic, "leaves"); err == nil {
 		t.Fatal("leave during the outage succeeded")
 	}
 	s.Start()
 	back := time.Now()
 	waitFor(t, 5*time.Second, "reconnection", func() bool { return a.Conn().IsConnected() && b.Conn().IsConnected() })
-	deadline := back.Add(lease + time.Second) // one lease, and a reconnect backoff
+	deadline := back.Add(ghostLease + time.Second) // one lease, and a reconnect backoff
 	for {
-		ids := connIDs(b, topic)
+		ids := connIDs(b, ghostTopic)
 		if slices.Equal(ids, []string{"stays"}) {
 			t.Logf("the ghost went %v after the server returned", time.Since(back).Round(time.Millisecond))
 			break
@@ -83,28 +96,21 @@ func TestLeaveDuringOutageLeavesNoGhost(t *testing.T) {
 // stores the entry all the same. It must not stay under the instance's
 // live lease: within one lease of the server's return, nobody lists it.
 func TestTimedOutJoinLeavesNoGhost(t *testing.T) {
-	s := ownServer(t)
-	const lease = 1500 * time.Millisecond
-	f := newFactory(t, s.URL(), natsbroker.WithLease(lease))
-	a, b := f.New(t), f.New(t)
+	s, a, b := ghostPair(t)
 	ctx := context.Background()
-	const topic = "room:late"
-	if err := a.Presence().Join(ctx, topic, channels.PresenceEntry{ConnID: "stays"}); err != nil {
-		t.Fatal(err)
-	}
 	s.Pause()
 	jctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
-	err := a.Presence().Join(jctx, topic, channels.PresenceEntry{ConnID: "late"})
+	err := a.Presence().Join(jctx, ghostTopic, channels.PresenceEntry{ConnID: "late"})
 	cancel()
 	if err == nil {
 		t.Fatal("join to a frozen server succeeded")
 	}
 	s.Resume()
 	back := time.Now()
-	deadline := back.Add(lease)
+	deadline := back.Add(ghostLease)
 	for {
-		ids := connIDs(b, topic)
-		if slices.Equal(ids, []string{"stays"}) && time.Since(back) > lease/2 {
+		ids := connIDs(b, ghostTopic)
+		if slices.Equal(ids, []string{"stays"}) && time.Since(back) > ghostLease/2 {
 			break // and it stayed so past the server's catching up
 		}
 		if time.Now().After(deadline) {
