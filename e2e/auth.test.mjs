@@ -113,6 +113,8 @@ test('a user posting too fast is told so, reconnected, and every post goes out o
     const text = document.getElementById('text');
     for (const t of texts) { text.value = t; document.getElementById('say').requestSubmit(); }
   }, burst);
+  await ada.waitForFunction(() => /too fast/i.test(document.getElementById('notice').textContent));
+  await ada.screenshot({ path: join(artifacts, 'auth-rate-limited-notice.png') });
   await seesPosts(reader, before + burst.length, 30000);
   await seesPosts(ada, before + burst.length, 30000);
   assert.deepEqual((await posts(reader)).slice(before), burst);
@@ -144,9 +146,22 @@ test('an oversize post is refused before it is sent; a 1009 from the server is e
   assert.deepEqual(await closes(ada), [], 'the oversize post was sent');
 
   // A frame over the server's 4 KiB limit, sent past the page's check.
-  await ada.evaluate(() => window.nexoAuth.socket().send({ text: 'y'.repeat(5000), ref: 'crafted' }));
-  await ada.waitForFunction(() => window.nexoAuth.closes().includes(1009));
-  await ada.waitForFunction(() => window.nexoAuth.notices().some(n => /too big/i.test(n)));
+  // The server's 1009 reaches Chromium as 1006 in about half of the tries
+  // (ws closes the socket with the rest of the frame unread: a TCP reset),
+  // so the page is tried until it sees the 1009; every other close must
+  // still end connected again.
+  let tries = 0;
+  for (; tries < 12; tries++) {
+    const n = (await closes(ada)).length;
+    await ada.evaluate(() => window.nexoAuth.socket().send({ text: 'y'.repeat(5000), ref: 'crafted' }));
+    await ada.waitForFunction(n => window.nexoAuth.closes().length > n, n);
+    if ((await closes(ada)).at(-1) === 1009) break;
+    await connected(ada);
+  }
+  console.log(`auth: the page saw 1009 after ${tries + 1} oversize frames (closes ${await closes(ada)})`);
+  assert.equal((await closes(ada)).at(-1), 1009);
+  assert.match(await ada.textContent('#notice'), /too big/i);
+  await ada.screenshot({ path: join(artifacts, 'auth-too-big-1009.png') });
   await connected(ada);
   await post(ada, 'short again');
   await seesPosts(reader, before + 1);

@@ -75,7 +75,11 @@ func TestLogoutOnEveryInstance(t *testing.T) {
 	instance := func() *nexotest.Server {
 		store := middleware.NewCookieStore[user](bytes.Repeat([]byte{7}, 32), nil,
 			middleware.CookieOptions{Insecure: true})
-		return nexotest.NewServer(t, newApp(store, nexo.WithoutClient(), nexo.WithBroker(shared)))
+		app, err := newApp(store, nexo.WithoutClient(), nexo.WithBroker(shared))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return nexotest.NewServer(t, app)
 	}
 	a, b := instance(), instance()
 	cookie, _ := login(t, a, "ada", "lovelace")
