@@ -165,6 +165,10 @@ func New(ctx context.Context, opts ...Option) (*Broker, error) {
 	if p.kv != nil {
 		b.wg.Go(p.renew)
 		b.wg.Go(p.reap)
+		b.wg.Go(p.retryLeaves)
+	}
+	if every := sweepEvery(cfg.history); every > 0 {
+		b.wg.Go(func() { b.sweep(every) })
 	}
 	return b, nil
 }
@@ -414,6 +418,7 @@ func (b *Broker) Close() error {
 
 		b.cancel()
 		b.wg.Wait()
+		b.presence.lists.wg.Wait()
 		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 		defer cancel()
 		b.presence.close(ctx)
