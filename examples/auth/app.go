@@ -20,11 +20,12 @@ const sessionMaxAge = middleware.DefaultCookieMaxAge
 // store signs the session cookies; instances that share a broker and a
 // signing key share their users and end each other's sessions.
 func newApp(store *middleware.CookieStore[user], opts ...nexo.Option) (*nexo.App, error) {
-	app := nexo.New(opts...)
+	// Connections are grouped by session, for DisconnectUser.
+	app := nexo.New(append([]nexo.Option{nexo.WithUserID(sessionOf)}, opts...)...)
 	if err := app.Err(); err != nil {
 		return nil, err
 	}
-	s := newSessions(store, app.Broker(), sessionMaxAge)
+	s := newSessions(store, app, sessionMaxAge)
 	if err := s.listen(app.Context()); err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}

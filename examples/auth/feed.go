@@ -50,12 +50,8 @@ func feed(s *sessions) ws.HandlerFunc {
 			return err
 		}
 		me, loggedIn := middleware.User[user](c)
-		if loggedIn {
-			untrack, ok := s.track(c, me.Session)
-			if !ok { // ended since the handshake
-				return c.Close(ws.CloseUnauthorized, "logged out")
-			}
-			defer untrack()
+		if loggedIn && s.isEnded(me.Session) { // ended during the handshake
+			return c.Close(ws.CloseUnauthorized, "logged out")
 		}
 		sub, err := channels.Join(c, feedTopic)
 		if err != nil {
