@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { build, freePort, start, stop, launch, artifacts } from './helpers.mjs';
 
-let browser, server, base;
+let browser, server, base, binary;
 
 before(async () => {
   const addr = `127.0.0.1:${await freePort()}`;
   base = `http://${addr}`;
-  server = await start(build('dashboard'), addr);
+  binary = build('dashboard');
+  server = await start(binary, addr);
   browser = await launch();
 });
 
@@ -53,4 +54,83 @@ test('the page shows what /metrics says', async () => {
   assert.equal(cards['Slow consumers'], '0', `cards ${JSON.stringify(cards)}`);
   await page.screenshot({ path: join(artifacts, 'dashboard.png') });
   await page.close();
+});
+
+// card returns the figures a card shows: its value, and its line as
+// segments of [x, y] points (x in seconds: 0 is 60 s ago, 60 is now).
+const card = (page, title) => page.$$eval('.card', (cs, title) => {
+  const c = cs.find(c => c.querySelector('h2').textContent === title);
+  const segments = [...c.querySelectorAll('polyline')].map(p => p.getAttribute('points').trim().split(' ').filter(Boolean).map(xy => xy.split(',').map(Number)));
+  return { value: c.querySelector('.value').textContent, segments };
+}, title);
+
+test('messages/s counts the app\'s traffic, not the samples the dashboard is sent', async () => {
+  const page = await browser.newPage();
+  await page.goto(base + '/');
+  await page.waitForFunction(() => window.nexoDashboard.live() >= 3, null, { timeout: 15000 });
+  assert.equal((await card(page, 'Messages / s')).value, '0.0');
+
+  // Another client talks on /echo: 10 messages in, 10 out.
+  const other = await browser.newPage();
+  await other.goto(base + '/');
+  await other.evaluate(() => new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://${location.host}/echo`);
+    let n = 0;
+    ws.onopen = () => { for (let i = 0; i < 10; i++) ws.send('hi'); };
+    ws.onmessage = () => { if (++n === 10) { ws.close(); resolve(); } };
+    ws.onerror = reject;
+  }));
+  await page.waitForFunction(() => [...document.querySelectorAll('.card')].some(c =>
+    c.querySelector('h2').textContent === 'Messages / s' && Number(c.querySelector('.value').textContent) > 0), null, { timeout: 15000 });
+  await other.close();
+  await page.close();
+});
+
+test('every chart has a text alternative with the current figures', async () => {
+  const page = await browser.newPage();
+  await page.goto(base + '/');
+  await page.waitForFunction(() => window.nexoDashboard.live() >= 1, null, { timeout: 15000 });
+  const value = (await card(page, 'Goroutines')).value;
+  const img = page.getByRole('img', { name: /Goroutines/ });
+  assert.equal(await img.count(), 1, 'no chart is an image with a name');
+  assert.match(await img.getAttribute('aria-label'), new RegExp(`now ${value}\\b`));
+  const table = page.getByRole('table', { name: /current figures/i });
+  assert.equal(await table.locator('tbody tr').count(), 5);
+  assert.match(await table.locator('tbody tr', { hasText: 'Goroutines' }).textContent(), new RegExp(value));
+  await page.close();
+});
+
+test('a restart leaves a gap in every chart, as wide as the outage in seconds', async () => {
+  const addr = `127.0.0.1:${await freePort()}`;
+  let proc = await start(binary, addr);
+  const page = await browser.newPage();
+  try {
+    await page.goto(`http://${addr}/`);
+    await page.waitForFunction(() => window.nexoDashboard.live() >= 3, null, { timeout: 15000 });
+    proc.kill('SIGKILL');
+    await page.waitForFunction(() => document.getElementById('status').textContent !== 'open');
+    const down = Date.now();
+    await new Promise(r => setTimeout(r, 3000)); // the outage
+    proc = await start(binary, addr);
+    const live = await page.evaluate(() => window.nexoDashboard.live());
+    await page.waitForFunction(n => window.nexoDashboard.live() >= n + 3, live, { timeout: 30000 });
+    const outage = (Date.now() - down) / 1000;
+    await page.screenshot({ path: join(artifacts, 'dashboard-gap.png') });
+    for (const title of ['Goroutines', 'Heap', 'Connections', 'Messages / s', 'Slow consumers']) {
+      const { segments } = await card(page, title);
+      assert.ok(segments.length >= 2, `${title}: ${segments.length} line(s) across the restart, want a gap`);
+      const before = segments.at(-2).at(-1), after = segments.at(-1)[0];
+      const gap = after[0] - before[0];
+      // Samples are a second apart: the gap spans the outage, at most a second or two more.
+      assert.ok(gap >= 3 && gap <= outage + 2.5, `${title}: the gap is ${gap.toFixed(2)} s wide, the outage ${outage.toFixed(1)} s`);
+      const xs = segments.at(-1).map(p => p[0]);
+      for (let i = 1; i < xs.length; i++) {
+        assert.ok(Math.abs(xs[i] - xs[i - 1] - 1) < 0.25, `${title}: samples a second apart are ${(xs[i] - xs[i - 1]).toFixed(2)} s apart on the axis`);
+      }
+      assert.ok(Math.abs(xs.at(-1) - 60) < 1.5, `${title}: the newest sample is at ${xs.at(-1)}, not now (60)`);
+    }
+  } finally {
+    await page.close();
+    await stop(proc);
+  }
 });

@@ -154,3 +154,44 @@ func TestNewcomerGetsRecentSamples(t *testing.T) {
 	b.CloseNormal()
 	a.CloseNormal()
 }
+
+// TestRateLeavesOutOwnSamples checks that "messages/s" is the app's
+// traffic, not the samples the dashboard sends: with only a dashboard
+// connected it stays 0, and ten echoes on /echo (ten messages received,
+// ten sent) add up to twenty messages over the samples that follow.
+func TestRateLeavesOutOwnSamples(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := nexotest.NewServer(t, newApp(ctx, 50*time.Millisecond))
+	a := s.Dial("/ws")
+	var got sample
+	for got.Connections != 1 {
+		readSample(t, a, &got)
+	}
+	for range 3 {
+		readSample(t, a, &got)
+		if got.MessagesPerS != 0 {
+			t.Fatalf("%.1f messages/s with only the dashboard connected, want 0", got.MessagesPerS)
+		}
+	}
+
+	e := s.Dial("/echo")
+	for range 10 {
+		e.SendText("hi")
+		e.ExpectText("hi")
+	}
+	var total float64
+	for prev, n := got.At, 0; total < 19.95; n++ {
+		if n == 200 {
+			t.Fatalf("%.2f messages counted over 200 samples, want 20", total)
+		}
+		readSample(t, a, &got)
+		total += got.MessagesPerS * got.At.Sub(prev).Seconds()
+		prev = got.At
+	}
+	if total > 20.05 {
+		t.Fatalf("%.2f messages counted, want 20", total)
+	}
+	e.CloseNormal()
+	a.CloseNormal()
+}
