@@ -58,6 +58,18 @@ const seesPosts = (page, n, timeout = 20000) =>
 const closes = page => page.evaluate(() => window.nexoAuth.closes());
 const notices = page => page.evaluate(() => window.nexoAuth.notices());
 
+// adaAndReader opens ada's page, logged in, and an anonymous reader's, each
+// in a browser context of its own; before is how many posts the reader
+// shows.
+async function adaAndReader() {
+  const contexts = [await browser.newContext(), await browser.newContext()];
+  const ada = await open(contexts[0]);
+  await loggedInAs(ada, 'ada');
+  const reader = await open(contexts[1]);
+  const before = (await posts(reader)).length;
+  return { ada, reader, before, close: () => Promise.all(contexts.map(c => c.close())) };
+}
+
 test('on a phone, an anonymous reader sees labelled inputs, no post form, and a message for the empty feed', async () => {
   const ctx = await browser.newContext(phone);
   const page = await open(ctx);
@@ -100,12 +112,7 @@ test('a wrong password is answered on the login form, and the page stays', async
 });
 
 test('a user posting too fast is told so, reconnected, and every post goes out once, in order', async () => {
-  const adaCtx = await browser.newContext();
-  const readerCtx = await browser.newContext();
-  const ada = await open(adaCtx);
-  await loggedInAs(ada, 'ada');
-  const reader = await open(readerCtx);
-  const before = (await posts(reader)).length;
+  const { ada, reader, before, close } = await adaAndReader();
 
   const burst = Array.from({ length: 25 }, (_, i) => `burst ${i + 1}`);
   // As fast as a script (or a paste-happy user) can submit the form.
@@ -124,17 +131,11 @@ test('a user posting too fast is told so, reconnected, and every post goes out o
   await connected(ada);
   assert.equal(await ada.locator('#posts li.pending').count(), 0);
   await ada.screenshot({ path: join(artifacts, 'auth-rate-limited.png') });
-  await adaCtx.close();
-  await readerCtx.close();
+  await close();
 });
 
 test('an oversize post is refused before it is sent; a 1009 from the server is explained and the page reconnects', async () => {
-  const adaCtx = await browser.newContext();
-  const readerCtx = await browser.newContext();
-  const ada = await open(adaCtx);
-  await loggedInAs(ada, 'ada');
-  const reader = await open(readerCtx);
-  const before = (await posts(reader)).length;
+  const { ada, reader, before, close } = await adaAndReader();
 
   const long = 'x'.repeat(501);
   await post(ada, long);
@@ -166,8 +167,7 @@ test('an oversize post is refused before it is sent; a 1009 from the server is e
   await post(ada, 'short again');
   await seesPosts(reader, before + 1);
   assert.deepEqual((await posts(reader)).slice(before), ['short again']);
-  await adaCtx.close();
-  await readerCtx.close();
+  await close();
 });
 
 test('logging out in one tab closes the other tab\'s socket with 4401 and hides its post form', async () => {

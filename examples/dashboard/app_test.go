@@ -49,10 +49,16 @@ func readSample(t *testing.T, c *nexotest.Conn, s *sample) {
 	}
 }
 
-func TestSamplesArrive(t *testing.T) {
+// newTestServer serves the example with a sample every interval, until
+// the test ends.
+func newTestServer(t *testing.T, interval time.Duration) *nexotest.Server {
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s := nexotest.NewServer(t, newApp(ctx, 50*time.Millisecond))
+	t.Cleanup(cancel)
+	return nexotest.NewServer(t, newApp(ctx, interval))
+}
+
+func TestSamplesArrive(t *testing.T) {
+	s := newTestServer(t, 50*time.Millisecond)
 	c := s.Dial("/ws")
 	// A sample read from the metrics just before the connection opened
 	// may still say 0 connections; the next one says 1.
@@ -69,9 +75,7 @@ func TestSamplesArrive(t *testing.T) {
 // TestSamplesComeFromMetrics checks the page's figures against what the
 // metrics say: the connection count follows the clients.
 func TestSamplesComeFromMetrics(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s := nexotest.NewServer(t, newApp(ctx, 50*time.Millisecond))
+	s := newTestServer(t, 50*time.Millisecond)
 	a := s.Dial("/ws")
 	b := s.Dial("/ws")
 	// Every sample after both joined says 2 connections.
@@ -109,9 +113,7 @@ func TestSamplesComeFromMetrics(t *testing.T) {
 // server gets the samples already published, oldest first, then the
 // "joined" frame, then live ones: its chart is drawn at once.
 func TestNewcomerGetsRecentSamples(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s := nexotest.NewServer(t, newApp(ctx, 20*time.Millisecond))
+	s := newTestServer(t, 20*time.Millisecond)
 	a := s.Dial("/ws")
 	var got sample
 	var last uint64
@@ -158,9 +160,7 @@ func TestNewcomerGetsRecentSamples(t *testing.T) {
 // connected it stays 0, and ten echoes on /echo (ten messages received,
 // ten sent) add up to twenty messages over the samples that follow.
 func TestRateLeavesOutOwnSamples(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s := nexotest.NewServer(t, newApp(ctx, 50*time.Millisecond))
+	s := newTestServer(t, 50*time.Millisecond)
 	a := s.Dial("/ws")
 	var got sample
 	for got.Connections != 1 {
