@@ -41,7 +41,7 @@ const request = (event, data, opts) => page.evaluate(async ([event, data, opts])
 test('on() gets the push the server emits on connect', async () => {
   await page.waitForFunction(() => window.pushes.some(([e]) => e === 'welcome'));
   const [, data] = await page.evaluate(() => window.pushes.find(([e]) => e === 'welcome'));
-  assert.match(data.id, /^[0-9a-f-]{36}$/);
+  assert.match(data.id, /^[0-9a-f]+\.[0-9a-f-]{36}$/); // <instance>.<uuid> (nexo.App names its connections by instance)
 });
 
 test('request() resolves with the reply, several at once each with its own', async () => {

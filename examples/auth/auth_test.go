@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -20,7 +22,11 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func newTestServer(t *testing.T) *nexotest.Server {
 	store := middleware.NewCookieStore[user](bytes.Repeat([]byte{7}, 32), nil,
 		middleware.CookieOptions{Insecure: true})
-	return nexotest.NewServer(t, newApp(store, nexo.WithoutClient()))
+	app, err := newApp(store, nexo.WithoutClient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nexotest.NewServer(t, app)
 }
 
 // login posts the form and returns the Cookie header to send, or "" with
@@ -201,4 +207,16 @@ func TestFeedOversize(t *testing.T) {
 	ada.ExpectText(want)
 	reader.CloseNormal()
 	ada.CloseNormal()
+}
+
+// The page checks a post against the server's limits before it sends it:
+// its figures are the server's.
+func TestPageKnowsTheLimits(t *testing.T) {
+	want := fmt.Sprintf("const maxChars = %d, maxBytes = %d;", maxPostChars, maxPostBytes)
+	if !bytes.Contains(page, []byte(want)) {
+		t.Errorf("index.html lacks %q", want)
+	}
+	if f, ok := reflect.TypeFor[inbound]().FieldByName("Text"); !ok || !strings.Contains(f.Tag.Get("validate"), fmt.Sprintf("max=%d", maxPostChars)) {
+		t.Errorf("inbound.Text validates %q, want max=%d", f.Tag.Get("validate"), maxPostChars)
+	}
 }

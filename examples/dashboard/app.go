@@ -19,6 +19,10 @@ var page []byte
 // topic carries one sample every interval.
 const topic = "dashboard.metrics"
 
+// samplesRoute is where pages receive the samples. Its messages are not
+// counted in "messages/s", which reports the app's other traffic.
+const samplesRoute = "/ws"
+
 // window is how many samples the page plots, and how many the topic's
 // history keeps, so that a page opened on a running server draws the last
 // window samples at once instead of starting empty.
@@ -51,7 +55,7 @@ func newApp(ctx context.Context, interval time.Duration, opts ...nexo.Option) *n
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(page)
 	})
-	app.WebSocketRoute("/ws", func(c *ws.Conn) error {
+	app.WebSocketRoute(samplesRoute, func(c *ws.Conn) error {
 		if err := c.Accept(); err != nil { // the handshake now, not with the first sample
 			return err
 		}
@@ -62,19 +66,30 @@ func newApp(ctx context.Context, interval time.Duration, opts ...nexo.Option) *n
 		<-c.Context().Done() // push only: the heartbeat still watches the client
 		return nil
 	})
+	// Traffic to watch: every message comes back. Try it from the
+	// browser's console: s = new WebSocket('ws://' + location.host + '/echo');
+	// s.onopen = () => setInterval(() => s.send('hi'), 100).
+	app.WebSocketRoute("/echo", func(c *ws.Conn) error {
+		for msg := range c.Texts() {
+			if err := c.SendText(msg); err != nil {
+				return err
+			}
+		}
+		return c.Err()
+	})
 	go publish(ctx, app, m, interval)
 	return app
 }
 
 // publish reads the metrics and sends a sample every interval until ctx
 // or the app ends. Messages per second is the rate of the message
-// counters between two readings.
+// counters between two readings, the samples' own route left out.
 func publish(ctx context.Context, app *nexo.App, m *metrics.Metrics, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	var last figures
 	lastAt := time.Now()
-	if f, err := readFigures(m.Registry()); err == nil {
+	if f, err := readFigures(m.Registry(), samplesRoute); err == nil {
 		last = f
 	}
 	for {
@@ -84,7 +99,7 @@ func publish(ctx context.Context, app *nexo.App, m *metrics.Metrics, interval ti
 		case <-app.Context().Done():
 			return
 		case now := <-t.C:
-			f, err := readFigures(m.Registry())
+			f, err := readFigures(m.Registry(), samplesRoute)
 			if err != nil {
 				slog.Warn("dashboard: no sample", slog.Any("err", err))
 				continue

@@ -49,10 +49,16 @@ func readSample(t *testing.T, c *nexotest.Conn, s *sample) {
 	}
 }
 
-func TestSamplesArrive(t *testing.T) {
+// newTestServer serves the example with a sample every interval, until
+// the test ends.
+func newTestServer(t *testing.T, interval time.Duration) *nexotest.Server {
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s := nexotest.NewServer(t, newApp(ctx, 50*time.Millisecond))
+	t.Cleanup(cancel)
+	return nexotest.NewServer(t, newApp(ctx, interval))
+}
+
+func TestSamplesArrive(t *testing.T) {
+	s := newTestServer(t, 50*time.Millisecond)
 	c := s.Dial("/ws")
 	// A sample read from the metrics just before the connection opened
 	// may still say 0 connections; the next one says 1.
@@ -67,18 +73,14 @@ func TestSamplesArrive(t *testing.T) {
 }
 
 // TestSamplesComeFromMetrics checks the page's figures against what the
-// metrics say: the connection count follows the clients, and the message
-// rate counts the samples the server itself sends them.
+// metrics say: the connection count follows the clients.
 func TestSamplesComeFromMetrics(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s := nexotest.NewServer(t, newApp(ctx, 50*time.Millisecond))
+	s := newTestServer(t, 50*time.Millisecond)
 	a := s.Dial("/ws")
 	b := s.Dial("/ws")
-	// Every sample after both joined says 2 connections, and from the
-	// second one on, a non-zero rate: each sample is two messages sent.
+	// Every sample after both joined says 2 connections.
 	var got sample
-	for got.Connections != 2 || got.MessagesPerS == 0 {
+	for got.Connections != 2 {
 		readSample(t, a, &got)
 	}
 	readSample(t, b, &sample{})
@@ -111,9 +113,7 @@ func TestSamplesComeFromMetrics(t *testing.T) {
 // server gets the samples already published, oldest first, then the
 // "joined" frame, then live ones: its chart is drawn at once.
 func TestNewcomerGetsRecentSamples(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s := nexotest.NewServer(t, newApp(ctx, 20*time.Millisecond))
+	s := newTestServer(t, 20*time.Millisecond)
 	a := s.Dial("/ws")
 	var got sample
 	var last uint64
@@ -152,5 +152,44 @@ func TestNewcomerGetsRecentSamples(t *testing.T) {
 	}
 	readSample(t, b, &got) // then live samples
 	b.CloseNormal()
+	a.CloseNormal()
+}
+
+// TestRateLeavesOutOwnSamples checks that "messages/s" is the app's
+// traffic, not the samples the dashboard sends: with only a dashboard
+// connected it stays 0, and ten echoes on /echo (ten messages received,
+// ten sent) add up to twenty messages over the samples that follow.
+func TestRateLeavesOutOwnSamples(t *testing.T) {
+	s := newTestServer(t, 50*time.Millisecond)
+	a := s.Dial("/ws")
+	var got sample
+	for got.Connections != 1 {
+		readSample(t, a, &got)
+	}
+	for range 3 {
+		readSample(t, a, &got)
+		if got.MessagesPerS != 0 {
+			t.Fatalf("%.1f messages/s with only the dashboard connected, want 0", got.MessagesPerS)
+		}
+	}
+
+	e := s.Dial("/echo")
+	for range 10 {
+		e.SendText("hi")
+		e.ExpectText("hi")
+	}
+	var total float64
+	for prev, n := got.At, 0; total < 19.95; n++ {
+		if n == 200 {
+			t.Fatalf("%.2f messages counted over 200 samples, want 20", total)
+		}
+		readSample(t, a, &got)
+		total += got.MessagesPerS * got.At.Sub(prev).Seconds()
+		prev = got.At
+	}
+	if total > 20.05 {
+		t.Fatalf("%.2f messages counted, want 20", total)
+	}
+	e.CloseNormal()
 	a.CloseNormal()
 }

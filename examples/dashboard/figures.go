@@ -26,14 +26,20 @@ const (
 )
 
 // readFigures gathers g once and sums the series the dashboard shows.
-func readFigures(g prometheus.Gatherer) (figures, error) {
+// The message counters leave out the route own: the samples the dashboard
+// sends are not the traffic it reports.
+func readFigures(g prometheus.Gatherer, own string) (figures, error) {
 	fams, err := g.Gather()
 	if err != nil {
 		return figures{}, fmt.Errorf("dashboard: gather metrics: %w", err)
 	}
 	sums := make(map[string]float64, len(fams))
 	for _, f := range fams {
-		sums[f.GetName()] = sum(f)
+		skip := ""
+		if n := f.GetName(); n == mReceived || n == mSent {
+			skip = own
+		}
+		sums[f.GetName()] = sum(f, skip)
 	}
 	return figures{
 		goroutines:    sums[mGoroutines],
@@ -44,10 +50,14 @@ func readFigures(g prometheus.Gatherer) (figures, error) {
 	}, nil
 }
 
-// sum adds up the values of every series of a gauge or counter family.
-func sum(f *dto.MetricFamily) float64 {
+// sum adds up the values of every series of a gauge or counter family,
+// but those labelled route=skipRoute when skipRoute is not empty.
+func sum(f *dto.MetricFamily, skipRoute string) float64 {
 	var v float64
 	for _, m := range f.GetMetric() {
+		if skipRoute != "" && routeOf(m) == skipRoute {
+			continue
+		}
 		switch {
 		case m.Gauge != nil:
 			v += m.Gauge.GetValue()
@@ -58,4 +68,14 @@ func sum(f *dto.MetricFamily) float64 {
 		}
 	}
 	return v
+}
+
+// routeOf is the value of m's route label, "" when it has none.
+func routeOf(m *dto.Metric) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == "route" {
+			return l.GetValue()
+		}
+	}
+	return ""
 }

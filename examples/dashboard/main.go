@@ -2,7 +2,10 @@
 // connections, messages per second, slow consumers) to a topic every
 // second; the page at / draws them as live charts. The figures are read
 // from the metrics package's registry, the one /metrics exposes to
-// Prometheus, so the page and a scrape always agree.
+// Prometheus, so the page and a scrape always agree. Messages per second
+// is the app's traffic without the samples themselves: the example's /echo
+// socket is there to make some. The charts place samples by their time, so
+// an outage shows as a gap, and each has a text alternative.
 //
 //	go run ./examples/dashboard
 //
