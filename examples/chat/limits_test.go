@@ -1,0 +1,156 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/websocket"
+	"github.com/nexogo/nexo/nexotest"
+)
+
+// Limits the tests expect of the chat.
+const (
+	wantMaxRooms     = 500 // rooms held at once
+	wantHistoryCount = 100 // messages kept per room
+	wantBurst        = 10  // messages a connection may send at once
+)
+
+// answers sends n messages with refs 1..n on c and reads until each ref
+// has its answer: a "reply" for a published message, an error for one
+// that was not. It returns the errors by ref and the number of replies.
+func answers(t *testing.T, c *nexotest.Conn, n int) (errs map[int]frame, replies int) {
+	t.Helper()
+	for i := 1; i <= n; i++ {
+		c.SendJSON(map[string]any{"type": "message", "text": fmt.Sprint("m", i), "ref": i})
+	}
+	errs = map[int]frame{}
+	for len(errs)+replies < n {
+		f := read(t, c)
+		if f.Type != "reply" && f.Type != "error" {
+			continue
+		}
+		var ref int
+		if err := json.Unmarshal(f.Ref, &ref); err != nil || ref < 1 || ref > n {
+			t.Fatalf("answer without a valid ref: %+v", f)
+		}
+		if f.Type == "reply" {
+			replies++
+		} else {
+			errs[ref] = f
+		}
+	}
+	return errs, replies
+}
+
+// TestFloodIsRateLimited checks that a connection sending faster than the
+// rate limit has its extra messages dropped, each answered with a
+// rate_limited error carrying its ref, and stays connected.
+func TestFloodIsRateLimited(t *testing.T) {
+	s := nexotest.NewServer(t, newApp())
+	ada := s.Dial("/chat/lobby?name=ada")
+	next(t, ada, "welcome")
+	const sent = 50
+	errs, replies := answers(t, ada, sent)
+	if replies < 1 || replies > wantBurst+5 {
+		t.Errorf("%d of %d flooded messages published, want about %d", replies, sent, wantBurst)
+	}
+	for ref, e := range errs {
+		if e.Error != "rate_limited" {
+			t.Errorf("ref %d: %+v, want rate_limited", ref, e)
+		}
+	}
+	ada.CloseNormal()
+}
+
+// TestHistoryIsBounded checks that a room keeps at most its history
+// count: a page coming back from the first message cannot recover, one
+// within the last messages can.
+func TestHistoryIsBounded(t *testing.T) {
+	s := nexotest.NewServer(t, newApp())
+	const posted = wantHistoryCount + 50
+	var last frame
+	for sent := 0; sent < posted; sent += wantBurst {
+		// A fresh connection per burst, so that the rate limit lets
+		// every message through.
+		c := s.Dial("/chat/lobby?name=ada")
+		next(t, c, "welcome")
+		for i := range wantBurst {
+			c.SendJSON(map[string]string{"type": "message", "text": fmt.Sprint("m", sent+i+1)})
+			last = next(t, c, "message")
+		}
+		c.CloseNormal()
+	}
+	if last.Offset != posted {
+		t.Fatalf("last offset %d, want %d", last.Offset, posted)
+	}
+	old := s.Dial("/chat/lobby?name=bob" + since(last.Topic, last.Epoch, 1))
+	if j := next(t, old, "joined"); j.Recovered {
+		t.Errorf("recovered from offset 1 of %d: history not bounded to %d", posted, wantHistoryCount)
+	}
+	recent := s.Dial("/chat/lobby?name=cat" + since(last.Topic, last.Epoch, posted-10))
+	if j := next(t, recent, "joined"); !j.Recovered {
+		t.Errorf("could not recover the last 10 messages: %+v", j)
+	}
+	old.CloseNormal()
+	recent.CloseNormal()
+}
+
+// TestRoomsAreBounded checks that past the bound on rooms a new room is
+// refused with 1013 and a reason, while the rooms held stay open.
+func TestRoomsAreBounded(t *testing.T) {
+	s := nexotest.NewServer(t, newApp())
+	conns := make([]*nexotest.Conn, 0, wantMaxRooms)
+	for i := range wantMaxRooms {
+		c := s.Dial(fmt.Sprintf("/chat/room%d?name=ada", i))
+		next(t, c, "welcome")
+		conns = append(conns, c)
+	}
+	over := s.Dial("/chat/one-too-many?name=ada")
+	if ce := over.ExpectClose(websocket.CloseTryAgainLater); !strings.Contains(ce.Text, "too many rooms") {
+		t.Errorf("close reason %q", ce.Text)
+	}
+	again := s.Dial("/chat/room0?name=bob")
+	next(t, again, "welcome")
+	again.CloseNormal()
+	for _, c := range conns {
+		c.CloseNormal()
+	}
+}
+
+// TestHeapStaysBounded repeats the attack, one client visiting
+// many rooms and posting long messages in each as fast as it can, and
+// checks that the heap the server keeps afterwards is bounded.
+func TestHeapStaysBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sends 20,000 messages")
+	}
+	s := nexotest.NewServer(t, newApp())
+	before := heap()
+	const rooms, perRoom = 100, 200
+	text := strings.Repeat("x", 1000)
+	for r := range rooms {
+		c := s.Dial(fmt.Sprintf("/chat/flood%d?name=mallory", r))
+		next(t, c, "welcome")
+		for range perRoom {
+			c.SendJSON(map[string]string{"type": "message", "text": text})
+		}
+		c.CloseNormal() // the handler has read (and published or dropped) every message
+	}
+	grown := int64(heap()) - int64(before)
+	t.Logf("heap grew by %.1f MiB after %d rooms × %d messages", float64(grown)/(1<<20), rooms, perRoom)
+	const limit = 16 << 20
+	if grown > limit {
+		t.Errorf("heap grew by %d MiB, want under %d MiB", grown>>20, limit>>20)
+	}
+}
+
+// heap returns the live heap after a collection.
+func heap() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
