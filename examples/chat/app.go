@@ -2,6 +2,7 @@ package main
 
 import (
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -10,24 +11,35 @@ import (
 
 	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/channels/natsbroker"
+	"github.com/nexogo/nexo/channels/redisbroker"
 	"github.com/nexogo/nexo/ws"
 )
 
 //go:embed index.html
 var page []byte
 
-// historySize is how many of a room's messages a newcomer gets.
-const historySize = 50
+// chat serves the rooms of one App.
+type chat struct {
+	app   *nexo.App
+	rooms *rooms
+	limit ws.MessageFilter // the message rate of every connection
+}
 
 // newApp returns the chat App. Whichever broker NEXO_BROKER chooses
 // (in process by default, Redis or NATS for several instances) keeps the
-// recent messages of every room (the last 500, for an hour), so that a
-// newcomer gets the last historySize and a page that reconnects gets
-// exactly what it missed.
+// recent messages of every room (see limits.go), so that a newcomer gets
+// the last historySize and a page that reconnects gets exactly what it
+// missed.
 func newApp(opts ...nexo.Option) *nexo.App {
-	rooms := channels.HistoryPolicy{Pattern: "chat:*", MaxCount: 500, MaxAge: time.Hour}
-	opts = append([]nexo.Option{nexo.WithHistory(rooms)}, opts...)
+	history := channels.HistoryPolicy{Pattern: "chat:*", MaxCount: historyCount, MaxBytes: historyBytes, MaxAge: historyAge}
+	opts = append([]nexo.Option{nexo.WithHistory(history)}, opts...)
 	app := nexo.New(opts...)
+	ch := &chat{
+		app:   app,
+		rooms: newRooms(maxRooms, historyInProcess(app.Broker())),
+		limit: channels.RateLimit(messageRate, messageBurst, channels.RateDrop),
+	}
 	app.Get("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/chat/lobby", http.StatusFound)
 	})
@@ -35,10 +47,19 @@ func newApp(opts ...nexo.Option) *nexo.App {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(page)
 	})
-	app.WebSocketRoute("/chat/{room}", func(c *ws.Conn) error {
-		return serveChat(app, c)
-	})
+	app.WebSocketRoute("/chat/{room}", ch.serve)
 	return app
+}
+
+// historyInProcess reports whether b keeps the rooms' history in this
+// process (the in-process broker does; Redis and NATS keep it in the
+// server).
+func historyInProcess(b channels.Broker) bool {
+	switch b.(type) {
+	case *redisbroker.Broker, *natsbroker.Broker:
+		return false
+	}
+	return true
 }
 
 // cleanName keeps a display name short and printable.
@@ -65,8 +86,19 @@ func roomOptions(app *nexo.App, topic, name string) []channels.JoinOption {
 	return opts
 }
 
-func serveChat(app *nexo.App, c *ws.Conn) error {
+func (ch *chat) serve(c *ws.Conn) error {
 	room := c.PathParam("room")
+	if len(room) > maxRoomName {
+		return c.Close(ws.ClosePolicyViolation, "room name too long")
+	}
+	if err := c.Accept(ws.WithMessageFilter(ch.limit)); err != nil {
+		return err
+	}
+	if _, err := ch.rooms.enter(room); err != nil {
+		return c.Close(ws.CloseTryAgainLater, err.Error())
+	}
+	defer ch.rooms.leave(room)
+	app := ch.app
 	name := cleanName(c.Query().Get("name"))
 	topic := "chat:" + room
 	// Presence events first, so that the page misses no join after the
@@ -109,7 +141,19 @@ func serveChat(app *nexo.App, c *ws.Conn) error {
 		if err != nil {
 			return err
 		}
+		if err := reply(c, in.Ref); err != nil {
+			return err
+		}
 	}
+}
+
+// reply tells the sender that its message with ref went out; a message
+// without a ref gets no reply.
+func reply(c *ws.Conn, ref json.RawMessage) error {
+	if len(ref) == 0 || string(ref) == "null" {
+		return nil
+	}
+	return c.SendJSON(replyFrame{Type: "reply", Ref: ref})
 }
 
 // sendPrivate delivers msg to every connection of user to in the room,

@@ -1,13 +1,25 @@
 package main
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // inbound is what a page sends: a message to the room, or a private
-// message to one user of the room.
+// message to one user of the room. A frame with a ref is answered with a
+// reply frame carrying it once the message went out, or an error frame
+// carrying it when it did not.
 type inbound struct {
-	Type string `json:"type" validate:"oneof=message private"`
-	Text string `json:"text" validate:"required,max=1000"`
-	To   string `json:"to" validate:"required_if=Type private,max=32"`
+	Type string          `json:"type" validate:"oneof=message private"`
+	Text string          `json:"text" validate:"required,max=1000"`
+	To   string          `json:"to" validate:"required_if=Type private,max=32"`
+	Ref  json.RawMessage `json:"ref,omitempty"`
+}
+
+// replyFrame tells the sender that its message with Ref went out.
+type replyFrame struct {
+	Type string          `json:"type"` // "reply"
+	Ref  json.RawMessage `json:"ref"`
 }
 
 // chatMessage is a message as every page receives it. The author comes

@@ -11,13 +11,6 @@ import (
 	"github.com/nexogo/nexo/nexotest"
 )
 
-// Limits the tests expect of the chat.
-const (
-	wantMaxRooms     = 500 // rooms held at once
-	wantHistoryCount = 100 // messages kept per room
-	wantBurst        = 10  // messages a connection may send at once
-)
-
 // answers sends n messages with refs 1..n on c and reads until each ref
 // has its answer: a "reply" for a published message, an error for one
 // that was not. It returns the errors by ref and the number of replies.
@@ -54,8 +47,8 @@ func TestFloodIsRateLimited(t *testing.T) {
 	next(t, ada, "welcome")
 	const sent = 50
 	errs, replies := answers(t, ada, sent)
-	if replies < 1 || replies > wantBurst+5 {
-		t.Errorf("%d of %d flooded messages published, want about %d", replies, sent, wantBurst)
+	if replies < 1 || replies > messageBurst+5 {
+		t.Errorf("%d of %d flooded messages published, want about %d", replies, sent, messageBurst)
 	}
 	for ref, e := range errs {
 		if e.Error != "rate_limited" {
@@ -65,30 +58,38 @@ func TestFloodIsRateLimited(t *testing.T) {
 	ada.CloseNormal()
 }
 
-// TestHistoryIsBounded checks that a room keeps at most its history
-// count: a page coming back from the first message cannot recover, one
-// within the last messages can.
-func TestHistoryIsBounded(t *testing.T) {
-	s := nexotest.NewServer(t, newApp())
-	const posted = wantHistoryCount + 50
+// post posts n messages in room, each "<prefix><i>" for i from 1, through
+// as many connections as the rate limit needs (messageBurst messages
+// each, all let through at once), and returns the last as received.
+func post(t *testing.T, s *nexotest.Server, room string, n int, prefix string) frame {
+	t.Helper()
 	var last frame
-	for sent := 0; sent < posted; sent += wantBurst {
-		// A fresh connection per burst, so that the rate limit lets
-		// every message through.
-		c := s.Dial("/chat/lobby?name=ada")
+	for sent := 0; sent < n; {
+		c := s.Dial("/chat/" + room + "?name=ada")
 		next(t, c, "welcome")
-		for i := range wantBurst {
-			c.SendJSON(map[string]string{"type": "message", "text": fmt.Sprint("m", sent+i+1)})
+		for i := 0; i < messageBurst && sent < n; i++ {
+			sent++
+			c.SendJSON(map[string]string{"type": "message", "text": fmt.Sprint(prefix, sent)})
 			last = next(t, c, "message")
 		}
 		c.CloseNormal()
 	}
+	return last
+}
+
+// TestHistoryIsBounded checks that a room keeps at most historyCount
+// messages: a page coming back from the first message cannot recover, one
+// within the last messages can.
+func TestHistoryIsBounded(t *testing.T) {
+	s := nexotest.NewServer(t, newApp())
+	const posted = historyCount + 50
+	last := post(t, s, "lobby", posted, "m")
 	if last.Offset != posted {
 		t.Fatalf("last offset %d, want %d", last.Offset, posted)
 	}
 	old := s.Dial("/chat/lobby?name=bob" + since(last.Topic, last.Epoch, 1))
 	if j := next(t, old, "joined"); j.Recovered {
-		t.Errorf("recovered from offset 1 of %d: history not bounded to %d", posted, wantHistoryCount)
+		t.Errorf("recovered from offset 1 of %d: history not bounded to %d", posted, historyCount)
 	}
 	recent := s.Dial("/chat/lobby?name=cat" + since(last.Topic, last.Epoch, posted-10))
 	if j := next(t, recent, "joined"); !j.Recovered {
@@ -102,8 +103,8 @@ func TestHistoryIsBounded(t *testing.T) {
 // refused with 1013 and a reason, while the rooms held stay open.
 func TestRoomsAreBounded(t *testing.T) {
 	s := nexotest.NewServer(t, newApp())
-	conns := make([]*nexotest.Conn, 0, wantMaxRooms)
-	for i := range wantMaxRooms {
+	conns := make([]*nexotest.Conn, 0, maxRooms)
+	for i := range maxRooms {
 		c := s.Dial(fmt.Sprintf("/chat/room%d?name=ada", i))
 		next(t, c, "welcome")
 		conns = append(conns, c)
@@ -121,29 +122,28 @@ func TestRoomsAreBounded(t *testing.T) {
 }
 
 // TestHeapStaysBounded repeats the attack, one client visiting
-// many rooms and posting long messages in each as fast as it can, and
-// checks that the heap the server keeps afterwards is bounded.
+// many rooms and posting long messages in each as fast as the rate limit
+// lets it (a new connection per burst), and checks that the heap the
+// server keeps afterwards stays within the rooms' history bounds.
 func TestHeapStaysBounded(t *testing.T) {
 	if testing.Short() {
-		t.Skip("sends 20,000 messages")
+		t.Skip("sends 6,000 messages")
 	}
 	s := nexotest.NewServer(t, newApp())
 	before := heap()
-	const rooms, perRoom = 100, 200
-	text := strings.Repeat("x", 1000)
+	const rooms, perRoom = 40, 150
+	long := strings.Repeat("x", 990)
 	for r := range rooms {
-		c := s.Dial(fmt.Sprintf("/chat/flood%d?name=mallory", r))
-		next(t, c, "welcome")
-		for range perRoom {
-			c.SendJSON(map[string]string{"type": "message", "text": text})
-		}
-		c.CloseNormal() // the handler has read (and published or dropped) every message
+		post(t, s, fmt.Sprint("flood", r), perRoom, long)
 	}
 	grown := int64(heap()) - int64(before)
 	t.Logf("heap grew by %.1f MiB after %d rooms × %d messages", float64(grown)/(1<<20), rooms, perRoom)
-	const limit = 16 << 20
+	// Each room holds at most historyBytes of messages, which with their
+	// prepared frames and the room's presence events take about 4 times
+	// as much.
+	const limit = rooms*4*historyBytes + 4<<20
 	if grown > limit {
-		t.Errorf("heap grew by %d MiB, want under %d MiB", grown>>20, limit>>20)
+		t.Errorf("heap grew by %.1f MiB, want under %.1f MiB", float64(grown)/(1<<20), float64(limit)/(1<<20))
 	}
 }
 
