@@ -48,6 +48,11 @@ func newApp(opts ...nexo.Option) *nexo.App {
 		w.Write(page)
 	})
 	app.WebSocketRoute("/chat/{room}", ch.serve)
+	// The probes of docs/deployment.md: /readyz fails while the broker
+	// is unreachable and once shutdown starts, so that a balancer sends
+	// new pages elsewhere.
+	app.Get("/healthz", app.Healthz)
+	app.Get("/readyz", app.Readyz)
 	return app
 }
 
@@ -86,6 +91,20 @@ func roomOptions(app *nexo.App, topic, name string) []channels.JoinOption {
 	return opts
 }
 
+// Answers to a page while the broker is unreachable: a new page is closed
+// with 1013 (its client retries later), a message is refused with a
+// not_delivered error frame that carries its ref, and the connection stays.
+const (
+	reasonUnavailable = "chat unavailable, try again later"
+	errNotDelivered   = "not_delivered"
+)
+
+// unknownUserError is sendPrivate's answer for a recipient not in the
+// room.
+type unknownUserError struct{ name string }
+
+func (e unknownUserError) Error() string { return e.name + " is not in this room" }
+
 func (ch *chat) serve(c *ws.Conn) error {
 	room := c.PathParam("room")
 	if len(room) > maxRoomName {
@@ -98,30 +117,13 @@ func (ch *chat) serve(c *ws.Conn) error {
 		return c.Close(ws.CloseTryAgainLater, err.Error())
 	}
 	defer ch.rooms.leave(room)
-	app := ch.app
 	name := cleanName(c.Query().Get("name"))
-	topic := "chat:" + room
-	// Presence events first, so that the page misses no join after the
-	// user list it is about to receive.
-	if _, err := channels.Join(c, channels.PresenceTopic(topic)); err != nil {
+	sub, err := ch.join(c, room, name)
+	if errors.Is(err, ws.ErrClosed) {
 		return err
 	}
-	// The recovered messages, then {"type":"joined"}, arrive before the
-	// welcome.
-	sub, err := channels.Join(c, topic, roomOptions(app, topic, name)...)
 	if err != nil {
-		return err
-	}
-	entries, err := sub.Presence()
-	if err != nil {
-		return err
-	}
-	users := make([]string, 0, len(entries))
-	for _, e := range entries {
-		users = append(users, e.UserID)
-	}
-	if err := c.SendJSON(welcome{Type: "welcome", You: name, Room: room, Users: users}); err != nil {
-		return err
+		return c.Close(ws.CloseTryAgainLater, reasonUnavailable)
 	}
 	for {
 		in, err := ws.Decode[inbound](c)
@@ -136,29 +138,67 @@ func (ch *chat) serve(c *ws.Conn) error {
 		if in.Type == "message" {
 			err = sub.Publish(msg)
 		} else {
-			err = sendPrivate(app, sub, c, msg, cleanName(in.To))
+			err = ch.sendPrivate(sub, c, msg, cleanName(in.To))
 		}
-		if err != nil {
-			return err
-		}
-		if err := reply(c, in.Ref); err != nil {
+		if err := answer(c, in.Ref, err); err != nil {
 			return err
 		}
 	}
 }
 
-// reply tells the sender that its message with ref went out; a message
-// without a ref gets no reply.
-func reply(c *ws.Conn, ref json.RawMessage) error {
-	if len(ref) == 0 || string(ref) == "null" {
-		return nil
+// join joins c to the room as name, with the room's presence events and
+// recent history, and sends the welcome.
+func (ch *chat) join(c *ws.Conn, room, name string) (*channels.Subscription, error) {
+	topic := "chat:" + room
+	// Presence events first, so that the page misses no join after the
+	// user list it is about to receive.
+	if _, err := channels.Join(c, channels.PresenceTopic(topic)); err != nil {
+		return nil, err
 	}
-	return c.SendJSON(replyFrame{Type: "reply", Ref: ref})
+	// The recovered messages, then {"type":"joined"}, arrive before the
+	// welcome.
+	sub, err := channels.Join(c, topic, roomOptions(ch.app, topic, name)...)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := sub.Presence()
+	if err != nil {
+		return nil, err
+	}
+	users := make([]string, 0, len(entries))
+	for _, e := range entries {
+		users = append(users, e.UserID)
+	}
+	return sub, c.SendJSON(welcome{Type: "welcome", You: name, Room: room, Users: users})
+}
+
+// answer tells the sender how its message with ref fared: a reply when it
+// went out (none without a ref), else an error frame carrying the ref. It
+// returns an error only when the connection is closed.
+func answer(c *ws.Conn, ref json.RawMessage, err error) error {
+	if errors.Is(err, ws.ErrClosed) {
+		return err
+	}
+	hasRef := len(ref) > 0 && string(ref) != "null"
+	switch {
+	case err == nil && !hasRef:
+		return nil
+	case err == nil:
+		err = c.SendJSON(replyFrame{Type: "reply", Ref: ref})
+	case errors.As(err, new(unknownUserError)):
+		err = c.SendJSON(ws.ErrorFrame{Type: "error", Error: "unknown_user", Message: err.Error(), Ref: ref})
+	default:
+		err = c.SendJSON(ws.ErrorFrame{Type: "error", Error: errNotDelivered, Message: "message not delivered: " + reasonUnavailable, Ref: ref})
+	}
+	if errors.Is(err, ws.ErrClosed) {
+		return err
+	}
+	return nil
 }
 
 // sendPrivate delivers msg to every connection of user to in the room,
 // on whichever instance, and echoes it to the sender.
-func sendPrivate(app *nexo.App, sub *channels.Subscription, c *ws.Conn, msg chatMessage, to string) error {
+func (ch *chat) sendPrivate(sub *channels.Subscription, c *ws.Conn, msg chatMessage, to string) error {
 	msg.To = to
 	entries, err := sub.Presence()
 	if err != nil {
@@ -168,13 +208,13 @@ func sendPrivate(app *nexo.App, sub *channels.Subscription, c *ws.Conn, msg chat
 	for _, e := range entries {
 		if e.UserID == to && e.ConnID != c.ID() {
 			found = true
-			if err := app.SendTo(e.ConnID, msg); err != nil {
+			if err := ch.app.SendTo(e.ConnID, msg); err != nil {
 				return err
 			}
 		}
 	}
 	if !found {
-		return c.SendJSON(ws.ErrorFrame{Type: "error", Error: "unknown_user", Message: to + " is not in this room"})
+		return unknownUserError{to}
 	}
 	return c.SendJSON(msg)
 }

@@ -12,6 +12,13 @@
 // last position). With NEXO_BROKER=redis or nats, several instances on
 // different ports share the rooms, their user lists and their history,
 // which then lives in the broker and survives a restart of any instance.
+//
+// limits.go holds the guards: a message rate per connection, bounded
+// history per room, a bound on the rooms held. While the broker is
+// unreachable the pages stay connected, a message that cannot go out is
+// answered with a not_delivered error frame carrying its ref, a new page is
+// closed with 1013 (its client retries), and GET /readyz answers 503
+// (GET /healthz stays 200): the probes of docs/deployment.md.
 package main
 
 import (
