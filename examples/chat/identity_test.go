@@ -1,0 +1,151 @@
+package main
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/nexogo/nexo/nexotest"
+)
+
+// member is an entry of the welcome's member list.
+type member struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// welcomed reads c's welcome, with its connection ID and member list.
+func welcomed(t *testing.T, c *nexotest.Conn) (w frame, id string, members []member) {
+	t.Helper()
+	for {
+		var raw json.RawMessage
+		c.ReadJSON(&raw)
+		var f struct {
+			Type    string   `json:"type"`
+			ID      string   `json:"id"`
+			Members []member `json:"members"`
+		}
+		json.Unmarshal(raw, &f)
+		if f.Type == "welcome" {
+			json.Unmarshal(raw, &w)
+			return w, f.ID, f.Members
+		}
+	}
+}
+
+// TestNamesAreUniqueInARoom checks that a second "ada" in a room becomes
+// "ada (2)", in her welcome, in the others' user lists and in what she
+// posts, while another room has its own "ada".
+func TestNamesAreUniqueInARoom(t *testing.T) {
+	s := nexotest.NewServer(t, newApp())
+	ada := s.Dial("/chat/lobby?name=ada")
+	_, adaID, _ := welcomed(t, ada)
+	ada2 := s.Dial("/chat/lobby?name=ada")
+	w, ada2ID, members := welcomed(t, ada2)
+	if w.You != "ada (2)" || !slices.Equal(w.Users, []string{"ada", "ada (2)"}) {
+		t.Fatalf("second ada welcomed as %+v", w)
+	}
+	if want := []member{{adaID, "ada"}, {ada2ID, "ada (2)"}}; adaID == "" || !slices.Equal(members, want) {
+		t.Errorf("members %+v, want %+v", members, want)
+	}
+	if ev := next(t, ada, "presence"); ev.Event != "join" || ev.Entry.UserID != "ada (2)" {
+		t.Errorf("presence %+v", ev)
+	}
+	ada2.SendJSON(map[string]string{"type": "message", "text": "which ada?"})
+	if m := next(t, ada, "message"); m.From != "ada (2)" {
+		t.Errorf("message from %q, want ada (2)", m.From)
+	}
+	other := s.Dial("/chat/general?name=ada")
+	if w, _, _ := welcomed(t, other); w.You != "ada" {
+		t.Errorf("ada in another room welcomed as %q", w.You)
+	}
+	for _, c := range []*nexotest.Conn{ada, ada2, other} {
+		c.CloseNormal()
+	}
+}
+
+// TestPrivateGoesToOneConnection checks that a private message reaches
+// the one connection it names (by name, now unique, or by connection ID),
+// never another page whose user asked for the same name.
+func TestPrivateGoesToOneConnection(t *testing.T) {
+	s := nexotest.NewServer(t, newApp())
+	ada := s.Dial("/chat/lobby?name=ada")
+	welcomed(t, ada)
+	ada2 := s.Dial("/chat/lobby?name=ada")
+	_, ada2ID, _ := welcomed(t, ada2)
+	bob := s.Dial("/chat/lobby?name=bob")
+	welcomed(t, bob)
+
+	bob.SendJSON(map[string]any{"type": "private", "to": "ada", "text": "for the first ada", "ref": 1})
+	if f := answerTo(t, bob, 1); f.Type != "reply" {
+		t.Fatalf("private to ada: %+v", f)
+	}
+	bob.SendJSON(map[string]any{"type": "private", "to": "ada (2)", "to_id": ada2ID, "text": "for the second ada", "ref": 2})
+	if f := answerTo(t, bob, 2); f.Type != "reply" {
+		t.Fatalf("private to ada (2): %+v", f)
+	}
+	if m := next(t, ada, "private"); m.Text != "for the first ada" || m.To != "ada" {
+		t.Errorf("ada got %+v", m)
+	}
+	if m := next(t, ada2, "private"); m.Text != "for the second ada" || m.To != "ada (2)" {
+		t.Errorf("ada (2) got %+v", m)
+	}
+	// Each got one: a message to the room now comes next on both.
+	bob.SendJSON(map[string]string{"type": "message", "text": "room"})
+	for _, c := range []*nexotest.Conn{ada, ada2} {
+		if m := next(t, c, "message"); m.Text != "room" {
+			t.Errorf("got %+v", m)
+		}
+		// Nothing private may be left before it.
+	}
+	for _, c := range []*nexotest.Conn{ada, ada2, bob} {
+		c.CloseNormal()
+	}
+}
+
+// TestRename checks that a user can rename: the reply carries the new
+// name (disambiguated when taken), the room sees a presence "rename"
+// event with the connection's ID, and later messages carry the new name.
+func TestRename(t *testing.T) {
+	s := nexotest.NewServer(t, newApp())
+	ada := s.Dial("/chat/lobby?name=ada")
+	welcomed(t, ada)
+	guest := s.Dial("/chat/lobby") // Escape in the name dialog: no name
+	w, guestID, _ := welcomed(t, guest)
+	if w.You != "guest" {
+		t.Fatalf("no name welcomed as %q", w.You)
+	}
+	next(t, ada, "presence") // guest joined
+
+	guest.SendJSON(map[string]any{"type": "rename", "name": "ada", "ref": 1})
+	if f := answerTo(t, guest, 1); f.Type != "reply" || string(f.Data) != `{"name":"ada (2)"}` {
+		t.Fatalf("rename to a taken name answered %+v (data %s)", f, f.Data)
+	}
+	var ev struct {
+		Type  string `json:"type"`
+		Event string `json:"event"`
+		Entry struct {
+			ConnID string `json:"conn_id"`
+			UserID string `json:"user_id"`
+		} `json:"entry"`
+	}
+	ada.ReadJSON(&ev)
+	if ev.Event != "rename" || ev.Entry.ConnID != guestID || ev.Entry.UserID != "ada (2)" {
+		t.Fatalf("ada saw %+v", ev)
+	}
+	guest.SendJSON(map[string]any{"type": "rename", "name": "bob", "ref": 2})
+	if f := answerTo(t, guest, 2); f.Type != "reply" || string(f.Data) != `{"name":"bob"}` {
+		t.Fatalf("rename to bob answered %+v (data %s)", f, f.Data)
+	}
+	guest.SendJSON(map[string]string{"type": "message", "text": "bob now"})
+	if m := next(t, ada, "message"); m.From != "bob" {
+		t.Errorf("message from %q, want bob", m.From)
+	}
+	cat := s.Dial("/chat/lobby?name=cat")
+	if w, _, _ := welcomed(t, cat); !slices.Equal(w.Users, []string{"ada", "bob", "cat"}) {
+		t.Errorf("users after the rename: %v", w.Users)
+	}
+	for _, c := range []*nexotest.Conn{ada, guest, cat} {
+		c.CloseNormal()
+	}
+}
