@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/channels"
@@ -67,18 +64,6 @@ func historyInProcess(b channels.Broker) bool {
 	return true
 }
 
-// cleanName keeps a display name short and printable.
-func cleanName(s string) string {
-	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) > 32 {
-		s = string([]rune(s)[:32])
-	}
-	if s == "" {
-		s = "guest"
-	}
-	return s
-}
-
 // roomOptions joins a room with its history when the broker keeps it: a
 // newcomer gets the last historySize messages, a page that reconnects
 // (its client sends its last position) gets what it missed, each once.
@@ -106,19 +91,19 @@ type unknownUserError struct{ name string }
 func (e unknownUserError) Error() string { return e.name + " is not in this room" }
 
 func (ch *chat) serve(c *ws.Conn) error {
-	room := c.PathParam("room")
-	if len(room) > maxRoomName {
+	roomName := c.PathParam("room")
+	if len(roomName) > maxRoomName {
 		return c.Close(ws.ClosePolicyViolation, "room name too long")
 	}
 	if err := c.Accept(ws.WithMessageFilter(ch.limit)); err != nil {
 		return err
 	}
-	if _, err := ch.rooms.enter(room); err != nil {
+	r, err := ch.rooms.enter(roomName)
+	if err != nil {
 		return c.Close(ws.CloseTryAgainLater, err.Error())
 	}
-	defer ch.rooms.leave(room)
-	name := cleanName(c.Query().Get("name"))
-	sub, err := ch.join(c, room, name)
+	defer ch.rooms.leave(roomName)
+	s, err := ch.join(c, r, roomName, c.Query().Get("name"))
 	if errors.Is(err, ws.ErrClosed) {
 		return err
 	}
@@ -134,48 +119,18 @@ func (ch *chat) serve(c *ws.Conn) error {
 			c.SendError(err) // invalid input: say so, stay connected
 			continue
 		}
-		msg := chatMessage{Type: in.Type, From: name, Text: in.Text, At: time.Now().UTC()}
-		if in.Type == "message" {
-			err = sub.Publish(msg)
-		} else {
-			err = ch.sendPrivate(sub, c, msg, cleanName(in.To))
-		}
-		if err := answer(c, in.Ref, err); err != nil {
+		data, err := s.handle(in)
+		if err := answer(c, in.Ref, data, err); err != nil {
 			return err
 		}
 	}
 }
 
-// join joins c to the room as name, with the room's presence events and
-// recent history, and sends the welcome.
-func (ch *chat) join(c *ws.Conn, room, name string) (*channels.Subscription, error) {
-	topic := "chat:" + room
-	// Presence events first, so that the page misses no join after the
-	// user list it is about to receive.
-	if _, err := channels.Join(c, channels.PresenceTopic(topic)); err != nil {
-		return nil, err
-	}
-	// The recovered messages, then {"type":"joined"}, arrive before the
-	// welcome.
-	sub, err := channels.Join(c, topic, roomOptions(ch.app, topic, name)...)
-	if err != nil {
-		return nil, err
-	}
-	entries, err := sub.Presence()
-	if err != nil {
-		return nil, err
-	}
-	users := make([]string, 0, len(entries))
-	for _, e := range entries {
-		users = append(users, e.UserID)
-	}
-	return sub, c.SendJSON(welcome{Type: "welcome", You: name, Room: room, Users: users})
-}
-
-// answer tells the sender how its message with ref fared: a reply when it
-// went out (none without a ref), else an error frame carrying the ref. It
-// returns an error only when the connection is closed.
-func answer(c *ws.Conn, ref json.RawMessage, err error) error {
+// answer tells the sender how its frame with ref fared: a reply with data
+// when it was carried out (none without a ref), else an error frame
+// carrying the ref. It returns an error only when the connection is
+// closed.
+func answer(c *ws.Conn, ref json.RawMessage, data any, err error) error {
 	if errors.Is(err, ws.ErrClosed) {
 		return err
 	}
@@ -184,7 +139,7 @@ func answer(c *ws.Conn, ref json.RawMessage, err error) error {
 	case err == nil && !hasRef:
 		return nil
 	case err == nil:
-		err = c.SendJSON(replyFrame{Type: "reply", Ref: ref})
+		err = c.SendJSON(replyFrame{Type: "reply", Ref: ref, Data: data})
 	case errors.As(err, new(unknownUserError)):
 		err = c.SendJSON(ws.ErrorFrame{Type: "error", Error: "unknown_user", Message: err.Error(), Ref: ref})
 	default:
@@ -194,27 +149,4 @@ func answer(c *ws.Conn, ref json.RawMessage, err error) error {
 		return err
 	}
 	return nil
-}
-
-// sendPrivate delivers msg to every connection of user to in the room,
-// on whichever instance, and echoes it to the sender.
-func (ch *chat) sendPrivate(sub *channels.Subscription, c *ws.Conn, msg chatMessage, to string) error {
-	msg.To = to
-	entries, err := sub.Presence()
-	if err != nil {
-		return err
-	}
-	found := false
-	for _, e := range entries {
-		if e.UserID == to && e.ConnID != c.ID() {
-			found = true
-			if err := ch.app.SendTo(e.ConnID, msg); err != nil {
-				return err
-			}
-		}
-	}
-	if !found {
-		return unknownUserError{to}
-	}
-	return c.SendJSON(msg)
 }

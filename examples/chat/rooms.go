@@ -24,7 +24,8 @@ type rooms struct {
 
 // room is one held room.
 type room struct {
-	members int // on this process; guarded by rooms.mu
+	members int        // on this process; guarded by rooms.mu
+	names   sync.Mutex // held while a page of this process takes a name
 }
 
 func newRooms(max int, keep bool) *rooms {

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/ws"
+)
+
+// session is one page in one room: its connection, its subscription and
+// the name it goes by, unique in the room. Its methods run on the
+// connection's handler goroutine.
+type session struct {
+	ch    *chat
+	c     *ws.Conn
+	room  *room
+	topic string
+	sub   *channels.Subscription
+	name  string
+}
+
+// join joins the page to the room as want (or want (2), ... when taken),
+// with the room's presence events and recent history, and sends the
+// welcome.
+func (ch *chat) join(c *ws.Conn, r *room, roomName, want string) (*session, error) {
+	s := &session{ch: ch, c: c, room: r, topic: "chat:" + roomName}
+	presence, err := ch.presence()
+	if err != nil {
+		return nil, err
+	}
+	// Presence events first, so that the page misses no join after the
+	// user list it is about to receive.
+	if _, err := channels.Join(c, channels.PresenceTopic(s.topic)); err != nil {
+		return nil, err
+	}
+	// The name is chosen and taken under the room's lock, so that two
+	// pages of this process never get the same. The recovered messages,
+	// then {"type":"joined"}, arrive before the welcome.
+	r.names.Lock()
+	entries, err := presence.List(c.Context(), s.topic)
+	if err == nil {
+		s.name = uniqueName(entries, cleanName(want), "")
+		s.sub, err = channels.Join(c, s.topic, roomOptions(ch.app, s.topic, s.name)...)
+	}
+	r.names.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if entries, err = s.sub.Presence(); err != nil {
+		return nil, err
+	}
+	w := welcome{Type: "welcome", You: s.name, ID: c.ID(), Room: roomName,
+		Users: make([]string, 0, len(entries)), Members: make([]member, 0, len(entries))}
+	for _, e := range entries {
+		w.Users = append(w.Users, e.UserID)
+		w.Members = append(w.Members, member{ID: e.ConnID, Name: e.UserID})
+	}
+	return s, c.SendJSON(w)
+}
+
+// presence returns the broker's presence.
+func (ch *chat) presence() (channels.Presence, error) {
+	pb, ok := ch.app.Broker().(channels.PresenceBroker)
+	if !ok {
+		return nil, channels.ErrNoPresence
+	}
+	return pb.Presence(), nil
+}
+
+// handle carries out one frame of the page and returns the reply's data.
+func (s *session) handle(in inbound) (any, error) {
+	msg := chatMessage{Type: in.Type, From: s.name, Text: in.Text, At: time.Now().UTC()}
+	switch in.Type {
+	case "message":
+		return nil, s.sub.Publish(msg)
+	case "private":
+		return nil, s.private(msg, cleanName(in.To), in.ToID)
+	default:
+		name, err := s.rename(in.Name)
+		return renamed{Name: name}, err
+	}
+}
+
+// private delivers msg to one connection of the room, on whichever
+// instance: the one whose ID is toID, or else the one named to. It echoes
+// msg to the sender.
+func (s *session) private(msg chatMessage, to, toID string) error {
+	entries, err := s.sub.Presence()
+	if err != nil {
+		return err
+	}
+	for _, e := range entries { // oldest first
+		if e.ConnID == s.c.ID() || (toID != "" && e.ConnID != toID) || (toID == "" && e.UserID != to) {
+			continue
+		}
+		msg.To = e.UserID
+		if err := s.ch.app.SendTo(e.ConnID, msg); err != nil {
+			return err
+		}
+		return s.c.SendJSON(msg)
+	}
+	return unknownUserError{to}
+}
+
+// rename gives the page the name want (or want (2), ... when taken) and
+// tells the room with a presence event {"event":"rename"} that carries the
+// connection's entry with its new name. It returns the name given.
+func (s *session) rename(want string) (string, error) {
+	presence, err := s.ch.presence()
+	if err != nil {
+		return "", err
+	}
+	s.room.names.Lock()
+	defer s.room.names.Unlock()
+	ctx := s.c.Context()
+	entries, err := presence.List(ctx, s.topic)
+	if err != nil {
+		return "", err
+	}
+	name := uniqueName(entries, cleanName(want), s.c.ID())
+	if name == s.name {
+		return name, nil
+	}
+	self := channels.PresenceEntry{ConnID: s.c.ID(), JoinedAt: time.Now().UTC()}
+	for _, e := range entries {
+		if e.ConnID == s.c.ID() {
+			self = e
+		}
+	}
+	self.UserID = name
+	if err := presence.Join(ctx, s.topic, self); err != nil {
+		return "", err
+	}
+	s.name = name
+	ev := channels.PresenceEvent{Type: "presence", Event: "rename", Topic: s.topic, Entry: self}
+	return name, channels.Publish(context.WithoutCancel(ctx), s.ch.app.Broker(), channels.PresenceTopic(s.topic), ev)
+}
