@@ -43,18 +43,6 @@ func waitProbe(t *testing.T, url string, want int) {
 	}
 }
 
-// answerTo reads c until the reply or error frame carrying ref.
-func answerTo(t *testing.T, c *nexotest.Conn, ref int) frame {
-	t.Helper()
-	want := fmt.Sprint(ref)
-	for {
-		f := read(t, c)
-		if (f.Type == "reply" || f.Type == "error") && string(f.Ref) == want {
-			return f
-		}
-	}
-}
-
 // TestRedisOutage runs the chat on a redis-server of the test's own and
 // stops it mid-conversation: the pages stay connected, each message that
 // cannot go out is answered with a not_delivered error carrying its ref,
