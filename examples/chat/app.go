@@ -76,13 +76,13 @@ func roomOptions(app *nexo.App, topic, name string) []channels.JoinOption {
 	return opts
 }
 
-// Answers to a page while the broker is unreachable: a new page is closed
-// with 1013 (its client retries later), a message is refused with a
-// not_delivered error frame that carries its ref, and the connection stays.
-const (
-	reasonUnavailable = "chat unavailable, try again later"
-	errNotDelivered   = "not_delivered"
-)
+// reasonUnavailable closes a new page with 1013 (its client retries
+// later) while the broker is unreachable.
+const reasonUnavailable = "chat unavailable, try again later"
+
+// errNotDelivered marks a frame the broker could not carry out: the page
+// gets a not_delivered error frame with its ref, and stays connected.
+var errNotDelivered = errors.New("not_delivered")
 
 // unknownUserError is sendPrivate's answer for a recipient not in the
 // room.
@@ -115,11 +115,10 @@ func (ch *chat) serve(c *ws.Conn) error {
 		if errors.Is(err, ws.ErrClosed) {
 			return err
 		}
-		if err != nil {
-			c.SendError(err) // invalid input: say so, stay connected
-			continue
+		var data any
+		if err == nil {
+			data, err = s.handle(in)
 		}
-		data, err := s.handle(in)
 		if err := answer(c, in.Ref, data, err); err != nil {
 			return err
 		}
@@ -128,25 +127,41 @@ func (ch *chat) serve(c *ws.Conn) error {
 
 // answer tells the sender how its frame with ref fared: a reply with data
 // when it was carried out (none without a ref), else an error frame
-// carrying the ref. It returns an error only when the connection is
-// closed.
+// carrying the ref: the validation or JSON error of a frame refused as
+// invalid, unknown_user, or not_delivered. The connection stays open; answer
+// returns an error only when it is closed.
 func answer(c *ws.Conn, ref json.RawMessage, data any, err error) error {
 	if errors.Is(err, ws.ErrClosed) {
 		return err
 	}
 	hasRef := len(ref) > 0 && string(ref) != "null"
+	var f any
 	switch {
 	case err == nil && !hasRef:
 		return nil
 	case err == nil:
-		err = c.SendJSON(replyFrame{Type: "reply", Ref: ref, Data: data})
-	case errors.As(err, new(unknownUserError)):
-		err = c.SendJSON(ws.ErrorFrame{Type: "error", Error: "unknown_user", Message: err.Error(), Ref: ref})
+		f = replyFrame{Type: "reply", Ref: ref, Data: data}
 	default:
-		err = c.SendJSON(ws.ErrorFrame{Type: "error", Error: errNotDelivered, Message: "message not delivered: " + reasonUnavailable, Ref: ref})
+		e := errorFrame(err)
+		if hasRef {
+			e.Ref = ref
+		}
+		f = e
 	}
-	if errors.Is(err, ws.ErrClosed) {
+	if err := c.SendJSON(f); errors.Is(err, ws.ErrClosed) {
 		return err
 	}
 	return nil
+}
+
+// errorFrame describes err for the page.
+func errorFrame(err error) ws.ErrorFrame {
+	switch {
+	case errors.Is(err, errNotDelivered):
+		return ws.ErrorFrame{Type: "error", Error: errNotDelivered.Error(), Message: "message not delivered: " + reasonUnavailable}
+	case errors.As(err, new(unknownUserError)):
+		return ws.ErrorFrame{Type: "error", Error: "unknown_user", Message: err.Error()}
+	default: // invalid input
+		return ws.NewErrorFrame(err)
+	}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/nexogo/nexo/channels"
@@ -69,17 +71,23 @@ func (ch *chat) presence() (channels.Presence, error) {
 }
 
 // handle carries out one frame of the page and returns the reply's data.
-func (s *session) handle(in inbound) (any, error) {
+// A failure of the broker is an errNotDelivered.
+func (s *session) handle(in inbound) (data any, err error) {
 	msg := chatMessage{Type: in.Type, From: s.name, Text: in.Text, At: time.Now().UTC()}
 	switch in.Type {
 	case "message":
-		return nil, s.sub.Publish(msg)
+		err = s.sub.Publish(msg)
 	case "private":
-		return nil, s.private(msg, cleanName(in.To), in.ToID)
+		err = s.private(msg, cleanName(in.To), in.ToID)
 	default:
-		name, err := s.rename(in.Name)
-		return renamed{Name: name}, err
+		var name string
+		name, err = s.rename(in.Name)
+		data = renamed{Name: name}
 	}
+	if err != nil && !errors.Is(err, ws.ErrClosed) && !errors.As(err, new(unknownUserError)) {
+		err = fmt.Errorf("%w: %w", errNotDelivered, err)
+	}
+	return data, err
 }
 
 // private delivers msg to one connection of the room, on whichever
