@@ -145,3 +145,24 @@ func TestRename(t *testing.T) {
 		c.CloseNormal()
 	}
 }
+
+// TestReconnectKeepsTheName checks that a page reconnecting while the
+// server still lists its old connection (a dropped network is noticed
+// late) keeps its name, since it sends the same tab token; another page
+// asking for the name still gets "ada (2)".
+func TestReconnectKeepsTheName(t *testing.T) {
+	s := nexotest.NewServer(t, newApp())
+	old := s.Dial("/chat/lobby?name=ada&tab=t1")
+	welcomed(t, old)
+	again := s.Dial("/chat/lobby?name=ada&tab=t1")
+	if w, _, _ := welcomed(t, again); w.You != "ada" {
+		t.Errorf("the same tab reconnecting was welcomed as %q", w.You)
+	}
+	other := s.Dial("/chat/lobby?name=ada&tab=t2")
+	if w, _, _ := welcomed(t, other); w.You != "ada (2)" {
+		t.Errorf("another tab was welcomed as %q", w.You)
+	}
+	for _, c := range []*nexotest.Conn{old, again, other} {
+		c.CloseNormal()
+	}
+}
