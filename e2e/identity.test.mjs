@@ -6,12 +6,13 @@ import { build, freePort, start, stop, launch, artifacts } from './helpers.mjs';
 // Who is who in the chat: the README's "open it in two windows" gives two
 // people, a name is unique in a room, Escape in the name dialog can be
 // undone by a rename, and a private message reaches only its recipient.
-let browser, server, base;
+let browser, server, binary, addr, base;
 
 before(async () => {
-  const addr = `127.0.0.1:${await freePort()}`;
+  addr = `127.0.0.1:${await freePort()}`;
   base = `http://${addr}`;
-  server = await start(build('chat'), addr);
+  binary = build('chat');
+  server = await start(binary, addr);
   browser = await launch();
 });
 
@@ -115,6 +116,13 @@ test('Escape in the name dialog joins as guest, and a rename then works; a taken
   await page.click('#me');
   await page.waitForSelector('#ask[open]');
   await page.keyboard.press('Escape');
+  assert.equal(await page.textContent('#me'), 'eve (2)');
+  // The server restarts: the page reconnects with the name it joined
+  // with ("guest") and asks for its own again.
+  await stop(server);
+  server = await start(binary, addr);
+  await page.waitForFunction(() => document.getElementById('status').textContent === 'open', null, { timeout: 30000 });
+  await eve.waitForFunction(() => window.nexoChat.users().join() === 'eve,eve (2)', null, { timeout: 30000 });
   assert.equal(await page.textContent('#me'), 'eve (2)');
   // The tab keeps its name across a reload.
   await page.reload();

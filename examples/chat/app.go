@@ -68,8 +68,8 @@ func historyInProcess(b channels.Broker) bool {
 // newcomer gets the last historySize messages, a page that reconnects
 // (its client sends its last position) gets what it missed, each once.
 // A broker without history for the room delivers live messages only.
-func roomOptions(app *nexo.App, topic, name string) []channels.JoinOption {
-	opts := []channels.JoinOption{channels.WithPresence(name, nil)}
+func roomOptions(app *nexo.App, topic, name, tab string) []channels.JoinOption {
+	opts := []channels.JoinOption{channels.WithPresence(name, tabMeta(tab))}
 	if hb, ok := app.Broker().(channels.HistoryBroker); ok && hb.HasHistory(topic) {
 		opts = append(opts, channels.RecoverLast(historySize))
 	}
@@ -103,7 +103,7 @@ func (ch *chat) serve(c *ws.Conn) error {
 		return c.Close(ws.CloseTryAgainLater, err.Error())
 	}
 	defer ch.rooms.leave(roomName)
-	s, err := ch.join(c, r, roomName, c.Query().Get("name"))
+	s, err := ch.join(c, r, roomName, c.Query().Get("name"), tabOf(c.Query().Get("tab")))
 	if errors.Is(err, ws.ErrClosed) {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nexogo/nexo/channels"
@@ -20,13 +21,14 @@ type session struct {
 	topic string
 	sub   *channels.Subscription
 	name  string
+	tab   string // see tabOf
 }
 
 // join joins the page to the room as want (or want (2), ... when taken),
 // with the room's presence events and recent history, and sends the
-// welcome.
-func (ch *chat) join(c *ws.Conn, r *room, roomName, want string) (*session, error) {
-	s := &session{ch: ch, c: c, room: r, topic: "chat:" + roomName}
+// welcome. tab identifies the page (see tabOf).
+func (ch *chat) join(c *ws.Conn, r *room, roomName, want, tab string) (*session, error) {
+	s := &session{ch: ch, c: c, room: r, topic: "chat:" + roomName, tab: tab}
 	presence, err := ch.presence()
 	if err != nil {
 		return nil, err
@@ -42,8 +44,8 @@ func (ch *chat) join(c *ws.Conn, r *room, roomName, want string) (*session, erro
 	r.names.Lock()
 	entries, err := presence.List(c.Context(), s.topic)
 	if err == nil {
-		s.name = uniqueName(entries, cleanName(want), "")
-		s.sub, err = channels.Join(c, s.topic, roomOptions(ch.app, s.topic, s.name)...)
+		s.name = uniqueName(entries, cleanName(want), "", tab)
+		s.sub, err = channels.Join(c, s.topic, roomOptions(ch.app, s.topic, s.name, tab)...)
 	}
 	r.names.Unlock()
 	if err != nil {
@@ -91,14 +93,15 @@ func (s *session) handle(in inbound) (data any, err error) {
 }
 
 // private delivers msg to one connection of the room, on whichever
-// instance: the one whose ID is toID, or else the one named to. It echoes
-// msg to the sender.
+// instance: the one whose ID is toID, or else the newest one named to (an
+// older one of the same page is on its way out). It echoes msg to the
+// sender.
 func (s *session) private(msg chatMessage, to, toID string) error {
 	entries, err := s.sub.Presence()
 	if err != nil {
 		return err
 	}
-	for _, e := range entries { // oldest first
+	for _, e := range slices.Backward(entries) { // newest first
 		if e.ConnID == s.c.ID() || (toID != "" && e.ConnID != toID) || (toID == "" && e.UserID != to) {
 			continue
 		}
@@ -126,11 +129,11 @@ func (s *session) rename(want string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	name := uniqueName(entries, cleanName(want), s.c.ID())
+	name := uniqueName(entries, cleanName(want), s.c.ID(), s.tab)
 	if name == s.name {
 		return name, nil
 	}
-	self := channels.PresenceEntry{ConnID: s.c.ID(), JoinedAt: time.Now().UTC()}
+	self := channels.PresenceEntry{ConnID: s.c.ID(), JoinedAt: time.Now().UTC(), Meta: tabMeta(s.tab)}
 	for _, e := range entries {
 		if e.ConnID == s.c.ID() {
 			self = e
