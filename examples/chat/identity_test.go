@@ -27,6 +27,25 @@ func welcomed(t *testing.T, c *nexotest.Conn) (w frame, id string, members []mem
 	}
 }
 
+// dialAs joins path and checks that the welcome names the page want. It
+// returns the connection and its ID.
+func dialAs(t *testing.T, s *nexotest.Server, path, want string) (*nexotest.Conn, string) {
+	t.Helper()
+	c := s.Dial(path)
+	w, id, _ := welcomed(t, c)
+	if w.You != want {
+		t.Errorf("%s welcomed as %q, want %q", path, w.You, want)
+	}
+	return c, id
+}
+
+// closeAll closes each connection normally.
+func closeAll(cs ...*nexotest.Conn) {
+	for _, c := range cs {
+		c.CloseNormal()
+	}
+}
+
 // TestNamesAreUniqueInARoom checks that a second "ada" in a room becomes
 // "ada (2)", in her welcome, in the others' user lists and in what she
 // posts, while another room has its own "ada".
@@ -49,13 +68,8 @@ func TestNamesAreUniqueInARoom(t *testing.T) {
 	if m := next(t, ada, "message"); m.From != "ada (2)" {
 		t.Errorf("message from %q, want ada (2)", m.From)
 	}
-	other := s.Dial("/chat/general?name=ada")
-	if w, _, _ := welcomed(t, other); w.You != "ada" {
-		t.Errorf("ada in another room welcomed as %q", w.You)
-	}
-	for _, c := range []*nexotest.Conn{ada, ada2, other} {
-		c.CloseNormal()
-	}
+	other, _ := dialAs(t, s, "/chat/general?name=ada", "ada")
+	closeAll(ada, ada2, other)
 }
 
 // TestPrivateGoesToOneConnection checks that a private message reaches
@@ -63,12 +77,9 @@ func TestNamesAreUniqueInARoom(t *testing.T) {
 // never another page whose user asked for the same name.
 func TestPrivateGoesToOneConnection(t *testing.T) {
 	s := nexotest.NewServer(t, newApp())
-	ada := s.Dial("/chat/lobby?name=ada")
-	welcomed(t, ada)
-	ada2 := s.Dial("/chat/lobby?name=ada")
-	_, ada2ID, _ := welcomed(t, ada2)
-	bob := s.Dial("/chat/lobby?name=bob")
-	welcomed(t, bob)
+	ada, _ := dialAs(t, s, "/chat/lobby?name=ada", "ada")
+	ada2, ada2ID := dialAs(t, s, "/chat/lobby?name=ada", "ada (2)")
+	bob, _ := dialAs(t, s, "/chat/lobby?name=bob", "bob")
 
 	bob.SendJSON(map[string]any{"type": "private", "to": "ada", "text": "for the first ada", "ref": 1})
 	if f := answerTo(t, bob, 1); f.Type != "reply" {
@@ -94,9 +105,7 @@ func TestPrivateGoesToOneConnection(t *testing.T) {
 			}
 		}
 	}
-	for _, c := range []*nexotest.Conn{ada, ada2, bob} {
-		c.CloseNormal()
-	}
+	closeAll(ada, ada2, bob)
 }
 
 // TestRename checks that a user can rename: the reply carries the new
@@ -104,14 +113,9 @@ func TestPrivateGoesToOneConnection(t *testing.T) {
 // event with the connection's ID, and later messages carry the new name.
 func TestRename(t *testing.T) {
 	s := nexotest.NewServer(t, newApp())
-	ada := s.Dial("/chat/lobby?name=ada")
-	welcomed(t, ada)
-	guest := s.Dial("/chat/lobby") // Escape in the name dialog: no name
-	w, guestID, _ := welcomed(t, guest)
-	if w.You != "guest" {
-		t.Fatalf("no name welcomed as %q", w.You)
-	}
-	next(t, ada, "presence") // guest joined
+	ada, _ := dialAs(t, s, "/chat/lobby?name=ada", "ada")
+	guest, guestID := dialAs(t, s, "/chat/lobby", "guest") // Escape in the name dialog: no name
+	next(t, ada, "presence")                               // guest joined
 
 	guest.SendJSON(map[string]any{"type": "rename", "name": "ada", "ref": 1})
 	if f := answerTo(t, guest, 1); f.Type != "reply" || string(f.Data) != `{"name":"ada (2)"}` {
@@ -141,9 +145,7 @@ func TestRename(t *testing.T) {
 	if w, _, _ := welcomed(t, cat); !slices.Equal(w.Users, []string{"ada", "bob", "cat"}) {
 		t.Errorf("users after the rename: %v", w.Users)
 	}
-	for _, c := range []*nexotest.Conn{ada, guest, cat} {
-		c.CloseNormal()
-	}
+	closeAll(ada, guest, cat)
 }
 
 // TestReconnectKeepsTheName checks that a page reconnecting while the
@@ -152,17 +154,8 @@ func TestRename(t *testing.T) {
 // asking for the name still gets "ada (2)".
 func TestReconnectKeepsTheName(t *testing.T) {
 	s := nexotest.NewServer(t, newApp())
-	old := s.Dial("/chat/lobby?name=ada&tab=t1")
-	welcomed(t, old)
-	again := s.Dial("/chat/lobby?name=ada&tab=t1")
-	if w, _, _ := welcomed(t, again); w.You != "ada" {
-		t.Errorf("the same tab reconnecting was welcomed as %q", w.You)
-	}
-	other := s.Dial("/chat/lobby?name=ada&tab=t2")
-	if w, _, _ := welcomed(t, other); w.You != "ada (2)" {
-		t.Errorf("another tab was welcomed as %q", w.You)
-	}
-	for _, c := range []*nexotest.Conn{old, again, other} {
-		c.CloseNormal()
-	}
+	old, _ := dialAs(t, s, "/chat/lobby?name=ada&tab=t1", "ada")
+	again, _ := dialAs(t, s, "/chat/lobby?name=ada&tab=t1", "ada")     // the same tab, reconnecting
+	other, _ := dialAs(t, s, "/chat/lobby?name=ada&tab=t2", "ada (2)") // another tab
+	closeAll(old, again, other)
 }
