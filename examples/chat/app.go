@@ -84,8 +84,8 @@ const reasonUnavailable = "chat unavailable, try again later"
 // gets a not_delivered error frame with its ref, and stays connected.
 var errNotDelivered = errors.New("not_delivered")
 
-// unknownUserError is sendPrivate's answer for a recipient not in the
-// room.
+// unknownUserError is the answer of session.private for a recipient not
+// in the room.
 type unknownUserError struct{ name string }
 
 func (e unknownUserError) Error() string { return e.name + " is not in this room" }
