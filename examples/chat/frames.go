@@ -19,6 +19,34 @@ type inbound struct {
 	Ref  json.RawMessage `json:"ref,omitempty"`
 }
 
+// UnmarshalJSON reads an inbound frame in either shape a page may send:
+// {"type":"message","text":...,"ref":1}, or the client's request(event,
+// data) frame, {"event":"message","data":{"text":...},"ref":1}.
+func (in *inbound) UnmarshalJSON(b []byte) error {
+	type fields inbound // without this method
+	var f struct {
+		fields
+		Event string          `json:"event"`
+		Data  json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return err
+	}
+	*in = inbound(f.fields)
+	if f.Event == "" {
+		return nil
+	}
+	var d fields
+	if len(f.Data) > 0 {
+		if err := json.Unmarshal(f.Data, &d); err != nil {
+			return err
+		}
+	}
+	d.Type, d.Ref = f.Event, f.Ref
+	*in = inbound(d)
+	return nil
+}
+
 // replyFrame tells the sender that its frame with Ref was carried out.
 type replyFrame struct {
 	Type string          `json:"type"` // "reply"
