@@ -154,3 +154,24 @@ func heap() uint64 {
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
 }
+
+// TestRoomNamesAreChecked checks that a room name is refused with 1008
+// when it is too long or could reach another room's topics: a room named
+// "lobby#presence" would post into the lobby's presence events.
+func TestRoomNamesAreChecked(t *testing.T) {
+	s := nexotest.NewServer(t, newApp())
+	ada := s.Dial("/chat/lobby?name=ada")
+	next(t, ada, "welcome")
+	for _, room := range []string{"lobby%23presence", strings.Repeat("r", maxRoomName+1), "a%20b"} {
+		c := s.Dial("/chat/" + room + "?name=mallory")
+		c.SendJSON(map[string]string{"type": "message", "text": "from " + room})
+		if ce := c.ExpectClose(websocket.ClosePolicyViolation); ce.Text != "bad room name" {
+			t.Errorf("%s: closed with %q", room, ce.Text)
+		}
+	}
+	ada.SendJSON(map[string]string{"type": "message", "text": "mine"})
+	if m := next(t, ada, "message"); m.Text != "mine" {
+		t.Errorf("the lobby got %+v", m)
+	}
+	ada.CloseNormal()
+}
