@@ -92,8 +92,8 @@ func (e unknownUserError) Error() string { return e.name + " is not in this room
 
 func (ch *chat) serve(c *ws.Conn) error {
 	roomName := c.PathParam("room")
-	if len(roomName) > maxRoomName {
-		return c.Close(ws.ClosePolicyViolation, "room name too long")
+	if !validRoom(roomName) {
+		return c.Close(ws.ClosePolicyViolation, "bad room name")
 	}
 	if err := c.Accept(ws.WithMessageFilter(ch.limit)); err != nil {
 		return err

@@ -33,8 +33,8 @@ const (
 	// its history lives in the process.
 	maxRooms = 250
 
-	// maxRoomName bounds a room's name, in bytes, and maxName a
-	// person's, in characters.
+	// maxRoomName bounds a room's name, in bytes (see validRoom), and
+	// maxName a person's, in characters.
 	maxRoomName = 64
 	maxName     = 32
 )

@@ -3,10 +3,27 @@ package main
 import (
 	"errors"
 	"sync"
+	"unicode"
 )
 
 // errTooManyRooms refuses a room past maxRooms.
 var errTooManyRooms = errors.New("too many rooms")
+
+// validRoom reports whether name may name a room: 1 to maxRoomName bytes
+// of letters, digits, "-", "_" and ".". Nothing else, so that no room's
+// topic is another's ("lobby#presence" would be the lobby's presence
+// events).
+func validRoom(name string) bool {
+	if name == "" || len(name) > maxRoomName {
+		return false
+	}
+	for _, r := range name {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_' && r != '.' {
+			return false
+		}
+	}
+	return true
+}
 
 // rooms are the rooms this process holds, at most max at once. A room is
 // held from its first member's arrival; it is let go when its last member
