@@ -2,9 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
+	"github.com/nexogo/nexo"
+	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/nexotest"
 )
 
@@ -158,4 +162,56 @@ func TestReconnectKeepsTheName(t *testing.T) {
 	again, _ := dialAs(t, s, "/chat/lobby?name=ada&tab=t1", "ada")     // the same tab, reconnecting
 	other, _ := dialAs(t, s, "/chat/lobby?name=ada&tab=t2", "ada (2)") // another tab
 	closeAll(old, again, other)
+}
+
+// TestNamesAreUniqueAcrossInstances joins two pages as "ada" at once, one
+// on each of two instances sharing a broker, in room after room: every
+// time, they are welcomed under two names.
+func TestNamesAreUniqueAcrossInstances(t *testing.T) {
+	b := channels.NewMemoryBroker(channels.KeepHistory(channels.HistoryPolicy{Pattern: "chat:*"}))
+	defer b.Close()
+	one := nexotest.NewServer(t, newApp(nexo.WithBroker(b)))
+	two := nexotest.NewServer(t, newApp(nexo.WithBroker(b)))
+	for i := range 20 {
+		path := fmt.Sprintf("/chat/room%d?name=ada", i)
+		names := make(chan string, 2)
+		var conns [2]*nexotest.Conn
+		var wg sync.WaitGroup
+		for j, s := range []*nexotest.Server{one, two} {
+			wg.Go(func() {
+				c, _, err := s.TryDial(path)
+				if err != nil {
+					names <- err.Error()
+					return
+				}
+				conns[j] = c
+				names <- welcomeName(c)
+			})
+		}
+		wg.Wait()
+		a, b := <-names, <-names
+		if a == b {
+			t.Errorf("room%d: both pages welcomed as %q", i, a)
+		}
+		for _, c := range conns {
+			if c != nil {
+				c.CloseNormal()
+			}
+		}
+	}
+}
+
+// welcomeName reads c until its welcome and returns the name in it, or
+// the read error; it may run on any goroutine.
+func welcomeName(c *nexotest.Conn) string {
+	for {
+		_, data, err := c.TryRead()
+		if err != nil {
+			return err.Error()
+		}
+		var w welcome
+		if json.Unmarshal(data, &w) == nil && w.Type == "welcome" {
+			return w.You
+		}
+	}
 }
