@@ -44,6 +44,11 @@ func tabMeta(tab string) map[string]any {
 	return map[string]any{tabKey: tab}
 }
 
+// samePage reports whether e is a connection of the page tab.
+func samePage(e channels.PresenceEntry, tab string) bool {
+	return tab != "" && e.Meta[tabKey] == tab
+}
+
 // uniqueName returns want, or, when another connection holds it in
 // entries, the first of "want (2)", "want (3)"... that none holds,
 // shortened to maxName runes. The connection self and the connections of
@@ -52,7 +57,7 @@ func tabMeta(tab string) map[string]any {
 func uniqueName(entries []channels.PresenceEntry, want, self, tab string) string {
 	taken := make(map[string]bool, len(entries))
 	for _, e := range entries {
-		if e.ConnID != self && (tab == "" || e.Meta[tabKey] != tab) {
+		if e.ConnID != self && !samePage(e, tab) {
 			taken[e.UserID] = true
 		}
 	}

@@ -41,17 +41,18 @@ func (ch *chat) join(c *ws.Conn, r *room, roomName, want, tab string) (*session,
 	// The name is chosen and taken under the room's lock, so that two
 	// pages of this process never get the same. The recovered messages,
 	// then {"type":"joined"}, arrive before the welcome.
+	asked := cleanName(want)
 	r.names.Lock()
 	entries, err := presence.List(c.Context(), s.topic)
 	if err == nil {
-		s.name = uniqueName(entries, cleanName(want), "", tab)
+		s.name = uniqueName(entries, asked, "", tab)
 		s.sub, err = channels.Join(c, s.topic, roomOptions(ch.app, s.topic, s.name, tab)...)
 	}
 	r.names.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	if entries, err = s.sub.Presence(); err != nil {
+	if entries, err = s.settle(asked); err != nil {
 		return nil, err
 	}
 	w := welcome{Type: "welcome", You: s.name, ID: c.ID(), Room: roomName,
@@ -61,6 +62,40 @@ func (ch *chat) join(c *ws.Conn, r *room, roomName, want, tab string) (*session,
 		w.Members = append(w.Members, member{ID: e.ConnID, Name: e.UserID})
 	}
 	return s, c.SendJSON(w)
+}
+
+// maxSettle bounds the renames of settle.
+const maxSettle = 5
+
+// settle gives way when another instance gave the page's name to an older
+// connection at the same moment (the room's lock covers the pages of one
+// process only): the newer connection takes the next free name, asked
+// (2), asked (3)... It returns the room's entries.
+func (s *session) settle(asked string) ([]channels.PresenceEntry, error) {
+	for range maxSettle {
+		entries, err := s.sub.Presence()
+		if err != nil || !s.outnamed(entries) {
+			return entries, err
+		}
+		if _, err := s.rename(asked); err != nil {
+			return nil, err
+		}
+	}
+	return s.sub.Presence()
+}
+
+// outnamed reports whether an older connection of another page holds the
+// page's name in entries (oldest first).
+func (s *session) outnamed(entries []channels.PresenceEntry) bool {
+	for _, e := range entries {
+		if e.ConnID == s.c.ID() {
+			return false
+		}
+		if e.UserID == s.name && !samePage(e, s.tab) {
+			return true
+		}
+	}
+	return false
 }
 
 // presence returns the broker's presence.
