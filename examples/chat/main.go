@@ -4,7 +4,10 @@
 //
 //	go run ./examples/chat
 //
-// Open http://127.0.0.1:8000/chat/lobby in two windows. GET /chat/{room}
+// Open http://127.0.0.1:8000/chat/lobby in two windows: each asks for a
+// name and is a person of its own (a tab keeps its name; a name someone in
+// the room has becomes "ada (2)"; the name in the header renames). A
+// private message goes to one connection. GET /chat/{room}
 // serves the page and the same path upgrades to the WebSocket. The address
 // comes from NEXO_ADDR (default 127.0.0.1:8000). The rooms keep their
 // recent messages in memory: a newcomer gets the last 50, and a page that
