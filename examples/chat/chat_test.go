@@ -20,6 +20,7 @@ type frame struct {
 	Text   string            `json:"text"`
 	Event  string            `json:"event"`
 	Error  string            `json:"error"`
+	Ref    json.RawMessage   `json:"ref"`
 	Fields map[string]string `json:"fields"`
 	Entry  struct {
 		UserID string `json:"user_id"`

@@ -4,7 +4,10 @@
 //
 //	go run ./examples/chat
 //
-// Open http://127.0.0.1:8000/chat/lobby in two windows. GET /chat/{room}
+// Open http://127.0.0.1:8000/chat/lobby in two windows: each asks for a
+// name and is a person of its own (a tab keeps its name; a name someone in
+// the room has becomes "ada (2)"; the name in the header renames). A
+// private message goes to one connection. GET /chat/{room}
 // serves the page and the same path upgrades to the WebSocket. The address
 // comes from NEXO_ADDR (default 127.0.0.1:8000). The rooms keep their
 // recent messages in memory: a newcomer gets the last 50, and a page that
@@ -12,6 +15,13 @@
 // last position). With NEXO_BROKER=redis or nats, several instances on
 // different ports share the rooms, their user lists and their history,
 // which then lives in the broker and survives a restart of any instance.
+//
+// limits.go holds the guards: a message rate per connection, bounded
+// history per room, a bound on the rooms held. While the broker is
+// unreachable the pages stay connected, a message that cannot go out is
+// answered with a not_delivered error frame carrying its ref, a new page is
+// closed with 1013 (its client retries), and GET /readyz answers 503
+// (GET /healthz stays 200): the probes of docs/deployment.md.
 package main
 
 import (

@@ -19,14 +19,9 @@ func since(topic, epoch string, offset uint64) string {
 // historySize messages, oldest first, and nothing of another room.
 func TestNewcomerGetsTheLast50(t *testing.T) {
 	s := nexotest.NewServer(t, newApp())
-	ada := s.Dial("/chat/lobby?name=ada")
-	next(t, ada, "welcome")
 	const sent = historySize + 10
-	for i := 1; i <= sent; i++ {
-		ada.SendJSON(map[string]string{"type": "message", "text": fmt.Sprint("m", i)})
-		if m := next(t, ada, "message"); m.Offset != uint64(i) {
-			t.Fatalf("message %d at offset %d", i, m.Offset)
-		}
+	if m := post(t, s, "lobby", sent, "m"); m.Offset != sent {
+		t.Fatalf("last message at offset %d", m.Offset)
 	}
 	bob := s.Dial("/chat/lobby?name=bob")
 	for i := sent - historySize + 1; i <= sent; i++ {
@@ -41,7 +36,7 @@ func TestNewcomerGetsTheLast50(t *testing.T) {
 	if j := next(t, eve, "joined"); j.Offset != 0 || !j.Recovered {
 		t.Fatalf("general joined %+v", j)
 	}
-	for _, c := range []*nexotest.Conn{ada, bob, eve} {
+	for _, c := range []*nexotest.Conn{bob, eve} {
 		c.CloseNormal()
 	}
 }
@@ -87,7 +82,11 @@ func TestReconnectRecoversWhatWasMissed(t *testing.T) {
 	}
 
 	cat := s.Dial("/chat/lobby?name=cat" + since("chat:lobby", "lost-epoch", 3))
-	if f := read(t, cat); f.Type != "joined" || f.Recovered || f.Epoch != last.Epoch || f.Offset != last.Offset+6 {
+	f := read(t, cat)
+	for f.Type == "presence" { // ada's join may be announced after cat subscribed
+		f = read(t, cat)
+	}
+	if f.Type != "joined" || f.Recovered || f.Epoch != last.Epoch || f.Offset != last.Offset+6 {
 		t.Fatalf("want joined with recovered false first, got %+v", f)
 	}
 	for _, c := range []*nexotest.Conn{ada, bob, cat} {
