@@ -2,6 +2,7 @@ package nexo
 
 import (
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/nexogo/nexo/channels"
@@ -21,6 +22,13 @@ type config struct {
 	shutdownWindow  time.Duration
 	shutdownTimeout time.Duration
 	logger          *slog.Logger
+	servers         []func(*http.Server)
+}
+
+// WithServer changes the http.Server that Run and Serve use, after nexo
+// has set its defaults. Not applied yet.
+func WithServer(f func(*http.Server)) Option {
+	return func(c *config) { c.servers = append(c.servers, f) }
 }
 
 // WithWS sets the WebSocket defaults of every route: limits, heartbeat,
