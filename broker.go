@@ -28,9 +28,13 @@ func (a *App) Publish(ctx context.Context, topic string, v any) error {
 // connected (Robyn's send_to). A connection of this instance gets it
 // directly; otherwise it goes through the broker and is dropped by every
 // instance that does not hold the connection, so no error tells that the
-// ID is unknown.
+// ID is unknown. A connection whose handler has not accepted yet is not
+// sent to: the error matches ws.ErrNotAccepted.
 func (a *App) SendTo(connID string, v any) error {
 	if c, ok := a.ws.Conn(connID); ok {
+		if !c.Accepted() {
+			return fmt.Errorf("nexo: send to %s: %w", connID, ws.ErrNotAccepted)
+		}
 		return c.Send(v)
 	}
 	m, err := channels.NewMessage(directTopic, v)

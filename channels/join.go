@@ -75,7 +75,17 @@ var _ Subscriber = (*Subscription)(nil)
 // published on topic, on any instance, is sent to c, bytes as binary
 // frames, strings as text, anything else as JSON. The subscription ends
 // with Leave or when the connection ends.
+//
+// Join performs the handshake first when the handler has not (c.Accept
+// with no options), so that a push endpoint that joins and then waits on
+// c.Context() is connected at once; call it from the handler, and Accept
+// before it to pass options.
 func Join(c *ws.Conn, topic string, opts ...JoinOption) (*Subscription, error) {
+	if !c.Accepted() {
+		if err := c.Accept(); err != nil && !errors.Is(err, ws.ErrAlreadyAccepted) {
+			return nil, err
+		}
+	}
 	var cfg joinConfig
 	for _, o := range opts {
 		o(&cfg)

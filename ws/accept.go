@@ -78,7 +78,7 @@ func (c *Conn) serveHandshake(opts []Option) (refused bool, err error) {
 		c.srv.logger.Error("ws: panic in handshake", "conn", c.id, "path", c.req.URL.Path, "panic", v, "stack", string(debug.Stack()))
 		if c.rw != nil {
 			c.state.Store(stateRejected)
-			c.srv.stats.refused.Add(1)
+			c.srv.refuse(c.req, RefusedHandshake)
 			http.Error(c.rw, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 			c.rw = nil
 		}
@@ -121,9 +121,8 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 	c.rw = nil
 	if err != nil {
 		c.state.Store(stateRejected)
-		c.srv.stats.refused.Add(1)
-		c.srv.obs.Refused(c.req, "handshake")
-		return false, fmt.Errorf("ws: handshake: %w", err)
+		c.srv.refuse(c.req, RefusedHandshake)
+		return false, fmt.Errorf("ws: handshake: %w: %w", ErrNotAccepted, err)
 	}
 	c.cfg = cfg
 	c.ws = ws
@@ -153,8 +152,7 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 	c.srv.stats.accepted.Add(1)
 	c.srv.obs.Opened(c)
 	if refused {
-		c.srv.obs.Refused(c.req, "origin")
-		c.cfg.Logger.Debug("ws: origin refused", "conn", c.id, "path", c.req.URL.Path, "origin", c.req.Header.Get("Origin"))
+		c.srv.refuse(c.req, RefusedOrigin)
 		return true, nil
 	}
 	c.hb.start(c)
@@ -179,8 +177,7 @@ func (c *Conn) Reject(status int) error {
 		return ErrAlreadyAccepted
 	}
 	c.state.Store(stateRejected)
-	c.srv.stats.refused.Add(1)
-	c.srv.obs.Refused(c.req, "rejected")
+	c.srv.refuse(c.req, RefusedRejected)
 	http.Error(c.rw, http.StatusText(status), status)
 	c.dropRW()
 	c.cancel(fmt.Errorf("%w: HTTP %d", ErrNotAccepted, status))

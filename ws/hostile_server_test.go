@@ -82,7 +82,7 @@ type reasonCounter struct {
 
 func newReasonCounter() *reasonCounter { return &reasonCounter{n: make(map[string]int)} }
 
-func (o *reasonCounter) Opened(*ws.Conn)                {}
+func (o *reasonCounter) Opened(*ws.Conn)                 {}
 func (o *reasonCounter) Closed(*ws.Conn, *ws.CloseError) {}
 func (o *reasonCounter) Failed(*ws.Conn, error, bool)    {}
 func (o *reasonCounter) SlowConsumer(*ws.Conn)           {}
@@ -208,11 +208,6 @@ func TestHostileAbandonedHandshakes(t *testing.T) {
 	base.settle(t, 4, 1<<20)
 }
 
-// withHandshakeTimeout sets Config.HandshakeTimeout.
-func withHandshakeTimeout(d time.Duration) ws.Option {
-	return func(c *ws.Config) { c.HandshakeTimeout = d }
-}
-
 // TestHostileHandshakeTimeout: a handler that neither accepts nor refuses
 // within the handshake timeout has its request refused with 503, its
 // context ended and its slot freed.
@@ -223,7 +218,7 @@ func TestHostileHandshakeTimeout(t *testing.T) {
 		<-c.Context().Done()
 		ended <- context.Cause(c.Context())
 		return c.Accept()
-	}, withHandshakeTimeout(200*time.Millisecond), ws.WithObserver(obs), ws.WithLogger(discard()))
+	}, ws.WithHandshakeTimeout(200*time.Millisecond), ws.WithObserver(obs), ws.WithLogger(discard()))
 	base := takeBaseline()
 	start := time.Now()
 	resp := rawUpgrade(t, s.URL, "/ws", upgradeHeader())
