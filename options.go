@@ -25,8 +25,11 @@ type config struct {
 	servers         []func(*http.Server)
 }
 
-// WithServer changes the http.Server that Run and Serve use, after nexo
-// has set its defaults. Not applied yet.
+// WithServer changes the http.Server that Run, RunTLS, Serve and
+// ServeTLS start, after nexo has set its limits (DefaultReadHeaderTimeout,
+// DefaultReadTimeout, DefaultIdleTimeout, DefaultMaxHeaderBytes) and its
+// Handler (the App), so that f may change any field, TLSConfig included,
+// or wrap the Handler. Functions apply in the order given.
 func WithServer(f func(*http.Server)) Option {
 	return func(c *config) { c.servers = append(c.servers, f) }
 }
