@@ -14,6 +14,8 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/internal/leakcheck"
+	"github.com/nexogo/nexo/metrics"
 	"github.com/nexogo/nexo/ws"
 )
 
@@ -51,29 +53,38 @@ func expectEOF(t *testing.T, nc net.Conn, d time.Duration) {
 	}
 }
 
-// TestHostileIdleKeepAlive: a keep-alive connection that sends nothing
-// after its request is closed by the server after IdleTimeout.
+// TestHostileIdleKeepAlive: 100 keep-alive connections that send nothing
+// after their request are closed by the server after IdleTimeout, and the
+// goroutines that served them end.
 func TestHostileIdleKeepAlive(t *testing.T) {
+	const n = 100
 	app := nexo.New(nexo.WithServer(func(s *http.Server) { s.IdleTimeout = 200 * time.Millisecond }))
 	app.Get("/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	addr := serveApp(t, app)
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
+	base := leakcheck.Take()
+	conns := make([]net.Conn, n)
+	for i := range conns {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		fmt.Fprintf(nc, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+		nc.SetReadDeadline(time.Now().Add(2 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		conns[i] = nc
 	}
-	defer nc.Close()
-	fmt.Fprintf(nc, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
-	br := bufio.NewReader(nc)
-	nc.SetReadDeadline(time.Now().Add(2 * time.Second))
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
 	start := time.Now()
-	expectEOF(t, nc, 2*time.Second)
-	t.Logf("idle keep-alive closed after %v", time.Since(start).Round(time.Millisecond))
+	for _, nc := range conns {
+		expectEOF(t, nc, 2*time.Second)
+	}
+	t.Logf("%d idle keep-alive sockets closed within %v", n, time.Since(start).Round(time.Millisecond))
+	base.Settle(t, 2, 1<<20)
 }
 
 // TestHostileOversizeHeaders: a request whose headers pass 64 KiB is
@@ -83,6 +94,7 @@ func TestHostileOversizeHeaders(t *testing.T) {
 	app.Get("/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	app.WebSocketRoute("/ws", echo)
 	addr := serveApp(t, app)
+	base := leakcheck.Take()
 	big := strings.Repeat("x", 512<<10)
 	for _, path := range []string{"/", "/ws"} {
 		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
@@ -102,6 +114,8 @@ func TestHostileOversizeHeaders(t *testing.T) {
 			t.Fatalf("%s: status %d, want 431", path, resp.StatusCode)
 		}
 	}
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	base.Settle(t, 2, 1<<20)
 }
 
 // TestHostileSlowBody: a request body that trickles in is cut off after
@@ -114,6 +128,7 @@ func TestHostileSlowBody(t *testing.T) {
 		readErr <- err
 	})
 	addr := serveApp(t, app)
+	base := leakcheck.Take()
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -129,6 +144,7 @@ func TestHostileSlowBody(t *testing.T) {
 		t.Fatal("the slow body was not cut off within 3 s")
 	}
 	expectEOF(t, nc, 2*time.Second)
+	base.Settle(t, 2, 1<<20)
 }
 
 // TestWebSocketOutlivesReadTimeout: the read timeout bounds plain HTTP
@@ -189,6 +205,10 @@ func TestHostileShutdownAnswers503(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("status %d, Retry-After %q; want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, _, err := c.ReadMessage(); !websocket.IsCloseError(err, ws.CloseGoingAway) {
+		t.Fatalf("the open connection got %v, want 1001", err)
+	}
 	if err := <-served; err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
@@ -220,5 +240,89 @@ func TestHostilePushPatternAcceptsAtOnce(t *testing.T) {
 	c.SetReadDeadline(time.Now().Add(2 * time.Second))
 	if _, msg, err := c.ReadMessage(); err != nil || string(msg) != "btc 1" {
 		t.Fatalf("got %q %v", msg, err)
+	}
+}
+
+// TestRefusalsAgree: the refusals of every kind are counted once, by
+// reason, and Stats, Introspect and the Prometheus metric agree; none is a
+// handler error.
+func TestRefusalsAgree(t *testing.T) {
+	app := nexo.New(metrics.Expose("/metrics"), nexo.WithLogger(discardLogger()),
+		nexo.WithWS(ws.WithHandshakeTimeout(100*time.Millisecond)))
+	app.WebSocketRoute("/ws", echo)
+	app.WebSocketRoute("/slow", func(c *ws.Conn) error {
+		<-c.Context().Done() // never accepts
+		return c.Accept()
+	})
+	addr := serveApp(t, app)
+	get := func(path string, h http.Header) int {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
+		for k, v := range h {
+			req.Header[k] = v
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	upgrade := func(key, version string) http.Header {
+		return http.Header{"Connection": {"Upgrade"}, "Upgrade": {"websocket"},
+			"Sec-Websocket-Key": {key}, "Sec-Websocket-Version": {version}}
+	}
+	const good = "dGhlIHNhbXBsZSBub25jZQ=="
+	for _, tc := range []struct {
+		path   string
+		h      http.Header
+		status int
+	}{
+		{"/ws", nil, http.StatusUpgradeRequired},                      // not_websocket
+		{"/ws", upgrade("bad", "13"), http.StatusBadRequest},          // bad_request
+		{"/ws", upgrade(good, "8"), http.StatusUpgradeRequired},       // bad_request
+		{"/slow", upgrade(good, "13"), http.StatusServiceUnavailable}, // timeout
+	} {
+		if got := get(tc.path, tc.h); got != tc.status {
+			t.Fatalf("%s %v: status %d, want %d", tc.path, tc.h, got, tc.status)
+		}
+	}
+	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", http.Header{"Origin": {"https://evil.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, _, err := c.ReadMessage(); !websocket.IsCloseError(err, ws.CloseForbidden) {
+		t.Fatalf("cross-site: %v, want 4403", err)
+	}
+	c.Close()
+
+	want := map[string]uint64{"not_websocket": 1, "bad_request": 2, "timeout": 1, "origin": 1}
+	leakcheck.WaitUntil(t, 2*time.Second, "refusals not all counted", func() bool { return app.WS().Stats().Refused == 5 })
+	st := app.WS().Stats()
+	if fmt.Sprint(st.RefusedBy) != fmt.Sprint(want) || st.HandlerErrors != 0 {
+		t.Fatalf("stats %+v, want RefusedBy %v and no handler error", st, want)
+	}
+	if snap := app.Introspect(context.Background()); snap.Stats.Refused != 5 {
+		t.Fatalf("introspect: %+v", snap.Stats)
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for reason, n := range want {
+		line := fmt.Sprintf("nexo_ws_handshakes_refused_total{reason=%q} %d\n", reason, n)
+		if !strings.Contains(string(body), line) {
+			t.Errorf("metrics lack %q", line)
+		}
+	}
+	if strings.Contains(string(body), "nexo_ws_handler_errors_total{") {
+		for l := range strings.Lines(string(body)) {
+			if strings.HasPrefix(l, "nexo_ws_handler_errors_total{") && !strings.HasSuffix(l, " 0\n") {
+				t.Errorf("handler errors: %s", l)
+			}
+		}
 	}
 }

@@ -10,13 +10,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/nexogo/nexo/internal/leakcheck"
 	"github.com/nexogo/nexo/nexotest"
 	"github.com/nexogo/nexo/ws"
 )
@@ -25,54 +25,6 @@ import (
 // malformed upgrade requests, a client that never reads. Each test checks
 // the documented answer and that the server's goroutines and heap return
 // to what they were before the traffic.
-
-// baseline is the server process's state before hostile traffic.
-type baseline struct {
-	goroutines int
-	heap       uint64
-}
-
-func takeBaseline() baseline {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return baseline{goroutines: runtime.NumGoroutine(), heap: ms.HeapAlloc}
-}
-
-// settle waits until the goroutines are back to the baseline (plus slack
-// for the test's own) and the heap within heapSlack bytes of it.
-func (b baseline) settle(t *testing.T, slack int, heapSlack uint64) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	var g int
-	var heap uint64
-	for {
-		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		g, heap = runtime.NumGoroutine(), ms.HeapAlloc
-		if g <= b.goroutines+slack && heap <= b.heap+heapSlack {
-			t.Logf("goroutines %d -> %d, heap %d KiB -> %d KiB", b.goroutines, g, b.heap>>10, heap>>10)
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("goroutines %d (baseline %d), heap %d KiB (baseline %d KiB)", g, b.goroutines, heap>>10, b.heap>>10)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// waitUntil polls cond until it holds or d passes.
-func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
 
 // reasonCounter is an Observer that counts refusals by reason.
 type reasonCounter struct {
@@ -185,7 +137,7 @@ func TestHostileAbandonedHandshakes(t *testing.T) {
 		<-c.Context().Done() // not accepted: waits for something that never comes
 		return nil
 	}, ws.WithMaxConnections(n), ws.WithObserver(obs), ws.WithLogger(discard()))
-	base := takeBaseline()
+	base := leakcheck.Take()
 
 	conns := make([]net.Conn, n)
 	for i := range conns {
@@ -197,7 +149,7 @@ func TestHostileAbandonedHandshakes(t *testing.T) {
 	for _, nc := range conns {
 		nc.Close()
 	}
-	waitUntil(t, 5*time.Second, "abandoned handshakes still held", func() bool { return srv.Len() == 0 })
+	leakcheck.WaitUntil(t, 5*time.Second, "abandoned handshakes still held", func() bool { return srv.Len() == 0 })
 	if got := obs.count("abandoned"); got != n {
 		t.Fatalf("%d refusals counted as abandoned, want %d", got, n)
 	}
@@ -205,7 +157,7 @@ func TestHostileAbandonedHandshakes(t *testing.T) {
 	c.SendText("in")
 	c.ExpectText("in")
 	c.CloseNormal()
-	base.settle(t, 4, 1<<20)
+	base.Settle(t, 4, 1<<20)
 }
 
 // TestHostileHandshakeTimeout: a handler that neither accepts nor refuses
@@ -219,7 +171,7 @@ func TestHostileHandshakeTimeout(t *testing.T) {
 		ended <- context.Cause(c.Context())
 		return c.Accept()
 	}, ws.WithHandshakeTimeout(200*time.Millisecond), ws.WithObserver(obs), ws.WithLogger(discard()))
-	base := takeBaseline()
+	base := leakcheck.Take()
 	start := time.Now()
 	resp := rawUpgrade(t, s.URL, "/ws", upgradeHeader())
 	if resp.StatusCode != http.StatusServiceUnavailable {
@@ -231,11 +183,11 @@ func TestHostileHandshakeTimeout(t *testing.T) {
 	if err := <-ended; !errors.Is(err, ws.ErrNotAccepted) {
 		t.Fatalf("the handler's context ended with %v", err)
 	}
-	waitUntil(t, 2*time.Second, "the slot is still held", func() bool { return srv.Len() == 0 })
+	leakcheck.WaitUntil(t, 2*time.Second, "the slot is still held", func() bool { return srv.Len() == 0 })
 	if st := srv.Stats(); st.Refused != 1 || st.HandlerErrors != 0 || obs.count("timeout") != 1 {
 		t.Fatalf("stats %+v, timeout refusals %d", st, obs.count("timeout"))
 	}
-	base.settle(t, 2, 1<<20)
+	base.Settle(t, 2, 1<<20)
 }
 
 // TestSendPreparedBeforeAcceptFailsFast: a fan-out send (SendPrepared, the
@@ -296,7 +248,7 @@ func TestHostileNeverReadingClientBytes(t *testing.T) {
 		<-c.Context().Done()
 		return nil
 	}, ws.WithLogger(discard()))
-	base := takeBaseline()
+	base := leakcheck.Take()
 	cl := s.Dial("/ws", nexotest.WithReceiveBuffer(4096))
 	sent := <-result
 	if sent >= 8 {
@@ -315,11 +267,11 @@ func TestHostileNeverReadingClientBytes(t *testing.T) {
 		break
 	}
 	cl.Close()
-	waitUntil(t, 5*time.Second, "the connection is still held", func() bool { return srv.Len() == 0 })
+	leakcheck.WaitUntil(t, 5*time.Second, "the connection is still held", func() bool { return srv.Len() == 0 })
 	if st := srv.Stats(); st.SlowConsumers != 1 {
 		t.Fatalf("stats %+v", st)
 	}
-	base.settle(t, 2, 2<<20)
+	base.Settle(t, 2, 2<<20)
 }
 
 // TestHostileBadUpgradeFlood: 1,000 upgrade requests with a bad key or an
@@ -334,7 +286,7 @@ func TestHostileBadUpgradeFlood(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	obs := newReasonCounter()
 	s, srv := serve(t, echo, ws.WithLogger(logger), ws.WithObserver(obs))
-	base := takeBaseline()
+	base := leakcheck.Take()
 
 	client := &http.Client{Timeout: wireTimeout}
 	defer client.CloseIdleConnections()
@@ -367,7 +319,7 @@ func TestHostileBadUpgradeFlood(t *testing.T) {
 	if _, _, err := s.TryDial("/ws", nexotest.WithOrigin("https://evil.example")); err != nil {
 		t.Fatal(err) // the handshake completes, then 4403
 	}
-	waitUntil(t, 2*time.Second, "the origin refusal is not counted", func() bool { return srv.Stats().Refused == n+1 })
+	leakcheck.WaitUntil(t, 2*time.Second, "the origin refusal is not counted", func() bool { return srv.Stats().Refused == n+1 })
 	st := srv.Stats()
 	if st.HandlerErrors != 0 || st.Refused != n+1 {
 		t.Fatalf("stats %+v, want 0 handler errors and %d refused", st, n+1)
@@ -379,5 +331,5 @@ func TestHostileBadUpgradeFlood(t *testing.T) {
 		t.Fatalf("%d lines logged above debug, the first: %s", len(lines), lines[0])
 	}
 	client.CloseIdleConnections()
-	base.settle(t, 2, 1<<20)
+	base.Settle(t, 2, 1<<20)
 }
