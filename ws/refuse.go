@@ -23,14 +23,18 @@ const (
 )
 
 // refuse counts an upgrade request that was not served: in the server's
-// counters, by the Observer, and in the log at debug level only, so that
-// a flood of bad requests cannot flood the log. Every refusal goes
-// through here.
+// counters and by the Observer. The refusals ws decides on are logged at
+// debug level only, so that a flood of bad requests cannot flood the log;
+// those of the application (Reject, a handler that returned before
+// accepting) are its own to log (middleware.Logger does). Every refusal
+// goes through here.
 func (s *Server) refuse(r *http.Request, reason string) {
 	s.stats.refused.Add(1)
 	s.stats.refusedBy.add(reason)
 	s.obs.Refused(r, reason)
-	s.logger.Debug("ws: upgrade refused", "reason", reason, "path", r.URL.Path, "remote", r.RemoteAddr)
+	if reason != RefusedRejected {
+		s.logger.Debug("ws: upgrade refused", "reason", reason, "path", r.URL.Path, "remote", r.RemoteAddr)
+	}
 }
 
 // checkUpgrade refuses, in plain HTTP, an upgrade request that no
