@@ -28,14 +28,16 @@ func (a *App) Publish(ctx context.Context, topic string, v any) error {
 // connected (Robyn's send_to). A connection of this instance gets it
 // directly; otherwise it goes through the broker and is dropped by every
 // instance that does not hold the connection, so no error tells that the
-// ID is unknown. A connection whose handler has not accepted yet is not
-// sent to: the error matches ws.ErrNotAccepted.
+// ID is unknown. A connection of this instance whose handler has not
+// accepted yet is not sent to: the error matches ws.ErrNotAccepted (see
+// ws.Conn.SendPrepared).
 func (a *App) SendTo(connID string, v any) error {
 	if c, ok := a.ws.Conn(connID); ok {
-		if !c.Accepted() {
-			return fmt.Errorf("nexo: send to %s: %w", connID, ws.ErrNotAccepted)
+		pm, err := ws.Prepare(v)
+		if err != nil {
+			return err
 		}
-		return c.Send(v)
+		return c.SendPrepared(pm)
 	}
 	m, err := channels.NewMessage(directTopic, v)
 	if err != nil {

@@ -27,20 +27,31 @@ import (
 // returns the address.
 func serveApp(t *testing.T, app *nexo.App) string {
 	t.Helper()
+	addr, stop := startApp(t, app.Serve)
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return addr
+}
+
+// startApp runs serve (app.Serve, or a ServeTLS) on a loopback listener
+// and returns the address and a function that ends serve's context and
+// returns its result.
+func startApp(t *testing.T, serve func(context.Context, net.Listener) error) (addr string, stop func() error) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- app.Serve(ctx, ln) }()
-	t.Cleanup(func() {
+	go func() { served <- serve(ctx, ln) }()
+	return ln.Addr().String(), func() error {
 		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return ln.Addr().String()
+		return <-served
+	}
 }
 
 // expectEOF reads nc until the server closes it, within d.
@@ -180,20 +191,15 @@ func TestHostileShutdownAnswers503(t *testing.T) {
 		<-release // a handler that takes its time to finish
 		return nil
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- app.Serve(ctx, ln) }()
-	url := "ws://" + ln.Addr().String() + "/ws"
+	addr, stop := startApp(t, app.Serve)
+	url := "ws://" + addr + "/ws"
 	c, _, err := websocket.DefaultDialer.Dial(url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	cancel()
+	served := make(chan error, 1)
+	go func() { served <- stop() }()
 	for !app.WS().Draining() {
 		time.Sleep(time.Millisecond)
 	}

@@ -83,15 +83,9 @@ func TestServeTLS(t *testing.T) {
 		s.ReadTimeout = 200 * time.Millisecond
 	}))
 	app.WebSocketRoute("/ws", echo)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- app.ServeTLS(ctx, ln, "", "") }()
+	addr, stop := startApp(t, func(ctx context.Context, ln net.Listener) error { return app.ServeTLS(ctx, ln, "", "") })
 	d := websocket.Dialer{TLSClientConfig: &tls.Config{RootCAs: pool}, HandshakeTimeout: 5 * time.Second}
-	c, _, err := d.Dial("wss://"+ln.Addr().String()+"/ws", nil)
+	c, _, err := d.Dial("wss://"+addr+"/ws", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +96,8 @@ func TestServeTLS(t *testing.T) {
 	if _, msg, err := c.ReadMessage(); err != nil || string(msg) != "over tls" {
 		t.Fatalf("echo: %q %v", msg, err)
 	}
-	cancel()
+	served := make(chan error, 1)
+	go func() { served <- stop() }()
 	if _, _, err := c.ReadMessage(); !websocket.IsCloseError(err, ws.CloseGoingAway) {
 		t.Fatalf("got %v, want close 1001", err)
 	}

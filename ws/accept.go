@@ -74,6 +74,7 @@ func (c *Conn) serveHandshake(opts []Option) (refused bool, err error) {
 		if v == nil {
 			return
 		}
+		c.endUpgrade(false, false)
 		c.srv.stats.panics.Add(1)
 		c.srv.logger.Error("ws: panic in handshake", "conn", c.id, "path", c.req.URL.Path, "panic", v, "stack", string(debug.Stack()))
 		if c.rw != nil {
@@ -117,9 +118,11 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 			http.Error(w, http.StatusText(status), status)
 		},
 	}
+	c.beginUpgrade()
 	ws, err := up.Upgrade(h, c.req, nil)
 	c.rw = nil
 	if err != nil {
+		c.endUpgrade(false, false)
 		c.state.Store(stateRejected)
 		c.srv.refuse(c.req, RefusedHandshake)
 		return false, fmt.Errorf("ws: handshake: %w: %w", ErrNotAccepted, err)
@@ -148,7 +151,7 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 	ws.SetPongHandler(func(string) error { c.seen(); return nil })
 	ws.SetCloseHandler(c.onPeerClose)
 	c.seen()
-	c.state.Store(stateOpen)
+	c.endUpgrade(true, !refused) // a refused origin gets its 4403 and nothing else
 	c.srv.stats.accepted.Add(1)
 	c.srv.obs.Opened(c)
 	if refused {

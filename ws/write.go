@@ -17,15 +17,16 @@ import (
 // connection whose socket is full to a goroutine of its own (flushLoop)
 // that lives only while there is something to write.
 type writer struct {
-	mu       sync.Mutex
-	queue    []frame // data frames, and the close frame
-	ctrl     []frame // pings and pongs, written before queued data
-	flushing bool    // a goroutine owns writing
-	closing  bool    // a close frame is queued or sent: no more data
-	sentFin  bool    // the close frame has been written
-	err      error   // sticky write error
-	idle     chan struct{}
-	queued   int // bytes of the data frames in queue, as send added them
+	mu        sync.Mutex
+	queue     []frame // data frames, and the close frame
+	ctrl      []frame // pings and pongs, written before queued data
+	flushing  bool    // a goroutine owns writing
+	closing   bool    // a close frame is queued or sent: no more data
+	sentFin   bool    // the close frame has been written
+	err       error   // sticky write error
+	idle      chan struct{}
+	queued    int  // bytes of the data frames in queue, as send added them
+	upgrading bool // the handshake response is being written (early.go)
 }
 
 // maxBatchBytes bounds what one flush writes, so that a close frame queued
@@ -175,12 +176,16 @@ func (c *Conn) SendMessage(typ MessageType, data []byte) error {
 // insertion per connection and never waits for a socket. Nor does it
 // perform the handshake: before Accept it fails at once with
 // ErrNotAccepted, so that a connection whose handler has not accepted
-// never holds up the fan-out.
+// never holds up the fan-out (a message sent while Accept is writing the
+// handshake response is written after it).
 func (c *Conn) SendPrepared(pm *PreparedMessage) error {
+	f := frame{op: byte(pm.typ), pm: pm}
 	if c.state.Load() != stateOpen {
-		return ErrNotAccepted
+		if held, err := c.holdEarly(f); held || err != nil {
+			return err
+		}
 	}
-	return c.send(frame{op: byte(pm.typ), pm: pm}, false, false)
+	return c.send(f, false, false)
 }
 
 // send queues f. inline allows a non-blocking write on this goroutine when
