@@ -161,7 +161,7 @@ func TestHostileSlowBody(t *testing.T) {
 // TestWebSocketOutlivesReadTimeout: the read timeout bounds plain HTTP
 // requests, not the WebSocket connections upgraded from them.
 func TestWebSocketOutlivesReadTimeout(t *testing.T) {
-	const timeout = 200 * time.Millisecond
+	const timeout = 500 * time.Millisecond
 	app := nexo.New(nexo.WithServer(func(s *http.Server) { s.ReadTimeout = timeout }))
 	app.WebSocketRoute("/ws", echo)
 	addr := serveApp(t, app)
@@ -254,7 +254,7 @@ func TestHostilePushPatternAcceptsAtOnce(t *testing.T) {
 // handler error.
 func TestRefusalsAgree(t *testing.T) {
 	app := nexo.New(metrics.Expose("/metrics"), nexo.WithLogger(discardLogger()),
-		nexo.WithWS(ws.WithHandshakeTimeout(100*time.Millisecond)))
+		nexo.WithWS(ws.WithHandshakeTimeout(500*time.Millisecond)))
 	app.WebSocketRoute("/ws", echo)
 	app.WebSocketRoute("/slow", func(c *ws.Conn) error {
 		<-c.Context().Done() // never accepts

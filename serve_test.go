@@ -80,7 +80,7 @@ func TestServeTLS(t *testing.T) {
 	cert, pool := selfSigned(t)
 	app := nexo.New(nexo.WithServer(func(s *http.Server) {
 		s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
-		s.ReadTimeout = 200 * time.Millisecond
+		s.ReadTimeout = time.Second // the TLS handshake must fit in it too, on a loaded machine
 	}))
 	app.WebSocketRoute("/ws", echo)
 	addr, stop := startApp(t, func(ctx context.Context, ln net.Listener) error { return app.ServeTLS(ctx, ln, "", "") })
@@ -90,7 +90,7 @@ func TestServeTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	time.Sleep(600 * time.Millisecond) // past the read timeout
+	time.Sleep(1500 * time.Millisecond) // past the read timeout
 	c.WriteMessage(websocket.TextMessage, []byte("over tls"))
 	c.SetReadDeadline(time.Now().Add(2 * time.Second))
 	if _, msg, err := c.ReadMessage(); err != nil || string(msg) != "over tls" {
