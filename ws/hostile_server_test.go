@@ -333,3 +333,68 @@ func TestHostileBadUpgradeFlood(t *testing.T) {
 	client.CloseIdleConnections()
 	base.Settle(t, 2, 1<<20)
 }
+
+// TestSendQueueBytes: a message larger than the byte bound still goes out
+// through an empty queue (what follows it must wait until it has been
+// written, or meets the policy); under SlowConsumerDrop a send over the bound is
+// refused with ErrSendQueueFull, counted, and the connection stays open.
+func TestSendQueueBytes(t *testing.T) {
+	t.Run("one large message", func(t *testing.T) {
+		s, _ := serve(t, func(c *ws.Conn) error {
+			if err := c.Accept(); err != nil {
+				return err
+			}
+			if err := c.SendBytes(make([]byte, 256<<10)); err != nil {
+				return err
+			}
+			if _, err := c.ReceiveText(); err != nil { // the client has it
+				return err
+			}
+			return c.SendText("after")
+		}, ws.WithSendQueueBytes(64<<10))
+		cl := s.Dial("/ws")
+		if b := cl.ReadBytes(); len(b) != 256<<10 {
+			t.Fatalf("got %d bytes", len(b))
+		}
+		cl.SendText("got it")
+		cl.ExpectText("after")
+		cl.ExpectClose(ws.CloseNormal)
+	})
+	t.Run("drop", func(t *testing.T) {
+		release := make(chan struct{})
+		dropped := make(chan ws.Stats, 1)
+		s, _ := serveWith(t, []nexotest.ServerOption{nexotest.WithSendBuffer(16 << 10)}, func(c *ws.Conn) error {
+			if err := c.Accept(); err != nil {
+				return err
+			}
+			chunk := make([]byte, 32<<10)
+			for {
+				err := c.SendBytes(chunk)
+				if errors.Is(err, ws.ErrSendQueueFull) {
+					break
+				}
+				if err != nil {
+					return err
+				}
+			}
+			dropped <- c.Stats()
+			<-release
+			return c.SendText("still open")
+		}, ws.WithSendQueue(0, ws.SlowConsumerDrop), ws.WithSendQueueBytes(256<<10))
+		cl := s.Dial("/ws", nexotest.WithReceiveBuffer(4096))
+		if st := <-dropped; st.Dropped != 1 {
+			t.Fatalf("stats %+v", st)
+		}
+		close(release)
+		for {
+			typ, data := cl.Read()
+			if typ == websocket.TextMessage {
+				if string(data) != "still open" {
+					t.Fatalf("got %q", data)
+				}
+				break
+			}
+		}
+		cl.ExpectClose(ws.CloseNormal)
+	})
+}
