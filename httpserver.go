@@ -12,9 +12,9 @@ const (
 	// DefaultReadHeaderTimeout bounds reading a request's headers.
 	DefaultReadHeaderTimeout = 10 * time.Second
 	// DefaultReadTimeout bounds reading a whole request, body included: a
-	// body that trickles in is cut off. A WebSocket is not affected once
-	// upgraded (net/http clears the deadline when the socket is taken
-	// over); its handshake must complete within it.
+	// body that trickles in is cut off. It does not bound the handler, nor
+	// a WebSocket (net/http clears the deadline when the upgrade takes the
+	// socket over; ws.WithHandshakeTimeout bounds the handshake).
 	DefaultReadTimeout = 30 * time.Second
 	// DefaultIdleTimeout closes a keep-alive connection that sends no new
 	// request for this long.
