@@ -149,7 +149,9 @@ func TestHostileAbandonedHandshakes(t *testing.T) {
 	for _, nc := range conns {
 		nc.Close()
 	}
+	gone := time.Now()
 	leakcheck.WaitUntil(t, 5*time.Second, "abandoned handshakes still held", func() bool { return srv.Len() == 0 })
+	t.Logf("%d abandoned handshakes released %v after their clients left", n, time.Since(gone).Round(time.Millisecond))
 	if got := obs.count("abandoned"); got != n {
 		t.Fatalf("%d refusals counted as abandoned, want %d", got, n)
 	}
@@ -254,6 +256,7 @@ func TestHostileNeverReadingClientBytes(t *testing.T) {
 	if sent >= 8 {
 		t.Fatalf("%d messages of 1 MiB queued for a client that never reads", sent)
 	}
+	t.Logf("the send of message %d of 1 MiB found the queue full", sent)
 	// The client reads now: what made it out, then 1013.
 	for {
 		_, _, err := cl.TryRead()
