@@ -62,9 +62,7 @@ func (a *App) listen() error {
 	broadcast := channels.SubscriberFunc(func(m *channels.Message) {
 		pm := m.Prepared()
 		for _, c := range a.ws.Conns() {
-			if c.Accepted() {
-				c.SendPrepared(pm)
-			}
+			c.SendPrepared(pm) // not yet accepted: ErrNotAccepted, nothing done
 		}
 	})
 	direct := channels.SubscriberFunc(func(m *channels.Message) {
