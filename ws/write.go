@@ -17,15 +17,16 @@ import (
 // connection whose socket is full to a goroutine of its own (flushLoop)
 // that lives only while there is something to write.
 type writer struct {
-	mu        sync.Mutex
-	queue     []frame // data frames, and the close frame
-	ctrl      []frame // pings and pongs, written before queued data
-	flushing  bool    // a goroutine owns writing
-	closing   bool    // a close frame is queued or sent: no more data
-	sentFin   bool    // the close frame has been written
-	err       error   // sticky write error
-	idle      chan struct{}
-	queued    int  // bytes of the data frames in queue, as send added them
+	mu       sync.Mutex
+	queue    []frame // data frames, and the close frame
+	ctrl     []frame // pings and pongs, written before queued data
+	flushing bool    // a goroutine owns writing
+	closing  bool    // a close frame is queued or sent: no more data
+	sentFin  bool    // the close frame has been written
+	err      error   // sticky write error
+	idle     chan struct{}
+
+	queued    int  // bytes of the data frames in queue, as send added them (sendbudget.go)
 	upgrading bool // the handshake response is being written (early.go)
 }
 
