@@ -99,34 +99,56 @@ func (a *App) WS() *ws.Server { return a.ws }
 func (a *App) Context() context.Context { return a.ctx }
 
 // Run serves HTTP on addr until SIGINT or SIGTERM, then shuts down
-// gracefully within the shutdown timeout.
+// gracefully within the shutdown timeout. The server's limits are those of
+// newHTTPServer, changed by WithServer.
 func (a *App) Run(addr string) error {
+	return a.run(addr, a.Serve)
+}
+
+// RunTLS is Run over TLS, with the certificate and key in the given PEM
+// files (both may be empty when WithServer sets TLSConfig.Certificates
+// or GetCertificate).
+func (a *App) RunTLS(addr, certFile, keyFile string) error {
+	return a.run(addr, func(ctx context.Context, ln net.Listener) error {
+		return a.ServeTLS(ctx, ln, certFile, keyFile)
+	})
+}
+
+// run listens on addr and serves with serve until SIGINT or SIGTERM.
+func (a *App) run(addr string, serve func(context.Context, net.Listener) error) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	return a.Serve(ctx, ln)
+	return serve(ctx, ln)
 }
 
 // Serve serves HTTP on ln until ctx ends, then shuts down gracefully within
 // the shutdown timeout.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	return a.serve(ctx, ln, func(srv *http.Server) error { return srv.Serve(ln) })
+}
+
+// ServeTLS is Serve over TLS; see RunTLS for the files.
+func (a *App) ServeTLS(ctx context.Context, ln net.Listener, certFile, keyFile string) error {
+	return a.serve(ctx, ln, func(srv *http.Server) error { return srv.ServeTLS(ln, certFile, keyFile) })
+}
+
+// serve runs the App's http.Server with run until ctx ends, then shuts
+// down.
+func (a *App) serve(ctx context.Context, ln net.Listener, run func(*http.Server) error) error {
 	if a.err != nil {
 		ln.Close()
 		return a.err
 	}
-	srv := &http.Server{
-		Handler:           a,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(a.cfg.logger.Handler(), slog.LevelWarn),
-	}
+	srv := a.newHTTPServer()
 	a.mu.Lock()
 	a.http = srv
 	a.mu.Unlock()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- run(srv) }()
 	select {
 	case err := <-errc:
 		return err
@@ -141,22 +163,25 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// Shutdown stops new handshakes and HTTP connections, closes every
-// WebSocket with 1001 (spread over the shutdown window), waits for their
-// handlers and for HTTP requests in flight, then cancels the App's context.
-// When ctx ends first, what is left is closed at once and ctx.Err() is
-// returned.
+// Shutdown stops new handshakes, closes every WebSocket with 1001 (spread
+// over the shutdown window) and waits for their handlers, then stops the
+// HTTP server and waits for the requests in flight, then cancels the App's
+// context. Until the WebSockets are done the listener stays open: a new
+// upgrade request is answered 503 with Retry-After, plain requests are
+// still served, without keep-alive. When ctx ends first, what is left is
+// closed at once and ctx.Err() is returned.
 func (a *App) Shutdown(ctx context.Context) error {
 	a.mu.Lock()
 	srv := a.http
 	a.mu.Unlock()
-	var wg sync.WaitGroup
-	var httpErr error
 	if srv != nil {
-		wg.Go(func() { httpErr = srv.Shutdown(ctx) })
+		srv.SetKeepAlivesEnabled(false)
 	}
 	wsErr := a.ws.Shutdown(ctx, a.cfg.shutdownWindow)
-	wg.Wait()
+	var httpErr error
+	if srv != nil {
+		httpErr = srv.Shutdown(ctx)
+	}
 	a.cancel()
 	brokerErr := a.unlisten(ctx)
 	if a.ownBroker {

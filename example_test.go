@@ -3,6 +3,8 @@ package nexo_test
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 
@@ -83,4 +85,33 @@ func toCloseError(err error) error {
 		return &ws.CloseError{Code: ce.Code, Reason: ce.Text}
 	}
 	return err
+}
+
+// WithServer changes the http.Server that Serve starts: here headers over
+// 1 KiB are refused with 431 (the default bound is 64 KiB).
+func ExampleWithServer() {
+	app := nexo.New(nexo.WithServer(func(s *http.Server) { s.MaxHeaderBytes = 1 << 10 }))
+	app.Get("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- app.Serve(ctx, ln) }()
+
+	req, _ := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+"/", nil)
+	req.Header.Set("X-Big", strings.Repeat("x", 8<<10)) // over 1 KiB plus net/http's 4 KiB of slack
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode)
+	http.DefaultClient.CloseIdleConnections()
+	cancel()
+	fmt.Println(<-served)
+	// Output:
+	// 431
+	// <nil>
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/ws"
 )
 
 // Topics the App uses for its own cross-instance messages. Besides the
@@ -56,10 +57,16 @@ func (a *App) route(connID string) (topic string, local bool) {
 // directly. Otherwise it goes through the broker to the instance that
 // holds the connection, which its ID names; the other instances see
 // nothing of it. No error tells that the ID is unknown or that the
-// connection has ended.
+// connection has ended. A connection of this instance whose handler has
+// not accepted yet is not sent to: the error matches ws.ErrNotAccepted
+// (see ws.Conn.SendPrepared).
 func (a *App) SendTo(connID string, v any) error {
 	if c, ok := a.ws.Conn(connID); ok {
-		return c.Send(v)
+		pm, err := ws.Prepare(v)
+		if err != nil {
+			return err
+		}
+		return c.SendPrepared(pm)
 	}
 	topic, local := a.route(connID)
 	if local { // ours, and gone

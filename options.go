@@ -2,6 +2,7 @@ package nexo
 
 import (
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/nexogo/nexo/channels"
@@ -22,6 +23,16 @@ type config struct {
 	shutdownTimeout time.Duration
 	logger          *slog.Logger
 	userID          func(*ws.Conn) string
+	servers         []func(*http.Server)
+}
+
+// WithServer changes the http.Server that Run, RunTLS, Serve and
+// ServeTLS start, after nexo has set its limits (DefaultReadHeaderTimeout,
+// DefaultReadTimeout, DefaultIdleTimeout, DefaultMaxHeaderBytes) and its
+// Handler (the App), so that f may change any field, TLSConfig included,
+// or wrap the Handler. Functions apply in the order given.
+func WithServer(f func(*http.Server)) Option {
+	return func(c *config) { c.servers = append(c.servers, f) }
 }
 
 // WithWS sets the WebSocket defaults of every route: limits, heartbeat,

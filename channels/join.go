@@ -75,6 +75,12 @@ var _ Subscriber = (*Subscription)(nil)
 // published on topic, on any instance, is sent to c, bytes as binary
 // frames, strings as text, anything else as JSON. The subscription ends
 // with Leave or when the connection ends.
+//
+// Join performs the handshake when the handler has not (c.Accept with no
+// options), once the subscription is made: a push endpoint that joins and
+// then waits on c.Context() is connected at once, and its client, once
+// connected, receives whatever is published from then on. Call it from
+// the handler, and Accept before it to pass options.
 func Join(c *ws.Conn, topic string, opts ...JoinOption) (*Subscription, error) {
 	var cfg joinConfig
 	for _, o := range opts {
@@ -102,6 +108,10 @@ func Join(c *ws.Conn, topic string, opts ...JoinOption) (*Subscription, error) {
 	if err := b.Subscribe(c.Context(), topic, s); err != nil {
 		return nil, err
 	}
+	if err := acceptOnce(c); err != nil {
+		b.Unsubscribe(context.WithoutCancel(c.Context()), topic, s)
+		return nil, err
+	}
 	if hb != nil {
 		if err := s.recover(c.Context(), hb, &cfg); err != nil {
 			b.Unsubscribe(context.WithoutCancel(c.Context()), topic, s)
@@ -118,6 +128,17 @@ func Join(c *ws.Conn, topic string, opts ...JoinOption) (*Subscription, error) {
 	s.stop = c.AfterClose(func() { s.Leave() })
 	s.mu.Unlock()
 	return s, nil
+}
+
+// acceptOnce performs c's handshake unless it has happened.
+func acceptOnce(c *ws.Conn) error {
+	if c.Accepted() {
+		return nil
+	}
+	if err := c.Accept(); err != nil && !errors.Is(err, ws.ErrAlreadyAccepted) {
+		return err
+	}
+	return nil
 }
 
 // Topic returns the subscribed topic.

@@ -129,7 +129,8 @@ func knownCloseCodes() []int {
 // documented to give.
 func knownReason(reason string) bool {
 	switch reason {
-	case "not_websocket", "draining", "limit", "origin", "rejected", "handshake":
+	case ws.RefusedNotWebSocket, ws.RefusedBadRequest, ws.RefusedDraining, ws.RefusedLimit,
+		ws.RefusedOrigin, ws.RefusedRejected, ws.RefusedHandshake, ws.RefusedTimeout, ws.RefusedAbandoned:
 		return true
 	}
 	return false

@@ -74,11 +74,12 @@ func (c *Conn) serveHandshake(opts []Option) (refused bool, err error) {
 		if v == nil {
 			return
 		}
+		c.endUpgrade(false, false)
 		c.srv.stats.panics.Add(1)
 		c.srv.logger.Error("ws: panic in handshake", "conn", c.id, "path", c.req.URL.Path, "panic", v, "stack", string(debug.Stack()))
 		if c.rw != nil {
 			c.state.Store(stateRejected)
-			c.srv.stats.refused.Add(1)
+			c.srv.refuse(c.req, RefusedHandshake)
 			http.Error(c.rw, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 			c.rw = nil
 		}
@@ -117,13 +118,14 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 			http.Error(w, http.StatusText(status), status)
 		},
 	}
+	c.beginUpgrade()
 	ws, err := up.Upgrade(h, c.req, nil)
 	c.rw = nil
 	if err != nil {
+		c.endUpgrade(false, false)
 		c.state.Store(stateRejected)
-		c.srv.stats.refused.Add(1)
-		c.srv.obs.Refused(c.req, "handshake")
-		return false, fmt.Errorf("ws: handshake: %w", err)
+		c.srv.refuse(c.req, RefusedHandshake)
+		return false, fmt.Errorf("ws: handshake: %w: %w", ErrNotAccepted, err)
 	}
 	c.cfg = cfg
 	c.ws = ws
@@ -149,12 +151,11 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 	ws.SetPongHandler(func(string) error { c.seen(); return nil })
 	ws.SetCloseHandler(c.onPeerClose)
 	c.seen()
-	c.state.Store(stateOpen)
+	c.endUpgrade(true, !refused) // a refused origin gets its 4403 and nothing else
 	c.srv.stats.accepted.Add(1)
 	c.srv.obs.Opened(c)
 	if refused {
-		c.srv.obs.Refused(c.req, "origin")
-		c.cfg.Logger.Debug("ws: origin refused", "conn", c.id, "path", c.req.URL.Path, "origin", c.req.Header.Get("Origin"))
+		c.srv.refuse(c.req, RefusedOrigin)
 		return true, nil
 	}
 	c.hb.start(c)
@@ -179,8 +180,7 @@ func (c *Conn) Reject(status int) error {
 		return ErrAlreadyAccepted
 	}
 	c.state.Store(stateRejected)
-	c.srv.stats.refused.Add(1)
-	c.srv.obs.Refused(c.req, "rejected")
+	c.srv.refuse(c.req, RefusedRejected)
 	http.Error(c.rw, http.StatusText(status), status)
 	c.dropRW()
 	c.cancel(fmt.Errorf("%w: HTTP %d", ErrNotAccepted, status))

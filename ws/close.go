@@ -115,8 +115,7 @@ func (c *Conn) finish(err error, stack []byte) {
 	if state == stateNew {
 		// The handler neither accepted nor refused: refuse in plain HTTP.
 		c.state.Store(stateRejected)
-		c.srv.stats.refused.Add(1)
-		c.srv.obs.Refused(c.req, "rejected")
+		c.srv.refuse(c.req, RefusedRejected)
 		status := http.StatusForbidden
 		if !isNormalEnd(err) {
 			status = http.StatusInternalServerError

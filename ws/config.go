@@ -10,6 +10,7 @@ import (
 const (
 	DefaultReadLimit        = 1 << 20 // 1 MiB per message
 	DefaultSendQueue        = 1024    // messages waiting to be written
+	DefaultSendQueueBytes   = 4 << 20 // bytes waiting to be written
 	DefaultPingInterval     = 25 * time.Second
 	DefaultPongTimeout      = 10 * time.Second
 	DefaultWriteTimeout     = 10 * time.Second
@@ -33,8 +34,9 @@ const (
 )
 
 // Config holds the settings of a connection. The zero value is the safe
-// default: same-host origins only, 1 MiB messages, a 1,024-message send
-// queue that closes slow consumers, pings every 25 s, no compression.
+// default: same-host origins only, 1 MiB messages, a send queue of 1,024
+// messages and 4 MiB that closes slow consumers, pings every 25 s, no
+// compression.
 type Config struct {
 	// ReadLimit is the largest message accepted, in bytes after
 	// decompression. Larger messages close the connection with 1009.
@@ -52,6 +54,11 @@ type Config struct {
 	ReadBuffer int
 	// SendQueue is how many messages may wait to be written.
 	SendQueue int
+	// SendQueueBytes is how many bytes of messages may wait to be written
+	// (default 4 MiB; negative: no bound in bytes). A send that would pass
+	// it meets the SlowConsumer policy, as a full SendQueue does; a single
+	// message larger than the bound is still queued when nothing else is.
+	SendQueueBytes int
 	// SlowConsumer says what happens when the send queue is full.
 	SlowConsumer SlowConsumerPolicy
 	// PingInterval is the time between pings; negative disables heartbeats.
@@ -63,7 +70,12 @@ type Config struct {
 	WriteTimeout time.Duration
 	// CloseTimeout bounds the closing handshake.
 	CloseTimeout time.Duration
-	// HandshakeTimeout bounds writing the handshake response.
+	// HandshakeTimeout bounds the handshake, from the upgrade request to
+	// the response written by Accept. A request whose handler has neither
+	// accepted nor refused by then is refused with 503 and its
+	// connection's context ends (a request whose client leaves first is
+	// dropped at once). The deadline is read from the Server's settings
+	// (nexo.WithWS), not per route.
 	HandshakeTimeout time.Duration
 	// MaxConnections bounds the connections a Server holds at once; zero
 	// means no bound. A handshake over it completes and is closed at once
@@ -114,6 +126,10 @@ func WithSendQueue(n int, policy SlowConsumerPolicy) Option {
 	return func(c *Config) { c.SendQueue, c.SlowConsumer = n, policy }
 }
 
+// WithSendQueueBytes bounds the bytes waiting in a connection's send queue.
+// See Config.SendQueueBytes.
+func WithSendQueueBytes(n int) Option { return func(c *Config) { c.SendQueueBytes = n } }
+
 // WithHeartbeat sets the ping interval and how long a pong may take. A
 // negative interval disables heartbeats.
 func WithHeartbeat(interval, timeout time.Duration) Option {
@@ -122,6 +138,12 @@ func WithHeartbeat(interval, timeout time.Duration) Option {
 
 // WithWriteTimeout bounds each write to the network.
 func WithWriteTimeout(d time.Duration) Option { return func(c *Config) { c.WriteTimeout = d } }
+
+// WithHandshakeTimeout bounds the time a handler has to Accept or refuse
+// (default 10 s). See Config.HandshakeTimeout.
+func WithHandshakeTimeout(d time.Duration) Option {
+	return func(c *Config) { c.HandshakeTimeout = d }
+}
 
 // WithCloseTimeout bounds the closing handshake.
 func WithCloseTimeout(d time.Duration) Option { return func(c *Config) { c.CloseTimeout = d } }
@@ -171,6 +193,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SendQueue <= 0 {
 		c.SendQueue = DefaultSendQueue
+	}
+	if c.SendQueueBytes == 0 {
+		c.SendQueueBytes = DefaultSendQueueBytes
 	}
 	if c.PingInterval == 0 {
 		c.PingInterval = DefaultPingInterval

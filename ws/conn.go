@@ -18,7 +18,12 @@ import (
 // A Conn starts before the handshake: middleware inspects the request and
 // may refuse it with Reject (plain HTTP) or Close (the client sees the close
 // code). Accept performs the handshake; the first Send or Receive does it
-// implicitly.
+// implicitly, on the caller's goroutine: call them before Accept only from
+// the handler. SendPrepared, the path of fan-outs (topics, groups,
+// broadcasts), never does: before the handshake it fails with
+// ErrNotAccepted. The handler must accept or refuse within the handshake
+// timeout (Config.HandshakeTimeout), and while its client is there: then
+// the request is refused and the connection's context ends.
 //
 // # Concurrency
 //

@@ -10,7 +10,13 @@
 // the request, refuse it in plain HTTP with Reject, or Close it with a code
 // the client will see (the handshake completes, then the close frame is
 // sent). Accept performs the handshake; the first Send or Receive does it
-// implicitly.
+// implicitly, on the caller's goroutine; SendPrepared, the fan-out path,
+// never does (ErrNotAccepted). A handler that has not accepted within
+// HandshakeTimeout (10 s) has its request refused with 503; a request
+// whose client leaves first is dropped at once. Upgrade requests that no
+// handshake could complete (bad method, version or key) are refused before
+// any handler runs. Every refusal is counted, by reason, in
+// ServerStats.RefusedBy and by the Observer, and never as a handler error.
 //
 // # Concurrency
 //
@@ -19,8 +25,9 @@
 // empty writes on the caller's goroutine with one non-blocking system call;
 // whatever the socket does not take is finished by a short-lived writer
 // goroutine, which also writes everything queued behind it in one writev.
-// No send ever waits for the network. When the queue is full the
-// SlowConsumerPolicy applies: by default the connection is closed with 1013.
+// No send ever waits for the network. The queue is bounded in messages
+// (1,024) and in bytes (4 MiB); when it is full the SlowConsumerPolicy
+// applies: by default the connection is closed with 1013.
 //
 // Receives happen on the handler's goroutine. A handler that never reads (a
 // server-push endpoint) still gets heartbeats and close detection: the
@@ -40,6 +47,6 @@
 //
 // A connection that ended surfaces as a *CloseError carrying the code and
 // reason; it matches ErrClosed with errors.Is. A handler that returns such
-// an error is not logged as failing; any other error, or a panic, closes its
+// an error, or ErrNotAccepted, is not logged as failing; any other error, or a panic, closes its
 // connection with 1011 and is logged.
 package ws

@@ -30,7 +30,9 @@ const (
 var ErrClosed = errors.New("ws: connection closed")
 
 // ErrNotAccepted is returned by operations that need the handshake when the
-// connection was refused with Reject.
+// connection was refused (Reject, the handshake timeout, a client that
+// left, a malformed upgrade) and by SendPrepared before the handshake. A
+// handler may return it: it is not counted as a handler error.
 var ErrNotAccepted = errors.New("ws: connection not accepted")
 
 // ErrAlreadyAccepted is returned by Accept, Reject and Configure once the
@@ -76,8 +78,9 @@ func CloseStatus(err error) int {
 	return -1
 }
 
-// isNormalEnd reports whether err only says that the connection ended, which a
-// handler may return without it being logged as a failure.
+// isNormalEnd reports whether err only says that the connection ended, or
+// was refused before its handshake, which a handler may return without it
+// being logged as a failure.
 func isNormalEnd(err error) bool {
-	return err == nil || errors.Is(err, ErrClosed)
+	return err == nil || errors.Is(err, ErrClosed) || errors.Is(err, ErrNotAccepted)
 }

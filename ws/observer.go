@@ -8,10 +8,12 @@ import "net/http"
 type Observer interface {
 	// Opened is called once the handshake has completed.
 	Opened(c *Conn)
-	// Refused is called for an upgrade request that was not served:
-	// reason is "not_websocket", "draining", "limit" (MaxConnections),
+	// Refused is called for an upgrade request that was not served; reason
+	// is one of the Refused constants: "not_websocket", "bad_request"
+	// (method, version or key), "draining", "limit" (MaxConnections),
 	// "origin", "rejected" (Reject or a handler that returned before
-	// accepting) or "handshake".
+	// accepting), "handshake", "timeout" (no Accept within
+	// HandshakeTimeout) or "abandoned" (the client left before Accept).
 	Refused(r *http.Request, reason string)
 	// Closed is called after an accepted connection has been torn down;
 	// c.Stats() holds its final counts.

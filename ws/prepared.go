@@ -41,6 +41,8 @@ func Prepare(v any) (*PreparedMessage, error) {
 		return NewPreparedMessage(TextMessage, []byte(x)), nil
 	case *PreparedMessage:
 		return x, nil
+	case Message:
+		return NewPreparedMessage(x.Type, x.Data), nil
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

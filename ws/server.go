@@ -74,36 +74,39 @@ func (s *Server) Handler(h HandlerFunc) http.Handler {
 // ends when Serve returns.
 func (s *Server) Serve(w http.ResponseWriter, r *http.Request, h HandlerFunc) {
 	if !websocket.IsWebSocketUpgrade(r) {
-		s.stats.refused.Add(1)
-		s.obs.Refused(r, "not_websocket")
+		s.refuse(r, RefusedNotWebSocket)
 		w.Header().Set("Upgrade", "websocket")
 		w.Header().Set("Connection", "Upgrade")
 		http.Error(w, "this endpoint speaks WebSocket", http.StatusUpgradeRequired)
 		return
 	}
+	if s.checkUpgrade(w, r) {
+		return
+	}
 	c := newConn(s, w, r)
 	tracked, full := s.track(c)
 	if !tracked {
-		s.stats.refused.Add(1)
-		s.obs.Refused(r, "draining")
+		s.refuse(r, RefusedDraining)
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
 		c.cancel(ErrClosed)
 		return
 	}
 	if full {
-		s.stats.refused.Add(1)
-		s.obs.Refused(r, "limit")
+		s.refuse(r, RefusedLimit)
 		h = refuseFull
 	}
 	// The origin is checked by Accept, with the connection's settings as
-	// middleware left them.
+	// middleware left them. The handler must accept or refuse within the
+	// handshake timeout, and while the client is there.
 	handoff := c.handoff
 	go c.serve(h)
+	stop := c.watchHandshake(r.Context(), s.defaults.HandshakeTimeout)
 	if call, ok := <-handoff; ok {
 		call.refused, call.err = c.serveHandshake(call.opts)
 		handoff <- call
 	}
+	stop()
 }
 
 // track registers c unless the server is draining, and reports whether
@@ -163,6 +166,7 @@ func (s *Server) Stats() ServerStats {
 		Open:          s.Len(),
 		Accepted:      s.stats.accepted.Load(),
 		Refused:       s.stats.refused.Load(),
+		RefusedBy:     s.stats.refusedBy.snapshot(),
 		SlowConsumers: s.stats.slow.Load(),
 		HandlerErrors: s.stats.handlerErrors.Load(),
 		Panics:        s.stats.panics.Load(),

@@ -1,6 +1,10 @@
 package ws
 
-import "sync/atomic"
+import (
+	"maps"
+	"sync"
+	"sync/atomic"
+)
 
 // Stats counts a connection's traffic. Bytes are payload bytes, without
 // frame headers.
@@ -34,8 +38,13 @@ type ServerStats struct {
 	Open int
 	// Accepted counts completed handshakes.
 	Accepted uint64
-	// Refused counts upgrade requests refused before or at the handshake.
+	// Refused counts upgrade requests refused before or at the handshake,
+	// origin refusals included (their handshake completes, so that the
+	// client sees 4403: they count in Accepted too).
 	Refused uint64
+	// RefusedBy counts the refusals by reason (RefusedOrigin,
+	// RefusedTimeout, ...), the reasons the Observer is given.
+	RefusedBy map[string]uint64
 	// SlowConsumers counts connections closed because their send queue
 	// filled up.
 	SlowConsumers uint64
@@ -48,4 +57,26 @@ type ServerStats struct {
 
 type serverStats struct {
 	accepted, refused, slow, handlerErrors, panics atomic.Uint64
+	refusedBy                                      reasonCounts
+}
+
+// reasonCounts counts refusals by reason.
+type reasonCounts struct {
+	mu sync.Mutex
+	n  map[string]uint64
+}
+
+func (rc *reasonCounts) add(reason string) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.n == nil {
+		rc.n = make(map[string]uint64)
+	}
+	rc.n[reason]++
+}
+
+func (rc *reasonCounts) snapshot() map[string]uint64 {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return maps.Clone(rc.n)
 }

@@ -25,6 +25,9 @@ type writer struct {
 	sentFin  bool    // the close frame has been written
 	err      error   // sticky write error
 	idle     chan struct{}
+
+	queued    int  // bytes of the data frames in queue, as send added them (sendbudget.go)
+	upgrading bool // the handshake response is being written (early.go)
 }
 
 // maxBatchBytes bounds what one flush writes, so that a close frame queued
@@ -171,9 +174,19 @@ func (c *Conn) SendMessage(typ MessageType, data []byte) error {
 
 // SendPrepared queues a message framed once for many connections. It never
 // writes on the caller's goroutine, so a fan-out loop costs one queue
-// insertion per connection and never waits for a socket.
+// insertion per connection and never waits for a socket. Nor does it
+// perform the handshake: before Accept it fails at once with
+// ErrNotAccepted, so that a connection whose handler has not accepted
+// never holds up the fan-out (a message sent while Accept is writing the
+// handshake response is written after it).
 func (c *Conn) SendPrepared(pm *PreparedMessage) error {
-	return c.send(frame{op: byte(pm.typ), pm: pm}, false, false)
+	f := frame{op: byte(pm.typ), pm: pm}
+	if c.state.Load() != stateOpen {
+		if held, err := c.holdEarly(f); held || err != nil {
+			return err
+		}
+	}
+	return c.send(f, false, false)
 }
 
 // send queues f. inline allows a non-blocking write on this goroutine when
@@ -190,7 +203,7 @@ func (c *Conn) send(f frame, inline, copyPayload bool) error {
 		w.mu.Unlock()
 		return c.endErr()
 	}
-	if len(w.queue) >= c.cfg.SendQueue {
+	if len(w.queue) >= c.cfg.SendQueue || w.overBudget(f.size(), c.cfg.SendQueueBytes) {
 		w.mu.Unlock()
 		return c.queueFull()
 	}
@@ -221,6 +234,7 @@ func (c *Conn) send(f frame, inline, copyPayload bool) error {
 		w.queue = *framePool.Get().(*[]frame)
 	}
 	w.queue = append(w.queue, f)
+	w.queued += f.size()
 	c.countOut(&f)
 	c.kickLocked()
 	w.mu.Unlock()
@@ -401,6 +415,7 @@ func (c *Conn) takeBatch() (frames []frame, fin, ok bool) {
 		i++
 	}
 	frames = append(frames, w.queue[start:i]...)
+	w.dequeued(w.queue[start:i])
 	rest := copy(w.queue, w.queue[i:])
 	clear(w.queue[rest:])
 	w.queue = w.queue[:rest]

@@ -1,0 +1,106 @@
+package ws
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Reasons given to Observer.Refused and counted in ServerStats.RefusedBy.
+const (
+	RefusedNotWebSocket = "not_websocket" // not an upgrade request: 426
+	RefusedBadRequest   = "bad_request"   // bad method, version or key: 405, 426 or 400
+	RefusedDraining     = "draining"      // Shutdown has started: 503
+	RefusedLimit        = "limit"         // MaxConnections: close 1013
+	RefusedOrigin       = "origin"        // origin not allowed: close 4403
+	RefusedRejected     = "rejected"      // Reject, or a handler that returned before accepting
+	RefusedHandshake    = "handshake"     // the upgrade itself failed (socket, panic)
+	RefusedTimeout      = "timeout"       // no Accept within HandshakeTimeout: 503
+	RefusedAbandoned    = "abandoned"     // the client left before Accept
+)
+
+// refuse counts an upgrade request that was not served: in the server's
+// counters and by the Observer. The refusals ws decides on are logged at
+// debug level only, so that a flood of bad requests cannot flood the log;
+// those of the application (Reject, a handler that returned before
+// accepting) are its own to log (middleware.Logger does). Every refusal
+// goes through here.
+func (s *Server) refuse(r *http.Request, reason string) {
+	s.stats.refused.Add(1)
+	s.stats.refusedBy.add(reason)
+	s.obs.Refused(r, reason)
+	if reason != RefusedRejected {
+		s.logger.Debug("ws: upgrade refused", "reason", reason, "path", r.URL.Path, "remote", r.RemoteAddr)
+	}
+}
+
+// checkUpgrade refuses, in plain HTTP, an upgrade request that no
+// handshake could complete, before a connection or a goroutine is made
+// for it. It reports whether it refused.
+func (s *Server) checkUpgrade(w http.ResponseWriter, r *http.Request) bool {
+	status, msg := 0, ""
+	switch {
+	case r.Method != http.MethodGet:
+		status, msg = http.StatusMethodNotAllowed, "an upgrade request must be GET"
+		w.Header().Set("Allow", http.MethodGet)
+	case r.Header.Get("Sec-WebSocket-Version") != "13":
+		// RFC 6455, section 4.2.2: the versions the server speaks.
+		status, msg = http.StatusUpgradeRequired, "unsupported WebSocket version"
+		w.Header().Set("Sec-WebSocket-Version", "13")
+	case !validKey(r.Header.Get("Sec-WebSocket-Key")):
+		status, msg = http.StatusBadRequest, "missing or invalid Sec-WebSocket-Key"
+	default:
+		return false
+	}
+	s.refuse(r, RefusedBadRequest)
+	http.Error(w, msg, status)
+	return true
+}
+
+// validKey reports whether key is the base64 encoding of 16 bytes.
+func validKey(key string) bool {
+	key = strings.TrimSpace(key)
+	if len(key) != 24 {
+		return false
+	}
+	b, err := base64.StdEncoding.DecodeString(key)
+	return err == nil && len(b) == 16
+}
+
+// watchHandshake refuses c's request when its client goes away (ctx, the
+// request's context, ends) or when the handler has neither accepted nor
+// refused within d. stop ends the watch once Serve is done with the
+// request.
+func (c *Conn) watchHandshake(ctx context.Context, d time.Duration) (stop func()) {
+	t := time.AfterFunc(d, func() { c.expire(RefusedTimeout, d) })
+	stopCtx := context.AfterFunc(ctx, func() { c.expire(RefusedAbandoned, d) })
+	return func() {
+		t.Stop()
+		stopCtx()
+	}
+}
+
+// expire refuses the request of a connection that has not been accepted:
+// with 503 after the handshake timeout, with nothing when its client has
+// gone. The handler's context ends with an error matching ErrNotAccepted,
+// and the connection no longer counts against MaxConnections.
+func (c *Conn) expire(reason string, d time.Duration) {
+	c.amu.Lock()
+	defer c.amu.Unlock()
+	if c.state.Load() != stateNew || c.rw == nil {
+		return
+	}
+	c.state.Store(stateRejected)
+	c.srv.refuse(c.req, reason)
+	cause := fmt.Errorf("%w: the client left before the handshake", ErrNotAccepted)
+	if reason == RefusedTimeout {
+		cause = fmt.Errorf("%w: no handshake within %v", ErrNotAccepted, d)
+		http.Error(c.rw, "handshake timeout", http.StatusServiceUnavailable)
+	}
+	c.dropRW()
+	c.cancel(cause)
+	c.srv.untrack(c)
+}
