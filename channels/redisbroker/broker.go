@@ -261,9 +261,25 @@ func (b *Broker) removeLocked(ctx context.Context, topic string, s channels.Subs
 	// go-redis forgets the channel even when the command fails, so a
 	// reconnection does not subscribe it again.
 	if err := b.ps.Load().Unsubscribe(ctx, b.Channel(topic)); err != nil {
+		// The command was not sent, or its connection broke and is
+		// replaced: no confirmation will come, and none must be awaited,
+		// or the topic's next subscription would never be confirmed.
+		b.subsMu.Lock()
+		b.unsubscribed(topic)
+		b.subsMu.Unlock()
 		return fmt.Errorf("redisbroker: unsubscribe %q: %w", topic, err)
 	}
 	return nil
+}
+
+// unsubscribed lowers the count of topic's UNSUBSCRIBEs in flight, which
+// never goes below zero. Called with subsMu held.
+func (b *Broker) unsubscribed(topic string) {
+	if n := b.unsubs[topic]; n > 1 {
+		b.unsubs[topic] = n - 1
+	} else {
+		delete(b.unsubs, topic)
+	}
 }
 
 // Publish sends m to every subscriber of topic on every instance, this one

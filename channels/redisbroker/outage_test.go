@@ -59,7 +59,7 @@ func TestRoomJoinableAfterOutageLeave(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.Stop()
-		<-lost // the receive loop saw the outage, and waits before retrying
+		<-lost                           // the receive loop saw the outage, and waits before retrying
 		b.Unsubscribe(ctx, topic, first) // fails: the server is down
 		s.Start()
 		waitFor(t, 10*time.Second, "ping", func() bool { return b.Ping(ctx) == nil })
