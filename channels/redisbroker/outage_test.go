@@ -80,3 +80,40 @@ func TestRoomJoinableAfterOutageLeave(t *testing.T) {
 		b.Unsubscribe(ctx, topic, again)
 	}
 }
+
+// TestPublishFailsFastDuringOutage: with the server down, Publish returns
+// an error without waiting for dial retries (the bound is loose, for a
+// loaded machine; BenchmarkPublishDuringOutage measures it).
+func TestPublishFailsFastDuringOutage(t *testing.T) {
+	s := ownServer(t)
+	f := newFactory(t, s.URL())
+	b := f.New(t)
+	ctx := context.Background()
+	s.Stop()
+	for i := range 5 {
+		start := time.Now()
+		err := channels.Publish(ctx, b, "news", i)
+		took := time.Since(start)
+		if err == nil {
+			t.Fatal("Publish returned nil while the server was down")
+		}
+		if took > 100*time.Millisecond {
+			t.Fatalf("publish %d during the outage took %v, want < 100ms", i, took)
+		}
+	}
+}
+
+// BenchmarkPublishDuringOutage measures how long Publish takes to fail
+// while the server is down.
+func BenchmarkPublishDuringOutage(bm *testing.B) {
+	s := ownServer(bm)
+	f := newFactory(bm, s.URL())
+	b := f.New(bm)
+	ctx := context.Background()
+	s.Stop()
+	for bm.Loop() {
+		if channels.Publish(ctx, b, "news", 1) == nil {
+			bm.Fatal("Publish returned nil while the server was down")
+		}
+	}
+}
