@@ -145,6 +145,10 @@ func newClient(ctx context.Context, cfg config) (*redis.Client, error) {
 	// A PUBLISH whose reply was lost must not be sent again: it may have
 	// been delivered.
 	opt.MaxRetries = -1
+	// A server that is away fails a command at once, not after go-redis's
+	// dial retries (400 ms by default): the receive loop and the pool
+	// reconnect in the background.
+	opt.DialerRetries = 1
 	opt.ClientName = "nexo-" + cfg.instance
 	for _, fn := range cfg.redisOpts {
 		fn(opt)
