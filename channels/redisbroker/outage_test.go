@@ -4,9 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/channels/redisbroker"
@@ -115,5 +119,161 @@ func BenchmarkPublishDuringOutage(bm *testing.B) {
 		if channels.Publish(ctx, b, "news", 1) == nil {
 			bm.Fatal("Publish returned nil while the server was down")
 		}
+	}
+}
+
+// epochSub records the epochs of what it receives, in order of first
+// sight, and counts messages per epoch.
+type epochSub struct {
+	mu     sync.Mutex
+	epochs []string
+	count  map[string]int
+}
+
+func (s *epochSub) Deliver(m *channels.Message) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.count == nil {
+		s.count = map[string]int{}
+	}
+	if s.count[m.Pos.Epoch] == 0 {
+		s.epochs = append(s.epochs, m.Pos.Epoch)
+	}
+	s.count[m.Pos.Epoch]++
+}
+
+// seen returns the epochs seen and how many messages arrived in the last.
+func (s *epochSub) seen() ([]string, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.epochs) == 0 {
+		return nil, 0
+	}
+	return slices.Clone(s.epochs), s.count[s.epochs[len(s.epochs)-1]]
+}
+
+// TestOneEpochPerRestart: three instances publish on one topic with
+// history, 16 goroutines each, while the server restarts from a snapshot,
+// three times; two instances learn the new server's identity later than
+// the first. Each restart gives exactly one new epoch: to every publish,
+// to every instance's subscriber, and to Recover on every instance.
+func TestOneEpochPerRestart(t *testing.T) {
+	s := ownServer(t)
+	f := newFactory(t, s.URL())
+	pol := channels.HistoryPolicy{Pattern: "room:*"}
+	const tp = "room:epoch"
+	ctx := context.Background()
+	var brokers []*redisbroker.Broker
+	var subs []*epochSub
+	for i := range 3 {
+		var extra []redisbroker.Option
+		if i > 0 {
+			// Slower networks: these instances learn the restarted
+			// server's identity 25 and 50 ms after the first.
+			delay := time.Duration(i) * 25 * time.Millisecond
+			extra = append(extra, redisbroker.WithRedisOptions(func(o *redis.Options) {
+				o.OnConnect = func(context.Context, *redis.Conn) error {
+					time.Sleep(delay) // latency, not synchronisation
+					return nil
+				}
+			}))
+		}
+		b := f.withHistory(t, pol, extra...)
+		sub := &epochSub{}
+		if err := b.Subscribe(ctx, tp, sub); err != nil {
+			t.Fatal(err)
+		}
+		brokers, subs = append(brokers, b), append(subs, sub)
+	}
+	// Every epoch a publish was given, across the instances.
+	published := &epochSub{}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range 16 * len(brokers) {
+		b := brokers[i%len(brokers)]
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				m, err := channels.NewMessage(tp, i)
+				if err != nil {
+					panic(err)
+				}
+				if b.Publish(ctx, tp, m) == nil { // fails during the outage
+					published.Deliver(m)
+				}
+				select {
+				case <-stop:
+					return
+				default:
+				}
+			}
+		})
+	}
+	defer func() {
+		select {
+		case <-stop:
+		default:
+			close(stop)
+			wg.Wait()
+		}
+	}()
+	waitFor(t, 10*time.Second, "traffic", func() bool {
+		for _, sub := range subs {
+			if _, n := sub.seen(); n < 20 {
+				return false
+			}
+		}
+		return true
+	})
+	const restarts = 3
+	for r := range restarts {
+		// The restarted server loads a snapshot, as a server with the
+		// default persistence would.
+		save(t, s.URL())
+		s.Stop()
+		s.Start()
+		waitFor(t, 20*time.Second, "traffic after the restart", func() bool {
+			for _, sub := range subs {
+				if es, n := sub.seen(); len(es) < r+2 || n < 100 {
+					return false
+				}
+			}
+			return true
+		})
+	}
+	close(stop)
+	wg.Wait()
+	if es, _ := published.seen(); len(es) != restarts+1 {
+		t.Errorf("publishes were given %d epochs, want %d (one per restart, and the first): %v", len(es), restarts+1, es)
+	}
+	for i, sub := range subs {
+		if es, _ := sub.seen(); len(es) != restarts+1 {
+			t.Errorf("instance %d saw %d epochs, want %d: %v", i, len(es), restarts+1, es)
+		}
+	}
+	for i, b := range brokers {
+		var rec channels.Recovery
+		var err error
+		waitFor(t, 5*time.Second, "recover", func() bool { // the pool may still be reconnecting
+			rec, err = b.Recover(ctx, tp, channels.RecoverQuery{})
+			return err == nil
+		})
+		if es, _ := subs[0].seen(); rec.Position.Epoch != es[len(es)-1] {
+			t.Errorf("instance %d reads epoch %q (%v), want the last one delivered %v", i, rec.Position.Epoch, err, es)
+		}
+	}
+}
+
+// save makes the server at url write its snapshot, on a connection of its
+// own (the brokers' pools may still be reconnecting).
+func save(t testing.TB, url string) {
+	t.Helper()
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := redis.NewClient(opt)
+	defer rc.Close()
+	if err := rc.Save(context.Background()).Err(); err != nil {
+		t.Fatal(err)
 	}
 }
