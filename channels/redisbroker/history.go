@@ -26,9 +26,33 @@ import (
 // A restarted server may reload an older snapshot of the history (RDB,
 // AOF everysec), whose offsets the clients have already seen beyond: the
 // hash records the run_id of the server that started the epoch, and a
-// script run by another server starts a new epoch. The broker learns the
-// run_id on every new connection (a restart breaks them all), before the
-// connection's first command.
+// script run by another server starts a new epoch, once (epochLua). The
+// broker learns the run_id on every new connection (a restart breaks them
+// all), before the connection's first command, and from every script's
+// answer.
+
+// epochLua is the start of the history scripts: it sets epoch to the
+// topic's epoch, starting a new one (ARGV[newEpoch]) when there is none or
+// when the server that started it is not this one. ARGV[run] is the
+// server's run_id as the broker knows it: when it matches the hash's, the
+// epoch is current without asking; otherwise the script reads the
+// server's own run_id from INFO (about 17 µs), so that a caller that
+// still holds the previous run_id never starts a second epoch, and the
+// new epoch is started exactly once per server run. run is left set to
+// the server's run_id, or to the hint when it matched.
+func epochLua(run, newEpoch int) string {
+	return fmt.Sprintf(`
+local cur = redis.call('HMGET', meta, 'epoch', 'run')
+local epoch, run = cur[1], ARGV[%d]
+if not epoch or cur[2] ~= run then
+  run = string.match(redis.call('INFO', 'server'), 'run_id:(%%x+)') or ''
+  if not epoch or cur[2] ~= run then
+    epoch = ARGV[%d]
+    redis.call('DEL', stream)
+    redis.call('HSET', meta, 'epoch', epoch, 'top', 0, 'bytes', 0, 'run', run)
+  end
+end`, run, newEpoch)
+}
 
 // watchServer makes every new connection of a client the broker owns
 // learn the server's run_id. Called before the client's first command.
@@ -54,8 +78,14 @@ func (b *Broker) watchServer() {
 	}
 }
 
-// serverRun returns the run_id of the server, or "" when unknown (a
-// client given with WithClient).
+// learnRun records the run_id a script answered, when it is new.
+func (b *Broker) learnRun(v any) {
+	if id, _ := v.(string); id != "" && id != b.serverRun() {
+		b.runID.Store(&id)
+	}
+}
+
+// serverRun returns the run_id of the server, or "" when not known yet.
 func (b *Broker) serverRun() string {
 	if p := b.runID.Load(); p != nil {
 		return *p
@@ -83,16 +113,11 @@ const envelopeTag = 'h'
 // publishScript appends the message to the stream, trims the stream to
 // the policy's bounds and publishes it with its position.
 // KEYS: stream, meta. ARGV: channel, new epoch, max count, max bytes,
-// max age in ms, encoded message, the server's run_id ("" unknown).
+// max age in ms, encoded message, the server's run_id as the broker
+// knows it. It returns the epoch, the offset and the server's run_id.
 var publishScript = redis.NewScript(`
 local stream, meta = KEYS[1], KEYS[2]
-local cur = redis.call('HMGET', meta, 'epoch', 'run')
-local epoch = cur[1]
-if not epoch or (ARGV[7] ~= '' and cur[2] ~= ARGV[7]) then
-  epoch = ARGV[2]
-  redis.call('DEL', stream)
-  redis.call('HSET', meta, 'epoch', epoch, 'top', 0, 'bytes', 0, 'run', ARGV[7])
-end
+` + epochLua(7, 2) + `
 local top = redis.call('HINCRBY', meta, 'top', 1)
 local msg = ARGV[6]
 local count, maxb, age = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -122,23 +147,18 @@ else
   end
 end
 redis.call('PUBLISH', ARGV[1], 'h' .. epoch .. ' ' .. top .. ' ' .. msg)
-return {epoch, top}
+return {epoch, top, run}
 `)
 
 // recoverScript reads a topic's position, its oldest offset and the
 // entries from a first offset on. KEYS: stream, meta. ARGV: new epoch,
-// since epoch ("" for none), since offset, last, the server's run_id, max
-// age in ms (0: none). Entries older than the max age count as gone even
+// since epoch ("" for none), since offset, last, the server's run_id as
+// the broker knows it, max age in ms (0: none). It returns the epoch, the
+// last offset, the oldest offset held, the entries and the run_id. Entries older than the max age count as gone even
 // when no publish has trimmed them yet.
 var recoverScript = redis.NewScript(`
 local stream, meta = KEYS[1], KEYS[2]
-local cur = redis.call('HMGET', meta, 'epoch', 'run')
-local epoch = cur[1]
-if not epoch or (ARGV[5] ~= '' and cur[2] ~= ARGV[5]) then
-  epoch = ARGV[1]
-  redis.call('DEL', stream)
-  redis.call('HSET', meta, 'epoch', epoch, 'top', 0, 'bytes', 0, 'run', ARGV[5])
-end
+` + epochLua(5, 1) + `
 local top = tonumber(redis.call('HGET', meta, 'top'))
 local oldest = top + 1
 local first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)
@@ -175,7 +195,7 @@ local entries = {}
 if from <= top then
   entries = redis.call('XRANGE', stream, from .. '-0', top .. '-0')
 end
-return {epoch, top, oldest, entries}
+return {epoch, top, oldest, entries, run}
 `)
 
 var _ channels.HistoryBroker = (*Broker)(nil)
@@ -195,10 +215,11 @@ func (b *Broker) publishHistory(ctx context.Context, topic string, p channels.Hi
 	if err != nil {
 		return fmt.Errorf("redisbroker: publish %q: %w", topic, err)
 	}
-	if len(res) == 2 {
+	if len(res) == 3 {
 		epoch, _ := res[0].(string)
 		off, _ := res[1].(int64)
 		m.Pos = channels.Position{Epoch: epoch, Offset: uint64(off)}
+		b.learnRun(res[2])
 	}
 	return nil
 }
@@ -234,9 +255,10 @@ func (b *Broker) Recover(ctx context.Context, topic string, q channels.RecoverQu
 	if err != nil {
 		return channels.Recovery{}, fmt.Errorf("redisbroker: recover %q: %w", topic, err)
 	}
-	if len(res) != 4 {
+	if len(res) != 5 {
 		return channels.Recovery{}, fmt.Errorf("redisbroker: recover %q: unexpected answer %v", topic, res)
 	}
+	b.learnRun(res[4])
 	epoch, _ := res[0].(string)
 	top, _ := res[1].(int64)
 	oldest, _ := res[2].(int64)
