@@ -277,3 +277,45 @@ func save(t testing.TB, url string) {
 		t.Fatal(err)
 	}
 }
+
+// TestCatchUpAcrossRestart: the server restarts empty; another instance
+// publishes in the new epoch before this instance's subscription is back.
+// Once it is, its subscriber gets every message of the new epoch, from
+// the first, in order, then the live ones.
+func TestCatchUpAcrossRestart(t *testing.T) {
+	s := ownServer(t)
+	f := newFactory(t, s.URL())
+	pol := channels.HistoryPolicy{Pattern: "room:*"}
+	const tp = "room:catch"
+	pub, sub := f.withHistory(t, pol), f.withHistory(t, pol)
+	ctx := context.Background()
+	got := make(chanSub, 64)
+	if err := sub.Subscribe(ctx, tp, got); err != nil {
+		t.Fatal(err)
+	}
+	if err := channels.Publish(ctx, pub, tp, "before"); err != nil {
+		t.Fatal(err)
+	}
+	old := got.next(t).Pos
+	f.dialerOf(sub).Block()
+	s.Stop()
+	s.Start()
+	const missed = 5
+	for i := range missed {
+		waitFor(t, 5*time.Second, "publish", func() bool { // the pool may still be reconnecting
+			return channels.Publish(ctx, pub, tp, i) == nil
+		})
+	}
+	before := sub.Reconnects()
+	f.dialerOf(sub).Unblock()
+	waitFor(t, 10*time.Second, "reconnect", func() bool { return sub.Reconnects() > before })
+	if err := channels.Publish(ctx, pub, tp, missed); err != nil {
+		t.Fatal(err)
+	}
+	for i := range missed + 1 {
+		m := got.next(t)
+		if m.Pos.Epoch == old.Epoch || m.Pos.Offset != uint64(i+1) || string(m.Data) != fmt.Sprint(i) {
+			t.Fatalf("message %d after the restart: %q at %v, want %d at offset %d of a new epoch (was %v)", i, m.Data, m.Pos, i, i+1, old)
+		}
+	}
+}
