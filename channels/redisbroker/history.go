@@ -383,22 +383,25 @@ func (p *positions) forget(topic string) {
 
 // deliver hands a received message to the local subscribers. A message
 // with a position that was delivered already is dropped; one that follows
-// a gap is preceded by the missing messages, read from the stream.
+// a gap, or starts a new epoch, is preceded by the missing messages, read
+// from the stream; one of an epoch the stream has replaced is dropped.
 func (b *Broker) deliver(m *channels.Message) {
 	if m.Pos.Epoch == "" {
 		b.local.Deliver(m)
 		return
 	}
 	last, ok := b.positions.get(m.Topic)
-	if ok && last.Epoch == m.Pos.Epoch {
-		if m.Pos.Offset <= last.Offset {
-			return
+	if ok && last.Epoch == m.Pos.Epoch && m.Pos.Offset <= last.Offset {
+		return
+	}
+	if ok && (last.Epoch != m.Pos.Epoch || m.Pos.Offset > last.Offset+1) {
+		var epoch string
+		last, epoch = b.catchUp(m.Topic, last)
+		if epoch != "" && epoch != m.Pos.Epoch {
+			return // published in an epoch that a newer one has replaced
 		}
-		if m.Pos.Offset > last.Offset+1 {
-			last = b.catchUp(m.Topic, last)
-			if m.Pos.Offset <= last.Offset {
-				return
-			}
+		if last.Epoch == m.Pos.Epoch && m.Pos.Offset <= last.Offset {
+			return
 		}
 	}
 	b.positions.set(m.Topic, m.Pos)
@@ -415,25 +418,32 @@ func (b *Broker) resume(topic string) {
 }
 
 // catchUp delivers topic's messages after last from the stream and
-// returns the last position delivered. When the stream cannot fill the
-// gap (another epoch, trimmed) nothing is delivered: the subscribers see
+// returns the last position delivered, and the topic's epoch ("" when the
+// stream could not be read). When the epoch has changed (the server
+// restarted), the new epoch's messages are delivered from its first: the
+// subscribers see the new epoch and tell their clients, once, that the
+// history was lost, and lose nothing of the new one. When the stream
+// cannot fill the gap (trimmed), nothing is delivered: the subscribers see
 // the gap and tell their clients.
-func (b *Broker) catchUp(topic string, last channels.Position) channels.Position {
+func (b *Broker) catchUp(topic string, last channels.Position) (channels.Position, string) {
 	ctx, cancel := context.WithTimeout(b.ctx, opTimeout)
 	defer cancel()
 	rec, err := b.Recover(ctx, topic, channels.RecoverQuery{Since: &last})
+	if err == nil && !rec.Recovered && rec.Position.Epoch != last.Epoch {
+		rec, err = b.Recover(ctx, topic, channels.RecoverQuery{Since: &channels.Position{Epoch: rec.Position.Epoch}})
+	}
 	if err != nil {
 		b.cfg.logger.Warn("redisbroker: could not read the history after a gap", "topic", topic, "err", err)
-		return last
+		return last, ""
 	}
 	if !rec.Recovered {
 		b.cfg.logger.Warn("redisbroker: messages lost beyond the history", "topic", topic, "from", last, "to", rec.Position)
-		return last
+		return last, rec.Position.Epoch
 	}
 	for _, m := range rec.Messages {
 		b.positions.set(topic, m.Pos)
 		b.local.Deliver(m)
 		last = m.Pos
 	}
-	return last
+	return last, rec.Position.Epoch
 }
