@@ -168,3 +168,6 @@ func Reap(ctx context.Context, b *Broker) error { return b.presence.reapOnce(ctx
 
 // PresenceTopicsKey returns the key of the set of topics with entries.
 func PresenceTopicsKey(b *Broker) string { return b.presence.topics() }
+
+// PresenceKey returns the key of topic's presence hash.
+func PresenceKey(b *Broker, topic string) string { return b.presence.hash(topic) }
