@@ -45,6 +45,7 @@ type Broker struct {
 	reconnects atomic.Uint64
 	positions  positions              // last delivered per topic with history
 	runID      atomic.Pointer[string] // the server's run_id, learnt on every new connection
+	started    atomic.Int64           // when the server started (Unix ns, from its uptime), learnt likewise; 0 unknown
 
 	presence *presence
 	ctx      context.Context // cancelled by Close: stops the goroutines

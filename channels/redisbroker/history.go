@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -70,12 +71,26 @@ func (b *Broker) watchServer() {
 			return nil // the next command fails the same way, or the run_id stays known
 		}
 		for line := range strings.Lines(info) {
-			if id, ok := strings.CutPrefix(strings.TrimSpace(line), "run_id:"); ok {
+			line = strings.TrimSpace(line)
+			if id, ok := strings.CutPrefix(line, "run_id:"); ok {
 				b.runID.Store(&id)
+			}
+			if up, ok := strings.CutPrefix(line, "uptime_in_seconds:"); ok {
+				if sec, err := strconv.ParseInt(up, 10, 64); err == nil {
+					b.started.Store(time.Now().Add(-time.Duration(sec) * time.Second).UnixNano())
+				}
 			}
 		}
 		return nil
 	}
+}
+
+// restartedWithin reports whether the server started less than d ago (it
+// is not known for a client given with WithClient). The uptime is in whole
+// seconds: one is added.
+func (b *Broker) restartedWithin(d time.Duration) bool {
+	started := b.started.Load()
+	return started != 0 && time.Since(time.Unix(0, started)) < d+time.Second
 }
 
 // learnRun records the run_id a script answered, when it is new.
