@@ -40,8 +40,10 @@ import (
 // server's own run_id from INFO (about 17 µs), so that a caller that
 // still holds the previous run_id never starts a second epoch, and the
 // new epoch is started exactly once per server run. run is left set to
-// the server's run_id, or to the hint when it matched.
-func epochLua(run, newEpoch int) string {
+// the server's run_id, or to the hint when it matched. ARGV[ttl] is the
+// keys' time to live in ms (0: none), which it sets, and refreshes (see
+// keysTTL).
+func epochLua(run, newEpoch, ttl int) string {
 	return fmt.Sprintf(`
 local cur = redis.call('HMGET', meta, 'epoch', 'run')
 local epoch, run = cur[1], ARGV[%d]
@@ -52,8 +54,20 @@ if not epoch or cur[2] ~= run then
     redis.call('DEL', stream)
     redis.call('HSET', meta, 'epoch', epoch, 'top', 0, 'bytes', 0, 'run', run)
   end
-end`, run, newEpoch)
+end
+local ttl = tonumber(ARGV[%d])
+if ttl > 0 then
+  redis.call('PEXPIRE', meta, ttl)
+  redis.call('PEXPIRE', stream, ttl)
+end`, run, newEpoch, ttl)
 }
+
+// keysTTL is the time to live of a topic's history keys, refreshed by
+// every publish and every read: four times MaxAge, so that a topic nobody
+// uses any more leaves nothing behind, while one that is merely quiet
+// keeps its position (a client that missed nothing is told so) for a
+// while after its messages have aged out. Zero (no MaxAge) keeps the keys.
+func keysTTL(p channels.HistoryPolicy) int64 { return (4 * p.MaxAge).Milliseconds() }
 
 // watchServer makes every new connection of a client the broker owns
 // learn the server's run_id. Called before the client's first command.
@@ -129,19 +143,21 @@ const envelopeTag = 'h'
 // the policy's bounds and publishes it with its position.
 // KEYS: stream, meta. ARGV: channel, new epoch, max count, max bytes,
 // max age in ms, encoded message, the server's run_id as the broker
-// knows it. It returns the epoch, the offset and the server's run_id.
+// knows it, the keys' time to live in ms. It returns the epoch, the offset and the server's run_id.
 var publishScript = redis.NewScript(`
 local stream, meta = KEYS[1], KEYS[2]
-` + epochLua(7, 2) + `
+` + epochLua(7, 2, 8) + `
 local top = redis.call('HINCRBY', meta, 'top', 1)
 local msg = ARGV[6]
 local count, maxb, age = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 if maxb == 0 and age == 0 then
   redis.call('XADD', stream, 'MAXLEN', '=', count, top .. '-0', 'm', msg, 't', 0)
+  if ttl > 0 then redis.call('PEXPIRE', stream, ttl) end
 else
   local now = redis.call('TIME')
   local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
   redis.call('XADD', stream, top .. '-0', 'm', msg, 't', ms)
+  if ttl > 0 then redis.call('PEXPIRE', stream, ttl) end
   local bytes = redis.call('HINCRBY', meta, 'bytes', #msg)
   local n = redis.call('XLEN', stream)
   if n > count or (maxb > 0 and bytes > maxb) or age > 0 then
@@ -168,12 +184,13 @@ return {epoch, top, run}
 // recoverScript reads a topic's position, its oldest offset and the
 // entries from a first offset on. KEYS: stream, meta. ARGV: new epoch,
 // since epoch ("" for none), since offset, last, the server's run_id as
-// the broker knows it, max age in ms (0: none). It returns the epoch, the
+// the broker knows it, max age in ms (0: none), the keys' time to live in
+// ms. It returns the epoch, the
 // last offset, the oldest offset held, the entries and the run_id. Entries older than the max age count as gone even
 // when no publish has trimmed them yet.
 var recoverScript = redis.NewScript(`
 local stream, meta = KEYS[1], KEYS[2]
-` + epochLua(5, 1) + `
+` + epochLua(5, 1, 7) + `
 local top = tonumber(redis.call('HGET', meta, 'top'))
 local oldest = top + 1
 local first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)
@@ -226,7 +243,7 @@ func (b *Broker) HasHistory(topic string) bool {
 func (b *Broker) publishHistory(ctx context.Context, topic string, p channels.HistoryPolicy, m *channels.Message) error {
 	res, err := publishScript.Run(ctx, b.rc, []string{b.streamKey(topic), b.metaKey(topic)},
 		b.Channel(topic), channels.NewEpoch(), p.Count(), p.MaxBytes, p.MaxAge.Milliseconds(),
-		channels.EncodeMessage(m), b.serverRun()).Slice()
+		channels.EncodeMessage(m), b.serverRun(), keysTTL(p)).Slice()
 	if err != nil {
 		return fmt.Errorf("redisbroker: publish %q: %w", topic, err)
 	}
@@ -248,7 +265,8 @@ func (b *Broker) Recover(ctx context.Context, topic string, q channels.RecoverQu
 	if b.closed.Load() {
 		return channels.Recovery{}, channels.ErrBrokerClosed
 	}
-	if !b.HasHistory(topic) {
+	p, ok := b.cfg.history.For(topic)
+	if !ok {
 		return channels.Recovery{}, fmt.Errorf("%w: %q", channels.ErrNoHistory, topic)
 	}
 	var sinceEpoch string
@@ -262,7 +280,7 @@ func (b *Broker) Recover(ctx context.Context, topic string, q channels.RecoverQu
 	var err error
 	for attempt := 1; attempt <= recoverAttempts; attempt++ {
 		res, err = recoverScript.Run(ctx, b.rc, []string{b.streamKey(topic), b.metaKey(topic)},
-			channels.NewEpoch(), sinceEpoch, sinceOff, q.Last, b.serverRun(), maxAge(b.cfg.history, topic)).Slice()
+			channels.NewEpoch(), sinceEpoch, sinceOff, q.Last, b.serverRun(), p.MaxAge.Milliseconds(), keysTTL(p)).Slice()
 		if err == nil || ctx.Err() != nil || errors.Is(err, redis.ErrClosed) {
 			break
 		}
@@ -304,12 +322,6 @@ func (b *Broker) Recover(ctx context.Context, topic string, q channels.RecoverQu
 		return channels.Recovery{Position: cur}, nil
 	}
 	return rec, nil
-}
-
-// maxAge returns the MaxAge of topic's policy in ms, 0 for none.
-func maxAge(ps channels.HistoryPolicies, topic string) int64 {
-	p, _ := ps.For(topic)
-	return p.MaxAge.Milliseconds()
 }
 
 // decodeEntry decodes a stream entry as XRANGE returns it from a script:
