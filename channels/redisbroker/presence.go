@@ -207,8 +207,11 @@ func (p *presence) Join(ctx context.Context, topic string, e channels.PresenceEn
 		return nil
 	})
 	if err != nil {
+		// The entry may have been written all the same (the context ended
+		// after the command was sent): it is removed as a failed leave is.
 		p.mu.Lock()
 		delete(p.mine, k)
+		p.leaving[k] = val
 		p.mu.Unlock()
 		return fmt.Errorf("redisbroker: presence join: %w", err)
 	}
