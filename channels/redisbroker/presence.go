@@ -143,6 +143,19 @@ func (p *presence) rewrite(ctx context.Context) error {
 		return err
 	}
 	p.b.cfg.logger.Info("redisbroker: lease taken again; rewrote this instance's presence", "entries", len(mine))
+	// An entry that left meanwhile may have been deleted before it was
+	// written again: it is deleted as a failed leave is (retryLeaves).
+	p.mu.Lock()
+	for k, v := range mine {
+		if _, ok := p.mine[k]; ok {
+			continue
+		}
+		delete(mine, k)
+		if _, ok := p.leaving[k]; !ok {
+			p.leaving[k] = v
+		}
+	}
+	p.mu.Unlock()
 	for k, v := range mine {
 		p.announceStored(ctx, "join", k[0], v)
 	}
