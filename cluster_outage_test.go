@@ -70,6 +70,15 @@ func openOutageBroker(t *testing.T, kind string, srv *servicetest.Server) channe
 	return b
 }
 
+// ownBrokerServer starts a server of kind ("redis" or "nats", with
+// JetStream) of t's own.
+func ownBrokerServer(t *testing.T, kind string) *servicetest.Server {
+	if kind == "redis" {
+		return servicetest.Redis(t)
+	}
+	return servicetest.NATS(t)
+}
+
 // outageFrame is a frame of a recovering subscription.
 type outageFrame struct {
 	Type      string          `json:"type"`
@@ -259,12 +268,7 @@ func TestClusterBrokerOutage(t *testing.T) {
 	}
 	for _, kind := range []string{"redis", "nats"} {
 		t.Run(kind, func(t *testing.T) {
-			var srv *servicetest.Server
-			if kind == "redis" {
-				srv = servicetest.Redis(t)
-			} else {
-				srv = servicetest.NATS(t)
-			}
+			srv := ownBrokerServer(t, kind)
 			var brokers []channels.PresenceBroker
 			var servers []*nexotest.Server
 			for range 3 {

@@ -85,15 +85,20 @@ func TestRoomJoinableAfterOutageLeave(t *testing.T) {
 	}
 }
 
+// brokerOfStoppedServer returns a broker whose server, the test's own,
+// has stopped.
+func brokerOfStoppedServer(t testing.TB) *redisbroker.Broker {
+	s := ownServer(t)
+	b := newFactory(t, s.URL()).New(t)
+	s.Stop()
+	return b
+}
+
 // TestPublishFailsFastDuringOutage: with the server down, Publish returns
 // an error without waiting for dial retries (the bound is loose, for a
 // loaded machine; BenchmarkPublishDuringOutage measures it).
 func TestPublishFailsFastDuringOutage(t *testing.T) {
-	s := ownServer(t)
-	f := newFactory(t, s.URL())
-	b := f.New(t)
-	ctx := context.Background()
-	s.Stop()
+	b, ctx := brokerOfStoppedServer(t), context.Background()
 	for i := range 5 {
 		start := time.Now()
 		err := channels.Publish(ctx, b, "news", i)
@@ -110,11 +115,7 @@ func TestPublishFailsFastDuringOutage(t *testing.T) {
 // BenchmarkPublishDuringOutage measures how long Publish takes to fail
 // while the server is down.
 func BenchmarkPublishDuringOutage(bm *testing.B) {
-	s := ownServer(bm)
-	f := newFactory(bm, s.URL())
-	b := f.New(bm)
-	ctx := context.Background()
-	s.Stop()
+	b, ctx := brokerOfStoppedServer(bm), context.Background()
 	for bm.Loop() {
 		if channels.Publish(ctx, b, "news", 1) == nil {
 			bm.Fatal("Publish returned nil while the server was down")

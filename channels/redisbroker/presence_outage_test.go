@@ -7,6 +7,7 @@ import (
 
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/channels/redisbroker"
+	"github.com/nexogo/nexo/internal/servicetest"
 )
 
 // presenceLease is the lease of the presence outage tests.
@@ -26,18 +27,26 @@ func listed(ctx context.Context, b *redisbroker.Broker, topic, connID string) bo
 	return false
 }
 
+// savedMember starts a server of the test's own with two instances, a
+// and w, on it; a's member c1 joins "room", and the server saves its
+// snapshot.
+func savedMember(t *testing.T) (s *servicetest.Server, a, w *redisbroker.Broker) {
+	s = ownServer(t)
+	f := newFactory(t, s.URL(), redisbroker.WithLease(presenceLease))
+	a, w = f.New(t), f.New(t)
+	if err := a.Presence().Join(context.Background(), "room", channels.PresenceEntry{ConnID: "c1", UserID: "ada"}); err != nil {
+		t.Fatal(err)
+	}
+	save(t, s.URL())
+	return s, a, w
+}
+
 // TestFailedLeaveRetried: a member leaves while the server is down; the
 // server comes back with its data (the member's entry included). The
 // leave is retried until it succeeds: the member is not listed for ever.
 func TestFailedLeaveRetried(t *testing.T) {
-	s := ownServer(t)
-	f := newFactory(t, s.URL(), redisbroker.WithLease(presenceLease))
-	a, w := f.New(t), f.New(t)
+	s, a, w := savedMember(t)
 	ctx := context.Background()
-	if err := a.Presence().Join(ctx, "room", channels.PresenceEntry{ConnID: "c1", UserID: "ada"}); err != nil {
-		t.Fatal(err)
-	}
-	save(t, s.URL())
 	s.Stop()
 	if err := a.Presence().Leave(ctx, "room", "c1"); err == nil {
 		t.Fatal("Leave returned nil while the server was down")
@@ -93,14 +102,8 @@ func TestRestartAnnouncesRewrittenJoins(t *testing.T) {
 // does not remove them (nor announce their leave): the live instance
 // takes its lease again within a third of it.
 func TestRestartKeepsLiveMembers(t *testing.T) {
-	s := ownServer(t)
-	f := newFactory(t, s.URL(), redisbroker.WithLease(presenceLease))
-	a, w := f.New(t), f.New(t)
+	s, _, w := savedMember(t)
 	ctx := context.Background()
-	if err := a.Presence().Join(ctx, "room", channels.PresenceEntry{ConnID: "c1", UserID: "ada"}); err != nil {
-		t.Fatal(err)
-	}
-	save(t, s.URL())
 	s.Stop()
 	time.Sleep(2 * presenceLease) // the outage: the saved lease expires
 	s.Start()
