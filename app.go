@@ -32,6 +32,8 @@ type App struct {
 	ownBroker bool  // created by the App, closed by Shutdown
 	err       error // set up failed: Run and Serve return it
 	client    http.Handler
+	instance  string         // names this App in its connection IDs
+	subs      []subscription // the App's own, removed by Shutdown
 
 	mu   sync.Mutex
 	http *http.Server
@@ -45,13 +47,15 @@ func New(opts ...Option) *App {
 		shutdownWindow:  time.Second,
 		shutdownTimeout: 10 * time.Second,
 		logger:          slog.Default(),
+		userID:          UserIDOf,
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &App{Router: NewRouter(), cfg: cfg, ctx: ctx, cancel: cancel}
+	a := &App{Router: NewRouter(), cfg: cfg, ctx: ctx, cancel: cancel, instance: newInstanceID()}
 	wsOpts := append([]ws.Option{ws.WithLogger(cfg.logger)}, cfg.wsOpts...)
+	wsOpts = append(wsOpts, ws.WithIDPrefix(a.instance+idSeparator))
 	a.ws = ws.NewServer(ctx, wsOpts...)
 	a.broker, a.ownBroker, a.err = cfg.openBroker(ctx)
 	for _, w := range cfg.wrappers {
@@ -154,7 +158,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 	wsErr := a.ws.Shutdown(ctx, a.cfg.shutdownWindow)
 	wg.Wait()
 	a.cancel()
-	var brokerErr error
+	brokerErr := a.unlisten(ctx)
 	if a.ownBroker {
 		brokerErr = a.broker.Close()
 	}

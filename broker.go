@@ -2,16 +2,9 @@ package nexo
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/ws"
-)
-
-// Topics the App uses for its own cross-instance messages.
-const (
-	broadcastTopic = "nexo.broadcast"
-	directTopic    = "nexo.direct"
 )
 
 // Broker returns the App's broker: the in-process one unless WithBroker or
@@ -24,23 +17,6 @@ func (a *App) Publish(ctx context.Context, topic string, v any) error {
 	return channels.Publish(ctx, a.broker, topic, v)
 }
 
-// SendTo sends v to the connection with the given ID, wherever it is
-// connected (Robyn's send_to). A connection of this instance gets it
-// directly; otherwise it goes through the broker and is dropped by every
-// instance that does not hold the connection, so no error tells that the
-// ID is unknown.
-func (a *App) SendTo(connID string, v any) error {
-	if c, ok := a.ws.Conn(connID); ok {
-		return c.Send(v)
-	}
-	m, err := channels.NewMessage(directTopic, v)
-	if err != nil {
-		return err
-	}
-	m.To = connID
-	return a.broker.Publish(a.ctx, directTopic, m)
-}
-
 // Broadcast sends v to every WebSocket connection of every instance
 // (Robyn's broadcast). The message is encoded and framed once per instance.
 func (a *App) Broadcast(v any) error {
@@ -49,30 +25,6 @@ func (a *App) Broadcast(v any) error {
 		return err
 	}
 	return a.broker.Publish(a.ctx, broadcastTopic, m)
-}
-
-// listen subscribes the App to its own topics.
-func (a *App) listen() error {
-	broadcast := channels.SubscriberFunc(func(m *channels.Message) {
-		pm := m.Prepared()
-		for _, c := range a.ws.Conns() {
-			if c.Accepted() {
-				c.SendPrepared(pm)
-			}
-		}
-	})
-	direct := channels.SubscriberFunc(func(m *channels.Message) {
-		if c, ok := a.ws.Conn(m.To); ok {
-			c.SendPrepared(m.Prepared())
-		}
-	})
-	if err := a.broker.Subscribe(a.ctx, broadcastTopic, &broadcast); err != nil {
-		return fmt.Errorf("nexo: broker: %w", err)
-	}
-	if err := a.broker.Subscribe(a.ctx, directTopic, &direct); err != nil {
-		return fmt.Errorf("nexo: broker: %w", err)
-	}
-	return nil
 }
 
 // attach is the first WS middleware of every route: it hands the App's

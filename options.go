@@ -21,6 +21,7 @@ type config struct {
 	shutdownWindow  time.Duration
 	shutdownTimeout time.Duration
 	logger          *slog.Logger
+	userID          func(*ws.Conn) string
 }
 
 // WithWS sets the WebSocket defaults of every route: limits, heartbeat,
@@ -92,4 +93,12 @@ func WithHistory(policies ...channels.HistoryPolicy) Option {
 // /nexo/client.js.
 func WithoutClient() Option {
 	return func(c *config) { c.noClient = true }
+}
+
+// WithUserID sets how the App tells a connection's user for
+// DisconnectUser: f returns the user ID of a connection, or "" for none.
+// The default is UserIDOf. f is called from the broker's goroutines, for
+// every connection of the instance, and must be quick.
+func WithUserID(f func(*ws.Conn) string) Option {
+	return func(c *config) { c.userID = f }
 }

@@ -60,7 +60,7 @@ func TestLogger(t *testing.T) {
 	c.CloseNormal()
 	a := nextRecord(t, ch)
 	id = a["conn"].String()
-	if len(id) != 36 {
+	if len(id) < 36 { // the App's instance, then a UUID
 		t.Errorf("conn %q is not an ID", id)
 	}
 	want := map[string]any{

@@ -92,6 +92,10 @@ type Config struct {
 	Filters []MessageFilter
 	// Observer is told about connections opening, closing and failing.
 	Observer Observer
+	// IDPrefix is put in front of every connection ID (Conn.ID). An App
+	// sets it to its instance ID, so that an ID tells which instance
+	// holds the connection. It is read from the Server's settings.
+	IDPrefix string
 }
 
 // Option changes a Config.
@@ -148,6 +152,10 @@ func WithSubprotocols(protocols ...string) Option {
 
 // WithCompression enables permessage-deflate when the client offers it.
 func WithCompression() Option { return func(c *Config) { c.Compression = true } }
+
+// WithIDPrefix puts prefix in front of every connection ID. See
+// Config.IDPrefix.
+func WithIDPrefix(prefix string) Option { return func(c *Config) { c.IDPrefix = prefix } }
 
 // WithLogger sets the logger for handler errors and panics.
 func WithLogger(l *slog.Logger) Option { return func(c *Config) { c.Logger = l } }

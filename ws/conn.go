@@ -69,7 +69,7 @@ const (
 
 func newConn(s *Server, w http.ResponseWriter, r *http.Request) *Conn {
 	c := &Conn{
-		id:      uuid.NewString(),
+		id:      s.cfg.IDPrefix + uuid.NewString(),
 		req:     r,
 		srv:     s,
 		cfg:     &s.cfg,
@@ -80,7 +80,8 @@ func newConn(s *Server, w http.ResponseWriter, r *http.Request) *Conn {
 	return c
 }
 
-// ID returns the connection's unique identifier, a random UUID.
+// ID returns the connection's unique identifier: a random UUID, after the
+// Server's IDPrefix.
 func (c *Conn) ID() string { return c.id }
 
 // Request returns the upgrade request. Its context ends with the handshake;

@@ -28,7 +28,8 @@ type Broker struct {
 	cfg   config
 	names names
 	nc    *nats.Conn
-	owned bool // nc was made by New: Close closes it
+	pnc   *nats.Conn // presence and leases: a connection of their own, or nc with WithConn
+	owned bool       // nc and pnc were made by New: Close closes them
 
 	local channels.Local
 
@@ -148,12 +149,19 @@ func New(ctx context.Context, opts ...Option) (*Broker, error) {
 		if b.nc.Opts.ReconnectBufSize != -1 {
 			b.cfg.logger.Warn("natsbroker: the connection buffers publishes while reconnecting (nats.ReconnectBufSize is not -1): a publish during an outage may return nil and be lost")
 		}
+		b.pnc = b.nc
 	} else {
-		nc, err := nats.Connect(cfg.url, b.natsOptions(ctx)...)
+		nc, err := nats.Connect(cfg.url, b.natsOptions(ctx, "")...)
 		if err != nil {
 			return nil, fmt.Errorf("natsbroker: connect %s: %w", redact(cfg.url), err)
 		}
 		b.nc, b.owned = nc, true
+		// Presence on a connection of its own: lease renewals and lists
+		// do not wait behind the messages of a busy connection.
+		if b.pnc, err = nats.Connect(cfg.url, b.natsOptions(ctx, " presence")...); err != nil {
+			b.closeConn()
+			return nil, fmt.Errorf("natsbroker: connect %s: %w", redact(cfg.url), err)
+		}
 	}
 	p, err := newPresence(ctx, b)
 	if err != nil {
@@ -165,19 +173,24 @@ func New(ctx context.Context, opts ...Option) (*Broker, error) {
 	if p.kv != nil {
 		b.wg.Go(p.renew)
 		b.wg.Go(p.reap)
+		b.wg.Go(p.retryLeaves)
+	}
+	if every := sweepEvery(cfg.history); every > 0 {
+		b.wg.Go(func() { b.sweep(every) })
 	}
 	return b, nil
 }
 
-// natsOptions are the options of a connection the broker owns.
-func (b *Broker) natsOptions(ctx context.Context) []nats.Option {
+// natsOptions are the options of a connection the broker owns; role
+// ends its name.
+func (b *Broker) natsOptions(ctx context.Context, role string) []nats.Option {
 	log := b.cfg.logger
 	timeout := connectTimeout
 	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
 		timeout = max(time.Until(d), time.Millisecond)
 	}
 	opts := []nats.Option{
-		nats.Name("nexo " + b.cfg.instance),
+		nats.Name("nexo " + b.cfg.instance + role),
 		nats.Timeout(timeout),
 		nats.RetryOnFailedConnect(false),
 		nats.MaxReconnects(-1),
@@ -414,6 +427,7 @@ func (b *Broker) Close() error {
 
 		b.cancel()
 		b.wg.Wait()
+		b.presence.lists.wg.Wait()
 		ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 		defer cancel()
 		b.presence.close(ctx)
@@ -426,21 +440,32 @@ func (b *Broker) Close() error {
 	return nil
 }
 
-// closeConn drains and closes a connection the broker owns: the
+// closeConn drains and closes the connections the broker owns: the
 // subscriptions' pending messages are delivered first.
 func (b *Broker) closeConn() {
 	if !b.owned {
 		return
 	}
+	var wg sync.WaitGroup
+	for _, nc := range []*nats.Conn{b.nc, b.pnc} {
+		if nc != nil {
+			wg.Go(func() { drain(nc) })
+		}
+	}
+	wg.Wait()
+}
+
+// drain drains and closes nc, or closes it when draining fails or stalls.
+func drain(nc *nats.Conn) {
 	closed := make(chan struct{})
-	b.nc.SetClosedHandler(func(*nats.Conn) { close(closed) })
-	if err := b.nc.Drain(); err != nil {
-		b.nc.Close()
+	nc.SetClosedHandler(func(*nats.Conn) { close(closed) })
+	if err := nc.Drain(); err != nil {
+		nc.Close()
 		return
 	}
 	select {
 	case <-closed:
 	case <-time.After(opTimeout + time.Second):
-		b.nc.Close()
+		nc.Close()
 	}
 }

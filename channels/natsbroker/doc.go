@@ -83,7 +83,29 @@
 // tombstone; Close also purges the lease (when the server is away it
 // logs that and leaves the entries to expire with the lease). An instance that lost the
 // server for longer than its lease takes its lease again on reconnecting
-// and rewrites its entries.
+// and rewrites its entries. A Leave that fails (the server is away)
+// returns its error and is retried in the background, every third of the
+// lease and at most a second apart, until the purge succeeds; the leave
+// is then announced. A member who leaves during an outage is thus gone
+// within a second or so of the server's return (332 ms in
+// TestLeaveDuringOutageLeavesNoGhost), not left as a ghost under the
+// instance's live lease.
+//
+// Lists of one topic on one instance are coalesced: at most one reads
+// the bucket at a time, and the calls made meanwhile share the next
+// read, which begins after each of them, so every caller still sees every
+// join and leave that returned before its call. Presence and leases use a
+// NATS connection of their own (unless WithConn gave one), so that lease
+// renewals never wait behind the messages of a busy connection. At 2,000
+// joins at 200 a second over three instances and three rooms (each join
+// subscribes, records, announces and lists the room, as examples/chat
+// does) no join fails, a join takes 49–112 ms at the median and
+// 0.2–1.3 s at p99, and no lease goes more than 1.05–1.5 s without
+// renewal (TestJoinsUnderLoad with NEXO_JOIN_LOAD=2000, on a shared
+// 2-core machine; one consumer per call had 676 joins fail and a lease
+// unrenewed for 21 s). Under a flood of 4 KiB messages on the broker's
+// connection, a 1 s lease is renewed at most 0.65 s apart (3.1 s on a
+// shared connection: TestLeaseNotStarvedByPublishFlood).
 //
 // The bucket TTL is per bucket (per-key TTLs need NATS 2.11; this package
 // works with 2.9): every instance of one prefix must use the same lease.
@@ -106,6 +128,7 @@
 //
 // A Broker is safe for concurrent use. Deliver is called from nats.go's
 // goroutine of the topic's subscription and must not block. Close waits
-// for the lease goroutine, unsubscribes, and drains then closes a
-// connection New made (WithConn leaves the caller's open).
+// for the broker's goroutines (lease, reap, leave retries, sweep, lists),
+// unsubscribes, and drains then closes the two connections New made
+// (WithConn leaves the caller's open).
 package natsbroker

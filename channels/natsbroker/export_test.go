@@ -64,7 +64,13 @@ func Crash(b *Broker) {
 	b.cancel()
 	b.wg.Wait()
 	b.nc.Close()
+	b.pnc.Close()
 }
 
 // RenewEvery returns how often b renews its lease.
 func RenewEvery(b *Broker) time.Duration { return b.presence.every }
+
+// LeaseAge returns how long ago b last renewed its lease.
+func LeaseAge(b *Broker) time.Duration {
+	return time.Since(time.Unix(0, b.presence.renewed.Load()))
+}

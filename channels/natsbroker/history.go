@@ -250,19 +250,26 @@ func (b *Broker) read(ctx context.Context, topic string, s jetstream.Stream, epo
 func (b *Broker) subscribeHistory(ctx context.Context, topic string, p channels.HistoryPolicy, up *upstream) error {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
-	s, info, err := b.info(ctx, topic, p)
-	if err != nil {
-		return err
+	for attempt := 0; ; attempt++ {
+		s, info, err := b.info(ctx, topic, p)
+		if err != nil {
+			return err
+		}
+		hs := &histSub{b: b, topic: topic, policy: p, up: up}
+		epoch := epochOf(info)
+		hs.epoch.Store(&epoch)
+		cc, err := hs.consume(ctx, s, info.State.LastSeq+1)
+		if errors.Is(err, jetstream.ErrStreamNotFound) && attempt == 0 {
+			// Swept, or deleted, between the two calls: once more.
+			b.forgetStream(topic)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("natsbroker: subscribe %q: %w", topic, err)
+		}
+		up.setConsumer(cc)
+		return nil
 	}
-	hs := &histSub{b: b, topic: topic, policy: p, up: up}
-	epoch := epochOf(info)
-	hs.epoch.Store(&epoch)
-	cc, err := hs.consume(ctx, s, info.State.LastSeq+1)
-	if err != nil {
-		return fmt.Errorf("natsbroker: subscribe %q: %w", topic, err)
-	}
-	up.setConsumer(cc)
-	return nil
 }
 
 // histSub is the ordered consumer of a topic with history.

@@ -45,7 +45,9 @@ func WithURL(url string) Option { return func(c *config) { c.url = url } }
 
 // WithConn makes the broker use nc instead of connecting itself. The
 // connection stays the caller's: Close unsubscribes but does not close it,
-// and the broker installs no handler on it. Configure it as New would:
+// and the broker installs no handler on it. Presence then shares nc
+// (without WithConn it has a connection of its own), so lease renewals
+// wait behind whatever else nc carries. Configure it as New would:
 // nats.ReconnectBufSize(-1) so that a publish during an outage fails
 // instead of being buffered, and nats.MaxReconnects(-1).
 func WithConn(nc *nats.Conn) Option { return func(c *config) { c.conn = nc } }

@@ -42,8 +42,11 @@ type presence struct {
 
 	mu      sync.Mutex
 	mine    map[string][]byte // the entries this instance joined, by key
+	leaving map[string]leave  // failed leaves, by key, retried by retryLeaves
 	rev     uint64            // revision of our lease; 0: unknown
+	renewed atomic.Int64      // when the lease was last written, in Unix ns
 	crashed atomic.Bool       // test hook: Close leaves everything
+	lists   listGroup
 }
 
 var _ channels.Presence = (*presence)(nil)
@@ -68,8 +71,8 @@ func newPresence(ctx context.Context, b *Broker) (*presence, error) {
 	// The lease key carries a nonce of this process: an instance that
 	// restarts with the same ID does not revive its predecessor's entries.
 	leaseKey := token(b.cfg.instance) + "." + strings.ReplaceAll(uuid.NewString(), "-", "")
-	p := &presence{b: b, mine: make(map[string][]byte), leaseKey: leaseKey, every: b.cfg.lease / 3}
-	js, err := jetstream.New(b.nc)
+	p := &presence{b: b, mine: make(map[string][]byte), leaving: make(map[string]leave), leaseKey: leaseKey, every: b.cfg.lease / 3}
+	js, err := jetstream.New(b.pnc)
 	if err != nil {
 		return nil, fmt.Errorf("natsbroker: jetstream: %w", err)
 	}
@@ -149,6 +152,7 @@ func (p *presence) renewOnce(ctx context.Context) error {
 	if rev != 0 {
 		if next, err := p.leases.Update(ctx, p.leaseKey, val, rev); err == nil {
 			p.setRev(next)
+			p.renewed.Store(time.Now().UnixNano())
 			return nil
 		}
 	}
@@ -173,6 +177,7 @@ func (p *presence) renewOnce(ctx context.Context) error {
 		}
 	}
 	p.setRev(next)
+	p.renewed.Store(time.Now().UnixNano())
 	return nil
 }
 
@@ -205,27 +210,35 @@ func (p *presence) Join(ctx context.Context, topic string, e channels.PresenceEn
 	k := key(topic, e.ConnID)
 	p.mu.Lock()
 	p.mine[k] = val
+	delete(p.leaving, k)
 	p.mu.Unlock()
 	if _, err := p.kv.Put(ctx, k, val); err != nil {
 		p.mu.Lock()
 		delete(p.mine, k)
 		p.mu.Unlock()
+		// The write may have reached the server, which stores it late:
+		// remove it as a failed leave, unannounced like the join.
+		p.retryLater(k, leave{topic: topic})
 		return fmt.Errorf("natsbroker: presence join: %w", err)
 	}
 	return nil
 }
 
-// Leave removes connID from topic.
+// Leave removes connID from topic. When the entry cannot be removed now
+// (the server is away), the error is returned and the leave is retried in
+// the background until it succeeds, then announced (retryLeaves).
 func (p *presence) Leave(ctx context.Context, topic, connID string) error {
 	if err := p.check(); err != nil {
 		return err
 	}
 	k := key(topic, connID)
 	p.mu.Lock()
+	val := p.mine[k]
 	delete(p.mine, k)
 	p.mu.Unlock()
 	if err := p.purge(ctx, p.kvs, p.b.names.presence, k); err != nil {
-		return fmt.Errorf("natsbroker: presence leave: %w", err)
+		p.retryLater(k, leave{topic, val})
+		return fmt.Errorf("natsbroker: presence leave (retried in the background): %w", err)
 	}
 	return nil
 }
@@ -237,13 +250,21 @@ func (p *presence) purge(ctx context.Context, s jetstream.Stream, bucket, k stri
 
 // List returns the live entries of topic, oldest first. Entries of an
 // instance without a lease are left out and deleted (unless written again
-// since they were read).
+// since they were read). Concurrent calls for one topic share a listing
+// begun after each of them (listGroup).
 func (p *presence) List(ctx context.Context, topic string) ([]channels.PresenceEntry, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, opTimeout)
-	defer cancel()
+	return p.lists.list(ctx, topic, func() ([]channels.PresenceEntry, error) {
+		ctx, cancel := context.WithTimeout(p.b.ctx, opTimeout)
+		defer cancel()
+		return p.list(ctx, topic)
+	})
+}
+
+// list reads topic's entries.
+func (p *presence) list(ctx context.Context, topic string) ([]channels.PresenceEntry, error) {
 	w, err := p.kv.Watch(ctx, token(topic)+".*", jetstream.IgnoreDeletes())
 	if err != nil {
 		return nil, fmt.Errorf("natsbroker: presence list: %w", err)
@@ -303,12 +324,13 @@ read:
 	return channels.SortEntries(out), nil
 }
 
-// announceLeave announces the leave of a dead instance's member, which
-// this instance removed: nobody else will.
+// announceLeave announces the leave of a member this instance removed
+// late: a dead instance's, or its own after a failed leave. Nobody else
+// will.
 func (p *presence) announceLeave(ctx context.Context, topic string, e channels.PresenceEntry) {
 	ev := channels.PresenceEvent{Type: "presence", Event: "leave", Topic: topic, Entry: e}
 	if err := channels.Publish(ctx, p.b, channels.PresenceTopic(topic), ev); err != nil {
-		p.b.cfg.logger.Warn("natsbroker: could not announce a dead instance's member leaving", "topic", topic, "conn", e.ConnID, "err", err)
+		p.b.cfg.logger.Warn("natsbroker: could not announce a member removed late", "topic", topic, "conn", e.ConnID, "err", err)
 	}
 }
 
@@ -355,11 +377,14 @@ func (p *presence) close(ctx context.Context) {
 		return
 	}
 	p.mu.Lock()
-	keys := make([]string, 0, len(p.mine))
+	keys := make([]string, 0, len(p.mine)+len(p.leaving))
 	for k := range p.mine {
 		keys = append(keys, k)
 	}
-	p.mine = map[string][]byte{}
+	for k := range p.leaving {
+		keys = append(keys, k)
+	}
+	p.mine, p.leaving = map[string][]byte{}, map[string]leave{}
 	p.mu.Unlock()
 	var errs []error
 	for _, k := range keys {
