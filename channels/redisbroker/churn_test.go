@@ -33,6 +33,9 @@ func TestHistoryKeysExpire(t *testing.T) {
 	if b.HasHistory(channels.PresenceTopic("room:1")) {
 		t.Error(`the presence topic of room:1 has history under "room:*"`)
 	}
+	if !(channels.HistoryPolicy{Pattern: "room:*#presence"}).Matches(channels.PresenceTopic("room:1")) {
+		t.Error(`"room:*#presence" does not match the presence topic of room:1`)
+	}
 	keys := func() []string {
 		var out []string
 		for _, pat := range []string{f.prefix + "h:*", f.prefix + "hm:*"} {
