@@ -14,7 +14,6 @@ import (
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/channels/natsbroker"
 	"github.com/nexogo/nexo/channels/redisbroker"
-	"github.com/nexogo/nexo/internal/servicetest"
 	"github.com/nexogo/nexo/nexotest"
 )
 
@@ -29,12 +28,7 @@ import (
 func TestClusterBrokerRestarted(t *testing.T) {
 	for _, kind := range []string{"redis", "nats"} {
 		t.Run(kind, func(t *testing.T) {
-			var srv *servicetest.Server
-			if kind == "redis" {
-				srv = servicetest.Redis(t)
-			} else {
-				srv = servicetest.NATS(t)
-			}
+			srv := ownBrokerServer(t, kind)
 			open := func() channels.Broker {
 				var (
 					b   channels.Broker

@@ -18,7 +18,8 @@ const DefaultHistoryCount = 1000
 // DefaultHistoryCount.
 //
 // Pattern is a topic ("chat:lobby"), a prefix followed by "*" ("chat:*"
-// matches every topic that starts with "chat:"), or a path.Match pattern.
+// matches every topic that starts with "chat:", except presence topics),
+// or a path.Match pattern.
 //
 // A HistoryPolicy is a plain value.
 type HistoryPolicy struct {
@@ -28,8 +29,13 @@ type HistoryPolicy struct {
 	MaxAge   time.Duration
 }
 
-// Matches reports whether topic falls under the policy.
+// Matches reports whether topic falls under the policy. A presence topic
+// (PresenceTopic) matches only a pattern that names presence topics
+// ("chat:*#presence"): "chat:*" does not keep every join and leave.
 func (p HistoryPolicy) Matches(topic string) bool {
+	if suffix := PresenceTopic(""); strings.HasSuffix(topic, suffix) && !strings.Contains(p.Pattern, suffix) {
+		return false
+	}
 	if prefix, ok := strings.CutSuffix(p.Pattern, "*"); ok && !strings.ContainsAny(prefix, `*?[\`) {
 		return strings.HasPrefix(topic, prefix)
 	}

@@ -223,7 +223,13 @@ func (s *Subscription) joinPresence(e PresenceEntry) error {
 		return err
 	}
 	s.presence, s.entry = pb.Presence(), e
-	return announce(ctx, s.broker, "join", s.topic, e)
+	if err := announce(ctx, s.broker, "join", s.topic, e); err != nil {
+		// Join fails, so no Leave will come: the entry must go now (the
+		// connection closed meanwhile, or the broker went away).
+		pb.Presence().Leave(context.WithoutCancel(ctx), s.topic, e.ConnID)
+		return err
+	}
+	return nil
 }
 
 // Presence lists who is in the subscription's topic, on every instance.

@@ -45,6 +45,7 @@ type Broker struct {
 	reconnects atomic.Uint64
 	positions  positions              // last delivered per topic with history
 	runID      atomic.Pointer[string] // the server's run_id, learnt on every new connection
+	started    atomic.Int64           // when the server started (Unix ns, from its uptime), learnt likewise; 0 unknown
 
 	presence *presence
 	ctx      context.Context // cancelled by Close: stops the goroutines
@@ -145,6 +146,10 @@ func newClient(ctx context.Context, cfg config) (*redis.Client, error) {
 	// A PUBLISH whose reply was lost must not be sent again: it may have
 	// been delivered.
 	opt.MaxRetries = -1
+	// A server that is away fails a command at once, not after go-redis's
+	// dial retries (400 ms by default): the receive loop and the pool
+	// reconnect in the background.
+	opt.DialerRetries = 1
 	opt.ClientName = "nexo-" + cfg.instance
 	for _, fn := range cfg.redisOpts {
 		fn(opt)
@@ -261,9 +266,25 @@ func (b *Broker) removeLocked(ctx context.Context, topic string, s channels.Subs
 	// go-redis forgets the channel even when the command fails, so a
 	// reconnection does not subscribe it again.
 	if err := b.ps.Load().Unsubscribe(ctx, b.Channel(topic)); err != nil {
+		// The command was not sent, or its connection broke and is
+		// replaced: no confirmation will come, and none must be awaited,
+		// or the topic's next subscription would never be confirmed.
+		b.subsMu.Lock()
+		b.unsubscribed(topic)
+		b.subsMu.Unlock()
 		return fmt.Errorf("redisbroker: unsubscribe %q: %w", topic, err)
 	}
 	return nil
+}
+
+// unsubscribed lowers the count of topic's UNSUBSCRIBEs in flight, which
+// never goes below zero. Called with subsMu held.
+func (b *Broker) unsubscribed(topic string) {
+	if n := b.unsubs[topic]; n > 1 {
+		b.unsubs[topic] = n - 1
+	} else {
+		delete(b.unsubs, topic)
+	}
 }
 
 // Publish sends m to every subscriber of topic on every instance, this one

@@ -13,8 +13,9 @@ import (
 // Dialer makes connections that a test can break, as a network failure
 // would, without closing the broker.
 type Dialer struct {
-	mu    sync.Mutex
-	conns []*freezable
+	mu      sync.Mutex
+	conns   []*freezable
+	blocked chan struct{} // non-nil while Block holds new dials
 }
 
 // freezable is a connection whose reads can be made to hang, as on a
@@ -75,6 +76,16 @@ func (c *freezable) Close() error {
 
 // Dial is a redis.Options.Dialer.
 func (d *Dialer) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	d.mu.Lock()
+	blocked := d.blocked
+	d.mu.Unlock()
+	if blocked != nil {
+		select {
+		case <-blocked:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	c, err := (&net.Dialer{Timeout: 2 * time.Second}).DialContext(ctx, network, addr)
 	if err != nil {
 		return nil, err
@@ -95,6 +106,26 @@ func (d *Dialer) Freeze() {
 		c.fonce.Do(func() { close(c.frozen) })
 	}
 	d.conns = nil
+}
+
+// Block makes new dials wait until Unblock (or their context ends), as
+// when the network to the server is slow to come back.
+func (d *Dialer) Block() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.blocked == nil {
+		d.blocked = make(chan struct{})
+	}
+}
+
+// Unblock lets the dials held by Block proceed.
+func (d *Dialer) Unblock() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.blocked != nil {
+		close(d.blocked)
+		d.blocked = nil
+	}
 }
 
 // Break closes every connection made so far.
@@ -137,3 +168,6 @@ func Reap(ctx context.Context, b *Broker) error { return b.presence.reapOnce(ctx
 
 // PresenceTopicsKey returns the key of the set of topics with entries.
 func PresenceTopicsKey(b *Broker) string { return b.presence.topics() }
+
+// PresenceKey returns the key of topic's presence hash.
+func PresenceKey(b *Broker, topic string) string { return b.presence.hash(topic) }

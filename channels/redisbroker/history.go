@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -26,9 +27,47 @@ import (
 // A restarted server may reload an older snapshot of the history (RDB,
 // AOF everysec), whose offsets the clients have already seen beyond: the
 // hash records the run_id of the server that started the epoch, and a
-// script run by another server starts a new epoch. The broker learns the
-// run_id on every new connection (a restart breaks them all), before the
-// connection's first command.
+// script run by another server starts a new epoch, once (epochLua). The
+// broker learns the run_id on every new connection (a restart breaks them
+// all), before the connection's first command, and from every script's
+// answer.
+
+// epochLua is the start of the history scripts: it sets epoch to the
+// topic's epoch, starting a new one (ARGV[newEpoch]) when there is none or
+// when the server that started it is not this one. ARGV[run] is the
+// server's run_id as the broker knows it: when it matches the hash's, the
+// epoch is current without asking; otherwise the script reads the
+// server's own run_id from INFO (about 17 µs), so that a caller that
+// still holds the previous run_id never starts a second epoch, and the
+// new epoch is started exactly once per server run. run is left set to
+// the server's run_id, or to the hint when it matched. ARGV[ttl] is the
+// keys' time to live in ms (0: none), which it sets, and refreshes (see
+// keysTTL).
+func epochLua(run, newEpoch, ttl int) string {
+	return fmt.Sprintf(`
+local cur = redis.call('HMGET', meta, 'epoch', 'run')
+local epoch, run = cur[1], ARGV[%d]
+if not epoch or cur[2] ~= run then
+  run = string.match(redis.call('INFO', 'server'), 'run_id:(%%x+)') or ''
+  if not epoch or cur[2] ~= run then
+    epoch = ARGV[%d]
+    redis.call('DEL', stream)
+    redis.call('HSET', meta, 'epoch', epoch, 'top', 0, 'bytes', 0, 'run', run)
+  end
+end
+local ttl = tonumber(ARGV[%d])
+if ttl > 0 then
+  redis.call('PEXPIRE', meta, ttl)
+  redis.call('PEXPIRE', stream, ttl)
+end`, run, newEpoch, ttl)
+}
+
+// keysTTL is the time to live of a topic's history keys, refreshed by
+// every publish and every read: four times MaxAge, so that a topic nobody
+// uses any more leaves nothing behind, while one that is merely quiet
+// keeps its position (a client that missed nothing is told so) for a
+// while after its messages have aged out. Zero (no MaxAge) keeps the keys.
+func keysTTL(p channels.HistoryPolicy) int64 { return (4 * p.MaxAge).Milliseconds() }
 
 // watchServer makes every new connection of a client the broker owns
 // learn the server's run_id. Called before the client's first command.
@@ -46,16 +85,36 @@ func (b *Broker) watchServer() {
 			return nil // the next command fails the same way, or the run_id stays known
 		}
 		for line := range strings.Lines(info) {
-			if id, ok := strings.CutPrefix(strings.TrimSpace(line), "run_id:"); ok {
+			line = strings.TrimSpace(line)
+			if id, ok := strings.CutPrefix(line, "run_id:"); ok {
 				b.runID.Store(&id)
+			}
+			if up, ok := strings.CutPrefix(line, "uptime_in_seconds:"); ok {
+				if sec, err := strconv.ParseInt(up, 10, 64); err == nil {
+					b.started.Store(time.Now().Add(-time.Duration(sec) * time.Second).UnixNano())
+				}
 			}
 		}
 		return nil
 	}
 }
 
-// serverRun returns the run_id of the server, or "" when unknown (a
-// client given with WithClient).
+// restartedWithin reports whether the server started less than d ago (it
+// is not known for a client given with WithClient). The uptime is in whole
+// seconds: one is added.
+func (b *Broker) restartedWithin(d time.Duration) bool {
+	started := b.started.Load()
+	return started != 0 && time.Since(time.Unix(0, started)) < d+time.Second
+}
+
+// learnRun records the run_id a script answered, when it is new.
+func (b *Broker) learnRun(v any) {
+	if id, _ := v.(string); id != "" && id != b.serverRun() {
+		b.runID.Store(&id)
+	}
+}
+
+// serverRun returns the run_id of the server, or "" when not known yet.
 func (b *Broker) serverRun() string {
 	if p := b.runID.Load(); p != nil {
 		return *p
@@ -83,25 +142,22 @@ const envelopeTag = 'h'
 // publishScript appends the message to the stream, trims the stream to
 // the policy's bounds and publishes it with its position.
 // KEYS: stream, meta. ARGV: channel, new epoch, max count, max bytes,
-// max age in ms, encoded message, the server's run_id ("" unknown).
+// max age in ms, encoded message, the server's run_id as the broker
+// knows it, the keys' time to live in ms. It returns the epoch, the offset and the server's run_id.
 var publishScript = redis.NewScript(`
 local stream, meta = KEYS[1], KEYS[2]
-local cur = redis.call('HMGET', meta, 'epoch', 'run')
-local epoch = cur[1]
-if not epoch or (ARGV[7] ~= '' and cur[2] ~= ARGV[7]) then
-  epoch = ARGV[2]
-  redis.call('DEL', stream)
-  redis.call('HSET', meta, 'epoch', epoch, 'top', 0, 'bytes', 0, 'run', ARGV[7])
-end
+` + epochLua(7, 2, 8) + `
 local top = redis.call('HINCRBY', meta, 'top', 1)
 local msg = ARGV[6]
 local count, maxb, age = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 if maxb == 0 and age == 0 then
   redis.call('XADD', stream, 'MAXLEN', '=', count, top .. '-0', 'm', msg, 't', 0)
+  if ttl > 0 then redis.call('PEXPIRE', stream, ttl) end
 else
   local now = redis.call('TIME')
   local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
   redis.call('XADD', stream, top .. '-0', 'm', msg, 't', ms)
+  if ttl > 0 then redis.call('PEXPIRE', stream, ttl) end
   local bytes = redis.call('HINCRBY', meta, 'bytes', #msg)
   local n = redis.call('XLEN', stream)
   if n > count or (maxb > 0 and bytes > maxb) or age > 0 then
@@ -122,23 +178,19 @@ else
   end
 end
 redis.call('PUBLISH', ARGV[1], 'h' .. epoch .. ' ' .. top .. ' ' .. msg)
-return {epoch, top}
+return {epoch, top, run}
 `)
 
 // recoverScript reads a topic's position, its oldest offset and the
 // entries from a first offset on. KEYS: stream, meta. ARGV: new epoch,
-// since epoch ("" for none), since offset, last, the server's run_id, max
-// age in ms (0: none). Entries older than the max age count as gone even
+// since epoch ("" for none), since offset, last, the server's run_id as
+// the broker knows it, max age in ms (0: none), the keys' time to live in
+// ms. It returns the epoch, the
+// last offset, the oldest offset held, the entries and the run_id. Entries older than the max age count as gone even
 // when no publish has trimmed them yet.
 var recoverScript = redis.NewScript(`
 local stream, meta = KEYS[1], KEYS[2]
-local cur = redis.call('HMGET', meta, 'epoch', 'run')
-local epoch = cur[1]
-if not epoch or (ARGV[5] ~= '' and cur[2] ~= ARGV[5]) then
-  epoch = ARGV[1]
-  redis.call('DEL', stream)
-  redis.call('HSET', meta, 'epoch', epoch, 'top', 0, 'bytes', 0, 'run', ARGV[5])
-end
+` + epochLua(5, 1, 7) + `
 local top = tonumber(redis.call('HGET', meta, 'top'))
 local oldest = top + 1
 local first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)
@@ -175,7 +227,7 @@ local entries = {}
 if from <= top then
   entries = redis.call('XRANGE', stream, from .. '-0', top .. '-0')
 end
-return {epoch, top, oldest, entries}
+return {epoch, top, oldest, entries, run}
 `)
 
 var _ channels.HistoryBroker = (*Broker)(nil)
@@ -191,14 +243,15 @@ func (b *Broker) HasHistory(topic string) bool {
 func (b *Broker) publishHistory(ctx context.Context, topic string, p channels.HistoryPolicy, m *channels.Message) error {
 	res, err := publishScript.Run(ctx, b.rc, []string{b.streamKey(topic), b.metaKey(topic)},
 		b.Channel(topic), channels.NewEpoch(), p.Count(), p.MaxBytes, p.MaxAge.Milliseconds(),
-		channels.EncodeMessage(m), b.serverRun()).Slice()
+		channels.EncodeMessage(m), b.serverRun(), keysTTL(p)).Slice()
 	if err != nil {
 		return fmt.Errorf("redisbroker: publish %q: %w", topic, err)
 	}
-	if len(res) == 2 {
+	if len(res) == 3 {
 		epoch, _ := res[0].(string)
 		off, _ := res[1].(int64)
 		m.Pos = channels.Position{Epoch: epoch, Offset: uint64(off)}
+		b.learnRun(res[2])
 	}
 	return nil
 }
@@ -212,7 +265,8 @@ func (b *Broker) Recover(ctx context.Context, topic string, q channels.RecoverQu
 	if b.closed.Load() {
 		return channels.Recovery{}, channels.ErrBrokerClosed
 	}
-	if !b.HasHistory(topic) {
+	p, ok := b.cfg.history.For(topic)
+	if !ok {
 		return channels.Recovery{}, fmt.Errorf("%w: %q", channels.ErrNoHistory, topic)
 	}
 	var sinceEpoch string
@@ -226,7 +280,7 @@ func (b *Broker) Recover(ctx context.Context, topic string, q channels.RecoverQu
 	var err error
 	for attempt := 1; attempt <= recoverAttempts; attempt++ {
 		res, err = recoverScript.Run(ctx, b.rc, []string{b.streamKey(topic), b.metaKey(topic)},
-			channels.NewEpoch(), sinceEpoch, sinceOff, q.Last, b.serverRun(), maxAge(b.cfg.history, topic)).Slice()
+			channels.NewEpoch(), sinceEpoch, sinceOff, q.Last, b.serverRun(), p.MaxAge.Milliseconds(), keysTTL(p)).Slice()
 		if err == nil || ctx.Err() != nil || errors.Is(err, redis.ErrClosed) {
 			break
 		}
@@ -234,9 +288,10 @@ func (b *Broker) Recover(ctx context.Context, topic string, q channels.RecoverQu
 	if err != nil {
 		return channels.Recovery{}, fmt.Errorf("redisbroker: recover %q: %w", topic, err)
 	}
-	if len(res) != 4 {
+	if len(res) != 5 {
 		return channels.Recovery{}, fmt.Errorf("redisbroker: recover %q: unexpected answer %v", topic, res)
 	}
+	b.learnRun(res[4])
 	epoch, _ := res[0].(string)
 	top, _ := res[1].(int64)
 	oldest, _ := res[2].(int64)
@@ -267,12 +322,6 @@ func (b *Broker) Recover(ctx context.Context, topic string, q channels.RecoverQu
 		return channels.Recovery{Position: cur}, nil
 	}
 	return rec, nil
-}
-
-// maxAge returns the MaxAge of topic's policy in ms, 0 for none.
-func maxAge(ps channels.HistoryPolicies, topic string) int64 {
-	p, _ := ps.For(topic)
-	return p.MaxAge.Milliseconds()
 }
 
 // decodeEntry decodes a stream entry as XRANGE returns it from a script:
@@ -361,22 +410,25 @@ func (p *positions) forget(topic string) {
 
 // deliver hands a received message to the local subscribers. A message
 // with a position that was delivered already is dropped; one that follows
-// a gap is preceded by the missing messages, read from the stream.
+// a gap, or starts a new epoch, is preceded by the missing messages, read
+// from the stream; one of an epoch the stream has replaced is dropped.
 func (b *Broker) deliver(m *channels.Message) {
 	if m.Pos.Epoch == "" {
 		b.local.Deliver(m)
 		return
 	}
 	last, ok := b.positions.get(m.Topic)
-	if ok && last.Epoch == m.Pos.Epoch {
-		if m.Pos.Offset <= last.Offset {
-			return
+	if ok && last.Epoch == m.Pos.Epoch && m.Pos.Offset <= last.Offset {
+		return
+	}
+	if ok && (last.Epoch != m.Pos.Epoch || m.Pos.Offset > last.Offset+1) {
+		var epoch string
+		last, epoch = b.catchUp(m.Topic, last)
+		if epoch != "" && epoch != m.Pos.Epoch {
+			return // published in an epoch that a newer one has replaced
 		}
-		if m.Pos.Offset > last.Offset+1 {
-			last = b.catchUp(m.Topic, last)
-			if m.Pos.Offset <= last.Offset {
-				return
-			}
+		if last.Epoch == m.Pos.Epoch && m.Pos.Offset <= last.Offset {
+			return
 		}
 	}
 	b.positions.set(m.Topic, m.Pos)
@@ -393,25 +445,32 @@ func (b *Broker) resume(topic string) {
 }
 
 // catchUp delivers topic's messages after last from the stream and
-// returns the last position delivered. When the stream cannot fill the
-// gap (another epoch, trimmed) nothing is delivered: the subscribers see
+// returns the last position delivered, and the topic's epoch ("" when the
+// stream could not be read). When the epoch has changed (the server
+// restarted), the new epoch's messages are delivered from its first: the
+// subscribers see the new epoch and tell their clients, once, that the
+// history was lost, and lose nothing of the new one. When the stream
+// cannot fill the gap (trimmed), nothing is delivered: the subscribers see
 // the gap and tell their clients.
-func (b *Broker) catchUp(topic string, last channels.Position) channels.Position {
+func (b *Broker) catchUp(topic string, last channels.Position) (channels.Position, string) {
 	ctx, cancel := context.WithTimeout(b.ctx, opTimeout)
 	defer cancel()
 	rec, err := b.Recover(ctx, topic, channels.RecoverQuery{Since: &last})
+	if err == nil && !rec.Recovered && rec.Position.Epoch != last.Epoch {
+		rec, err = b.Recover(ctx, topic, channels.RecoverQuery{Since: &channels.Position{Epoch: rec.Position.Epoch}})
+	}
 	if err != nil {
 		b.cfg.logger.Warn("redisbroker: could not read the history after a gap", "topic", topic, "err", err)
-		return last
+		return last, ""
 	}
 	if !rec.Recovered {
 		b.cfg.logger.Warn("redisbroker: messages lost beyond the history", "topic", topic, "from", last, "to", rec.Position)
-		return last
+		return last, rec.Position.Epoch
 	}
 	for _, m := range rec.Messages {
 		b.positions.set(topic, m.Pos)
 		b.local.Deliver(m)
 		last = m.Pos
 	}
-	return last
+	return last, rec.Position.Epoch
 }

@@ -15,10 +15,13 @@ func (f *factory) history(t *testing.T, p channels.HistoryPolicy) channels.Histo
 	return f.withHistory(t, p)
 }
 
-func (f *factory) withHistory(t testing.TB, p channels.HistoryPolicy) *redisbroker.Broker {
+// withHistory returns a broker of f keeping history under p, with extra
+// options.
+func (f *factory) withHistory(t testing.TB, p channels.HistoryPolicy, extra ...redisbroker.Option) *redisbroker.Broker {
 	t.Helper()
+	opts := append(append([]redisbroker.Option(nil), f.opts...), redisbroker.WithHistory(p))
 	g := &factory{url: f.url, prefix: f.prefix, dialers: map[channels.Broker]*redisbroker.Dialer{},
-		opts: append(append([]redisbroker.Option(nil), f.opts...), redisbroker.WithHistory(p))}
+		opts: append(opts, extra...)}
 	b := g.New(t)
 	f.mu.Lock()
 	f.dialers[b] = g.dialers[b]

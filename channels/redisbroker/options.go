@@ -46,7 +46,8 @@ func WithURL(url string) Option { return func(c *config) { c.url = url } }
 // WithClient makes the broker use rc instead of connecting itself. The
 // client stays the caller's: Close does not close it. Configure it as New
 // would: MaxRetries -1, so that a PUBLISH whose reply was lost is not sent
-// twice.
+// twice, and DialerRetries 1, so that commands fail at once while the
+// server is away.
 func WithClient(rc *redis.Client) Option { return func(c *config) { c.client = rc } }
 
 // WithPrefix sets the namespace of the broker's channels and keys
@@ -72,7 +73,8 @@ func WithInstanceID(id string) Option { return func(c *config) { c.instance = id
 // WithRedisOptions changes the options New builds from the URL before it
 // connects (credentials, TLS, pool size, a dialer...). They run after the
 // broker's own settings, so they can override them; keep MaxRetries -1 for
-// the exactly-once guarantee of Publish.
+// the exactly-once guarantee of Publish, and DialerRetries 1 for Publish to
+// fail at once during an outage.
 func WithRedisOptions(fn ...func(*redis.Options)) Option {
 	return func(c *config) { c.redisOpts = append(c.redisOpts, fn...) }
 }

@@ -1,6 +1,7 @@
 package redisbroker
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -33,7 +34,15 @@ import (
 // An entry is live while its lease exists. List leaves out, and deletes,
 // the entries whose lease has expired, and so does every instance for
 // every topic every half lease (reap); whichever instance deletes a dead
-// entry announces its leave, once.
+// entry announces its leave, once. For one lease after the server started
+// they are left out but not deleted: a server restarted from a snapshot
+// after a long outage has the entries of live instances whose leases
+// expired meanwhile, and they take their lease again, and write their
+// entries again, within a third of it (announcing their join).
+//
+// A Leave that fails (the server is away) is retried with every renewal
+// until it succeeds, and its leave announced then: the instance renews its
+// lease, so its entry would otherwise stay for ever.
 type presence struct {
 	b        *Broker
 	leaseKey string
@@ -41,6 +50,7 @@ type presence struct {
 
 	mu      sync.Mutex
 	mine    map[[2]string][]byte // the entries this instance joined: {topic, conn} -> value
+	leaving map[[2]string][]byte // the entries whose Leave failed, retried with every renewal
 	crashed atomic.Bool          // test hook: Close leaves everything
 }
 
@@ -70,6 +80,7 @@ func newPresence(ctx context.Context, b *Broker) (*presence, error) {
 		leaseKey: b.cfg.prefix + "lease:" + b.cfg.instance + ":" + strings.ReplaceAll(uuid.NewString(), "-", ""),
 		every:    b.cfg.lease / 3,
 		mine:     make(map[[2]string][]byte),
+		leaving:  make(map[[2]string][]byte),
 	}
 	if err := p.renewOnce(ctx); err != nil {
 		return nil, fmt.Errorf("redisbroker: lease: %w", err)
@@ -95,9 +106,10 @@ func (p *presence) renew() {
 	channels.KeepLease(p.b.ctx, p.every, opTimeout, p.renewOnce, p.b.cfg.logger)
 }
 
-// renewOnce extends the lease. When it was gone (the first time, it
-// expired during an outage, or the server restarted empty), the lease is
-// taken again and every entry of this instance written again.
+// renewOnce extends the lease, then retries the leaves that failed. When
+// the lease was gone (the first time, it expired during an outage, or the
+// server restarted empty), it is taken again and every entry of this
+// instance written again, and their join announced.
 func (p *presence) renewOnce(ctx context.Context) error {
 	rc := p.b.rc
 	val := p.b.cfg.instance
@@ -105,24 +117,79 @@ func (p *presence) renewOnce(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if ok {
-		return nil
+	if !ok {
+		if err := p.rewrite(ctx); err != nil {
+			return err
+		}
 	}
+	return p.retryLeaves(ctx)
+}
+
+// rewrite takes the lease again and writes every entry of this instance
+// again, announcing their join.
+func (p *presence) rewrite(ctx context.Context) error {
 	p.mu.Lock()
 	mine := maps.Clone(p.mine)
 	p.mu.Unlock()
-	_, err = rc.TxPipelined(ctx, func(tx redis.Pipeliner) error {
-		tx.Set(ctx, p.leaseKey, val, p.b.cfg.lease)
+	_, err := p.b.rc.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		tx.Set(ctx, p.leaseKey, p.b.cfg.instance, p.b.cfg.lease)
 		for k, v := range mine {
 			tx.HSet(ctx, p.hash(k[0]), k[1], v)
 			tx.SAdd(ctx, p.topics(), k[0])
 		}
 		return nil
 	})
-	if err == nil && len(mine) > 0 {
-		p.b.cfg.logger.Info("redisbroker: lease taken again; rewrote this instance's presence", "entries", len(mine))
+	if err != nil || len(mine) == 0 {
+		return err
 	}
-	return err
+	p.b.cfg.logger.Info("redisbroker: lease taken again; rewrote this instance's presence", "entries", len(mine))
+	// An entry that left meanwhile may have been deleted before it was
+	// written again: it is deleted as a failed leave is (retryLeaves).
+	p.mu.Lock()
+	for k, v := range mine {
+		if _, ok := p.mine[k]; ok {
+			continue
+		}
+		delete(mine, k)
+		if _, ok := p.leaving[k]; !ok {
+			p.leaving[k] = v
+		}
+	}
+	p.mu.Unlock()
+	for k, v := range mine {
+		p.announceStored(ctx, "join", k[0], v)
+	}
+	return nil
+}
+
+// retryLeaves deletes the entries whose Leave failed, unless written again
+// meanwhile, and announces their leave.
+func (p *presence) retryLeaves(ctx context.Context) error {
+	p.mu.Lock()
+	leaving := maps.Clone(p.leaving)
+	p.mu.Unlock()
+	for k, v := range leaving {
+		err := deleteIfSame.Run(ctx, p.b.rc, []string{p.hash(k[0])}, k[1], v).Err()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return fmt.Errorf("redisbroker: presence leave retried: %w", err)
+		}
+		p.mu.Lock()
+		if bytes.Equal(p.leaving[k], v) {
+			delete(p.leaving, k)
+		}
+		p.mu.Unlock()
+		p.announceStored(ctx, "leave", k[0], v)
+	}
+	return nil
+}
+
+// announceStored announces event for an entry in its stored form.
+func (p *presence) announceStored(ctx context.Context, event, topic string, v []byte) {
+	var e entry
+	if err := json.Unmarshal(v, &e); err != nil {
+		return // written by this instance: cannot happen
+	}
+	p.announce(ctx, event, topic, e.PresenceEntry)
 }
 
 func (p *presence) check() error {
@@ -145,6 +212,7 @@ func (p *presence) Join(ctx context.Context, topic string, e channels.PresenceEn
 	k := [2]string{topic, e.ConnID}
 	p.mu.Lock()
 	p.mine[k] = val
+	delete(p.leaving, k)
 	p.mu.Unlock()
 	_, err = p.b.rc.TxPipelined(ctx, func(tx redis.Pipeliner) error {
 		tx.HSet(ctx, p.hash(topic), e.ConnID, val)
@@ -152,8 +220,11 @@ func (p *presence) Join(ctx context.Context, topic string, e channels.PresenceEn
 		return nil
 	})
 	if err != nil {
+		// The entry may have been written all the same (the context ended
+		// after the command was sent): it is removed as a failed leave is.
 		p.mu.Lock()
 		delete(p.mine, k)
+		p.leaving[k] = val
 		p.mu.Unlock()
 		return fmt.Errorf("redisbroker: presence join: %w", err)
 	}
@@ -165,11 +236,18 @@ func (p *presence) Leave(ctx context.Context, topic, connID string) error {
 	if err := p.check(); err != nil {
 		return err
 	}
+	k := [2]string{topic, connID}
 	p.mu.Lock()
-	delete(p.mine, [2]string{topic, connID})
+	val, joined := p.mine[k]
+	delete(p.mine, k)
 	p.mu.Unlock()
 	if err := p.b.rc.HDel(ctx, p.hash(topic), connID).Err(); err != nil {
-		return fmt.Errorf("redisbroker: presence leave: %w", err)
+		if joined {
+			p.mu.Lock()
+			p.leaving[k] = val
+			p.mu.Unlock()
+		}
+		return fmt.Errorf("redisbroker: presence leave (retried with the lease): %w", err)
 	}
 	return nil
 }
@@ -209,28 +287,33 @@ func (p *presence) List(ctx context.Context, topic string) ([]channels.PresenceE
 		}
 	}
 	out := make([]channels.PresenceEntry, 0, len(items))
+	restarted := p.b.restartedWithin(p.b.cfg.lease)
 	for _, it := range items {
 		if it.e.Lease == p.leaseKey || (it.e.Lease != "" && leases[it.e.Lease].Val() == 1) {
 			out = append(out, it.e.PresenceEntry)
 			continue
+		}
+		if restarted {
+			continue // its instance may be alive, and about to take its lease again
 		}
 		n, err := deleteIfSame.Run(ctx, rc, []string{p.hash(topic)}, it.field, it.raw).Int()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			p.b.cfg.logger.Warn("redisbroker: could not delete a dead instance's presence entry", "topic", topic, "conn", it.field, "err", err)
 		}
 		if n == 1 {
-			p.announceLeave(ctx, topic, it.e.PresenceEntry)
+			p.announce(ctx, "leave", topic, it.e.PresenceEntry)
 		}
 	}
 	return channels.SortEntries(out), nil
 }
 
-// announceLeave announces the leave of a dead instance's member, which
-// this instance removed: nobody else will.
-func (p *presence) announceLeave(ctx context.Context, topic string, e channels.PresenceEntry) {
-	ev := channels.PresenceEvent{Type: "presence", Event: "leave", Topic: topic, Entry: e}
+// announce publishes a presence event that only this instance knows of:
+// the leave of a dead instance's member it removed, the join of a member
+// it wrote again, the leave of a member whose Leave it retried.
+func (p *presence) announce(ctx context.Context, event, topic string, e channels.PresenceEntry) {
+	ev := channels.PresenceEvent{Type: "presence", Event: event, Topic: topic, Entry: e}
 	if err := channels.Publish(ctx, p.b, channels.PresenceTopic(topic), ev); err != nil {
-		p.b.cfg.logger.Warn("redisbroker: could not announce a dead instance's member leaving", "topic", topic, "conn", e.ConnID, "err", err)
+		p.b.cfg.logger.Warn("redisbroker: could not announce a presence event", "event", event, "topic", topic, "conn", e.ConnID, "err", err)
 	}
 }
 
@@ -270,7 +353,8 @@ func (p *presence) close(ctx context.Context) {
 	}
 	p.mu.Lock()
 	mine := p.mine
-	p.mine = map[[2]string][]byte{}
+	maps.Copy(mine, p.leaving)
+	p.mine, p.leaving = map[[2]string][]byte{}, map[[2]string][]byte{}
 	p.mu.Unlock()
 	_, err := p.b.rc.TxPipelined(ctx, func(tx redis.Pipeliner) error {
 		for k := range mine {

@@ -122,11 +122,7 @@ func (b *Broker) handle(msg any) {
 				resumed = true // subscribed again after a reconnection
 			}
 		case "unsubscribe":
-			if n := b.unsubs[topic]; n > 1 {
-				b.unsubs[topic] = n - 1
-			} else {
-				delete(b.unsubs, topic)
-			}
+			b.unsubscribed(topic)
 		}
 	}
 }
