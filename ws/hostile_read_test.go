@@ -1,0 +1,213 @@
+package ws_test
+
+// Hostile and unlucky input on the read path, over a plain socket and over
+// TLS alike: control frames straddling the read buffer, ping floods,
+// compression bombs, corrupt DEFLATE data. Each case checks the close code
+// the peer sees and that the server's goroutines and heap come back to
+// where they were.
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/nexogo/nexo/ws"
+)
+
+// transport is how a test client reaches the server.
+type transport struct {
+	name string
+	tls  bool
+}
+
+func transports() []transport { return []transport{{"plain", false}, {"tls", true}} }
+
+// serveOver serves h at /ws on a loopback server, over TLS when tr says so,
+// and returns a function that opens a wire client to it (extensions are
+// offered as Sec-WebSocket-Extensions).
+func serveOver(t *testing.T, tr transport, h ws.HandlerFunc, opts ...ws.Option) func(extensions string) *wireConn {
+	t.Helper()
+	srv := ws.NewServer(context.Background(), opts...)
+	mux := http.NewServeMux()
+	mux.Handle("/ws", srv.Handler(h))
+	hs := httptest.NewUnstartedServer(mux)
+	if tr.tls {
+		hs.StartTLS()
+	} else {
+		hs.Start()
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx, 0)
+		hs.Close()
+	})
+	return func(extensions string) *wireConn {
+		addr := hs.Listener.Addr().String()
+		d := &net.Dialer{Timeout: wireTimeout}
+		var nc net.Conn
+		var err error
+		if tr.tls {
+			cfg := hs.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+			nc, err = tls.DialWithDialer(d, "tcp", addr, cfg)
+		} else {
+			nc, err = d.Dial("tcp", addr)
+		}
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		return handshakeWire(t, nc, addr, "/ws", extensions)
+	}
+}
+
+// resources is a snapshot of the process's goroutines and live heap.
+type resources struct {
+	goroutines int
+	heap       uint64
+}
+
+func measure() resources {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return resources{runtime.NumGoroutine(), ms.HeapAlloc}
+}
+
+// expectBaseline waits until the goroutines are back to base and the live
+// heap within slack bytes of it, and fails the test when they are not
+// within a few seconds.
+func expectBaseline(t *testing.T, base resources, slack uint64) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		now := measure()
+		if now.goroutines <= base.goroutines && now.heap <= base.heap+slack {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("goroutines %d (baseline %d), heap %d KiB (baseline %d KiB, slack %d KiB)",
+				now.goroutines, base.goroutines, now.heap>>10, base.heap>>10, slack>>10)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a count, as goleak does: there is no event for it
+	}
+}
+
+// expectPongs reads frames until the pong answering the last of pings, and
+// checks that every pong answers one of pings, in the order they were sent
+// (a ping may go unanswered when a later one is: RFC 6455, section 5.5.3).
+func expectPongs(c *wireConn, pings [][]byte) {
+	c.t.Helper()
+	next := 0
+	for next < len(pings) {
+		op, data, _ := c.readMessage()
+		if op != wPong {
+			c.fatalf("want a pong, got op %d with %d bytes", op, len(data))
+		}
+		i := next
+		for i < len(pings) && !bytes.Equal(pings[i], data) {
+			i++
+		}
+		if i == len(pings) {
+			c.fatalf("pong %.20q answers no ping sent after the last answered one", data)
+		}
+		next = i + 1
+	}
+}
+
+// handlerEnd returns what the handler returned, or fails the test when it
+// does not return within a few seconds.
+func handlerEnd(t *testing.T, ended <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-ended:
+		return err
+	case <-time.After(2 * wireTimeout):
+		t.Fatal("the handler did not see the connection end")
+		return nil
+	}
+}
+
+// closeNormally sends a message, expects its echo, then closes with 1000
+// and expects the server's 1000 and the end of the socket.
+func closeNormally(c *wireConn) {
+	c.t.Helper()
+	c.send(wFin|wText, []byte("still here"))
+	c.expect(wText, []byte("still here"))
+	c.send(wFin|wClose, closePayloadOf(1000, ""))
+	if got := c.readClose(); got.code != 1000 || len(got.extra) > 0 {
+		c.fatalf("got close %d %q (%v) after %v, want 1000", got.code, got.reason, got.err, got.extra)
+	}
+	c.expectEOF()
+}
+
+// TestHostileStraddledControlFrames: control frames that arrive in the same
+// write as a message, or in a run longer than the read buffer, straddle the
+// end of what one read of the socket brings in; the connection carries on.
+func TestHostileStraddledControlFrames(t *testing.T) {
+	cases := []struct {
+		name string
+		run  func(c *wireConn)
+	}{
+		{"a 1,000-byte message and a pong in one write", func(c *wireConn) {
+			msg := pattern(1000, true)
+			b := c.encodeFrame(wFin|wText, msg, false)
+			b = append(b, c.encodeFrame(wFin|wPong, []byte("heartbeat reply 0123456789"), false)...)
+			c.writeRaw(b)
+			c.expect(wText, msg)
+		}},
+		{"8 pings of 125 bytes in one write", func(c *wireConn) {
+			var b []byte
+			var pings [][]byte
+			for i := range 8 {
+				p := bytes.Repeat([]byte{byte('a' + i)}, 125)
+				pings = append(pings, p)
+				b = append(b, c.encodeFrame(wFin|wPing, p, false)...)
+			}
+			c.writeRaw(b)
+			expectPongs(c, pings)
+		}},
+		{"pings of every size around the buffer's end", func(c *wireConn) {
+			for size := 1000; size < 1030; size++ {
+				msg := pattern(size, true)
+				ping := []byte(fmt.Sprintf("ping after %d bytes, padded to 125 bytes:%0100d", size, 0))[:125]
+				b := c.encodeFrame(wFin|wText, msg, false)
+				c.writeRaw(append(b, c.encodeFrame(wFin|wPing, ping, false)...))
+				var got [][]byte
+				for range 2 {
+					_, data, _ := c.readMessage()
+					got = append(got, data)
+				}
+				if !bytes.Equal(got[0], ping) && !bytes.Equal(got[1], ping) {
+					c.fatalf("after a %d-byte message: no pong", size)
+				}
+			}
+		}},
+	}
+	for _, tr := range transports() {
+		for _, tc := range cases {
+			t.Run(tr.name+"/"+tc.name, func(t *testing.T) {
+				ended := make(chan error, 1)
+				dial := serveOver(t, tr, func(c *ws.Conn) error {
+					err := echo(c)
+					ended <- err
+					return err
+				}, protoDefaults()...)
+				base := measure()
+				c := dial("")
+				tc.run(c)
+				closeNormally(c)
+				if err := handlerEnd(t, ended); ws.CloseStatus(err) != ws.CloseNormal {
+					t.Fatalf("handler saw %v, want a normal close", err)
+				}
+				expectBaseline(t, base, 256<<10)
+			})
+		}
+	}
+}
