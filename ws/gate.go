@@ -148,10 +148,7 @@ func (g *gate) wait() {
 // into a pooled buffer, or reports that nothing has, giving the buffer back.
 // It runs at the bottom of a waiting connection's stack, so it is kept lean.
 func (g *gate) readReady(fd uintptr) bool {
-	if g.buf == nil {
-		g.buf = g.pool.Get().(*[]byte)
-		g.r, g.w = 0, 0
-	}
+	g.take() // a partial ping or pong may sit at the very end of the buffer
 	n, err := syscall.Read(int(fd), (*g.buf)[g.w:])
 	if err == syscall.EAGAIN {
 		g.releaseIfEmpty()
