@@ -211,3 +211,44 @@ func TestHostileStraddledControlFrames(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileSameOverTLS: the checks made in front of gorilla's reader
+// apply over TLS as on a plain socket, with the same close code.
+func TestHostileSameOverTLS(t *testing.T) {
+	cases := []struct {
+		name string
+		ext  string
+		run  func(c *wireConn)
+	}{
+		{"close frame with a 1-byte body", "", func(c *wireConn) {
+			c.send(wFin|wClose, []byte{3})
+		}},
+		{"deflate: RSV1 on a ping", "permessage-deflate", func(c *wireConn) {
+			c.send(wFin|wRsv1|wPing, []byte("x"))
+		}},
+		{"deflate: RSV1 on a continuation", "permessage-deflate", func(c *wireConn) {
+			c.send(wText, []byte("a"))
+			c.send(wFin|wRsv1|wCont, []byte("b"))
+		}},
+	}
+	for _, tr := range transports() {
+		for _, tc := range cases {
+			t.Run(tr.name+"/"+tc.name, func(t *testing.T) {
+				ended := make(chan error, 1)
+				dial := serveOver(t, tr, func(c *ws.Conn) error {
+					err := echo(c)
+					ended <- err
+					return err
+				}, append(protoDefaults(), ws.WithCompression())...)
+				c := dial(tc.ext)
+				tc.run(c)
+				if got := c.readClose(); got.code != ws.CloseProtocolError {
+					t.Fatalf("got close %d %q (%v), want 1002", got.code, got.reason, got.err)
+				}
+				if err := handlerEnd(t, ended); ws.CloseStatus(err) != ws.CloseProtocolError {
+					t.Fatalf("handler saw %v, want 1002", err)
+				}
+			})
+		}
+	}
+}
