@@ -99,11 +99,9 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 	refused = !cfg.originAllowed(c.req)
 	h := hijacker{ResponseWriter: c.rw}
 	h.gate = func(nc net.Conn) net.Conn {
-		raw := rawConn(nc)
-		if raw == nil {
-			return nc // TLS: gorilla reads the socket itself
-		}
-		c.gate = newGate(c, nc, raw, c.srv.readPool(cfg.ReadBuffer))
+		// raw is nil over TLS: the gate then reads through the TLS
+		// connection, and the writer writes through it too.
+		c.gate = newGate(c, nc, rawConn(nc), c.srv.readPool(cfg.ReadBuffer))
 		return c.gate
 	}
 	up := websocket.Upgrader{

@@ -20,12 +20,16 @@ import (
 // stack and its structs, where gorilla alone keeps its buffer and blocks
 // deep inside its frame reader (which keeps the stack at twice the size).
 //
+// Over TLS, where there is no raw socket to wait on, wait does nothing and
+// Read waits in the TLS connection with a buffer: the frames gorilla sees,
+// the pings answered and the checks made are the same as on a plain socket.
+//
 // Only the reading goroutine calls Read and wait. Writes pass through to
 // the socket, except the close frames gorilla writes once the handshake is
 // done (see Write); deadlines and Close pass through.
 type gate struct {
 	net.Conn
-	raw  syscall.RawConn
+	raw  syscall.RawConn // nil over TLS
 	pool *sync.Pool // of *[]byte, each of the connection's ReadBuffer size
 	c    *Conn      // control frames are answered through it
 
@@ -127,7 +131,7 @@ func (g *gate) control(n uint64) {
 // called between messages, when gorilla holds nothing, and it blocks on
 // the socket's readiness without a buffer.
 func (g *gate) wait() {
-	for g.err == nil {
+	for g.err == nil && g.raw != nil {
 		if g.buf != nil && g.r < g.w {
 			kind, n := g.front()
 			if kind == frontControl {
@@ -312,6 +316,11 @@ func (g *gate) SetWriteDeadline(t time.Time) error {
 	}
 	return nil
 }
+
+// onRaw reports whether the connection is on a plain TCP or Unix socket,
+// which its writer writes without blocking; over TLS it writes through the
+// TLS connection.
+func (c *Conn) onRaw() bool { return c.gate != nil && c.gate.raw != nil }
 
 // readPool returns the server's pool of read buffers of n bytes.
 func (s *Server) readPool(n int) *sync.Pool {

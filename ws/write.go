@@ -198,7 +198,7 @@ func (c *Conn) send(f frame, inline, copyPayload bool) error {
 	// answers on its own goroutine. Any other sender (a fan-out loop over
 	// many connections) queues, so that flushers write in parallel and
 	// coalesce.
-	if inline && !w.flushing && c.gate != nil && !c.compress && len(w.queue) == 0 && len(w.ctrl) == 0 && c.r.replying.Load() {
+	if inline && !w.flushing && c.onRaw() && !c.compress && len(w.queue) == 0 && len(w.ctrl) == 0 && c.r.replying.Load() {
 		w.flushing = true
 		w.mu.Unlock()
 		// Counted before it can reach the peer, as a queued frame is: a
@@ -282,7 +282,7 @@ func (c *Conn) kickLocked() {
 		return
 	}
 	c.w.flushing = true
-	if c.gate != nil && !c.compress {
+	if c.onRaw() && !c.compress {
 		c.srv.flush.push(c)
 		return
 	}
@@ -487,7 +487,7 @@ func (c *Conn) writeFrames(b *batch, frames []frame) error {
 	}
 	b.build(frames)
 	defer b.reset()
-	if c.gate != nil {
+	if c.onRaw() {
 		return c.writeRaw(b)
 	}
 	if err := c.nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout)); err != nil {
