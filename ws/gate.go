@@ -30,8 +30,8 @@ import (
 type gate struct {
 	net.Conn
 	raw  syscall.RawConn // nil over TLS
-	pool *sync.Pool // of *[]byte, each of the connection's ReadBuffer size
-	c    *Conn      // control frames are answered through it
+	pool *sync.Pool      // of *[]byte, each of the connection's ReadBuffer size
+	c    *Conn           // control frames are answered through it
 
 	buf    *[]byte // nil while nothing is buffered
 	r, w   int     // (*buf)[r:w] is read but not handed over
