@@ -34,10 +34,21 @@ func transports() []transport { return []transport{{"plain", false}, {"tls", tru
 // offered as Sec-WebSocket-Extensions).
 func serveOver(t *testing.T, tr transport, h ws.HandlerFunc, opts ...ws.Option) func(extensions string) *wireConn {
 	t.Helper()
+	return serveOverWith(t, tr, 0, h, opts...)
+}
+
+// serveOverWith is serveOver with the send buffer of the server's sockets
+// set to sndBuf bytes (0: the system's), so that a client that does not
+// read fills it quickly.
+func serveOverWith(t *testing.T, tr transport, sndBuf int, h ws.HandlerFunc, opts ...ws.Option) func(extensions string) *wireConn {
+	t.Helper()
 	srv := ws.NewServer(context.Background(), opts...)
 	mux := http.NewServeMux()
 	mux.Handle("/ws", srv.Handler(h))
 	hs := httptest.NewUnstartedServer(mux)
+	if sndBuf > 0 {
+		hs.Listener = sendBufferListener{hs.Listener, sndBuf}
+	}
 	if tr.tls {
 		hs.StartTLS()
 	} else {
@@ -65,6 +76,20 @@ func serveOver(t *testing.T, tr transport, h ws.HandlerFunc, opts ...ws.Option) 
 		}
 		return handshakeWire(t, nc, addr, "/ws", extensions)
 	}
+}
+
+// sendBufferListener sets the send buffer of every socket it accepts.
+type sendBufferListener struct {
+	net.Listener
+	size int
+}
+
+func (l sendBufferListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(l.size)
+	}
+	return c, err
 }
 
 // resources is a snapshot of the process's goroutines and live heap.
@@ -250,5 +275,49 @@ func TestHostileSameOverTLS(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestHostilePingFlood: a client that writes pings and never reads gets at
+// most one pong queued at a time; once the pongs it does not read pass
+// the send queue, the connection is closed as a slow consumer (1013), and
+// the server's heap stays flat meanwhile.
+func TestHostilePingFlood(t *testing.T) {
+	for _, tr := range transports() {
+		t.Run(tr.name, func(t *testing.T) {
+			ended := make(chan error, 1)
+			dial := serveOverWith(t, tr, 16<<10, func(c *ws.Conn) error {
+				err := echo(c)
+				ended <- err
+				return err
+			}, protoDefaults()...)
+			base := measure()
+			c := dial("")
+			if tc, ok := c.nc.(*net.TCPConn); ok {
+				tc.SetReadBuffer(16 << 10)
+			}
+			var batch []byte
+			for len(batch) < 1<<20 {
+				batch = append(batch, c.encodeFrame(wFin|wPing, bytes.Repeat([]byte{'p'}, 125), false)...)
+			}
+			const flood = 20 << 20
+			for sent := 0; sent < flood; sent += len(batch) {
+				c.nc.SetWriteDeadline(time.Now().Add(wireTimeout))
+				if _, err := c.nc.Write(batch); err != nil {
+					if !peerGone(err) {
+						t.Fatalf("after %d MiB of pings: %v", sent>>20, err)
+					}
+					break
+				}
+			}
+			if grown := int64(measure().heap) - int64(base.heap); grown > 4<<20 {
+				t.Fatalf("after %d MiB of pings the server's heap grew by %d MiB", flood>>20, grown>>20)
+			}
+			if err := handlerEnd(t, ended); ws.CloseStatus(err) != ws.CloseTryAgainLater {
+				t.Fatalf("handler saw %v, want 1013", err)
+			}
+			c.nc.Close()
+			expectBaseline(t, base, 1<<20)
+		})
 	}
 }
