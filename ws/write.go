@@ -3,6 +3,7 @@ package ws
 import (
 	"encoding/json"
 	"net"
+	"slices"
 	"sync"
 	"time"
 	"unsafe"
@@ -20,6 +21,7 @@ type writer struct {
 	mu       sync.Mutex
 	queue    []frame // data frames, and the close frame
 	ctrl     []frame // pings and pongs, written before queued data
+	owed     int     // pongs asked for while one was already queued: see sendControl
 	flushing bool    // a goroutine owns writing
 	closing  bool    // a close frame is queued or sent: no more data
 	sentFin  bool    // the close frame has been written
@@ -261,12 +263,26 @@ func (c *Conn) queueFull() error {
 	return ErrSendQueueFull
 }
 
-// sendControl queues a ping or pong ahead of data.
+// sendControl queues a ping or pong ahead of data. A pong replaces one
+// still queued: only the latest ping is answered (RFC 6455, section
+// 5.5.3). Pongs asked for while one waits count against the send queue,
+// until the writer takes the pong, so that a peer that floods pings and
+// reads nothing meets the slow-consumer policy rather than growing memory.
 func (c *Conn) sendControl(op byte, payload []byte) {
 	w := &c.w
 	w.mu.Lock()
 	if w.sentFin || w.err != nil || c.state.Load() != stateOpen {
 		w.mu.Unlock()
+		return
+	}
+	if i := slices.IndexFunc(w.ctrl, func(f frame) bool { return f.op == opPong }); op == opPong && i >= 0 {
+		w.ctrl[i].payload = payload
+		w.owed++
+		full := w.owed+len(w.queue) > c.cfg.SendQueue
+		w.mu.Unlock()
+		if full {
+			c.queueFull()
+		}
 		return
 	}
 	w.ctrl = append(w.ctrl, frame{op: op, payload: payload})
@@ -391,6 +407,7 @@ func (c *Conn) takeBatch() (frames []frame, fin, ok bool) {
 	frames = append(frames, w.ctrl...)
 	clear(w.ctrl)
 	w.ctrl = w.ctrl[:0]
+	w.owed = 0
 	n := 0
 	for _, f := range frames {
 		n += f.size()
