@@ -9,7 +9,10 @@ package ws_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -18,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/nexogo/nexo/ws"
 )
 
@@ -29,10 +33,9 @@ type transport struct {
 
 func transports() []transport { return []transport{{"plain", false}, {"tls", true}} }
 
-// serveOver serves h at /ws on a loopback server, over TLS when tr says so,
-// and returns a function that opens a wire client to it (extensions are
-// offered as Sec-WebSocket-Extensions).
-func serveOver(t *testing.T, tr transport, h ws.HandlerFunc, opts ...ws.Option) func(extensions string) *wireConn {
+// serveOver serves h at /ws on a loopback server, over TLS when tr says
+// so.
+func serveOver(t *testing.T, tr transport, h ws.HandlerFunc, opts ...ws.Option) *hostServer {
 	t.Helper()
 	return serveOverWith(t, tr, 0, h, opts...)
 }
@@ -40,7 +43,7 @@ func serveOver(t *testing.T, tr transport, h ws.HandlerFunc, opts ...ws.Option) 
 // serveOverWith is serveOver with the send buffer of the server's sockets
 // set to sndBuf bytes (0: the system's), so that a client that does not
 // read fills it quickly.
-func serveOverWith(t *testing.T, tr transport, sndBuf int, h ws.HandlerFunc, opts ...ws.Option) func(extensions string) *wireConn {
+func serveOverWith(t *testing.T, tr transport, sndBuf int, h ws.HandlerFunc, opts ...ws.Option) *hostServer {
 	t.Helper()
 	srv := ws.NewServer(context.Background(), opts...)
 	mux := http.NewServeMux()
@@ -60,22 +63,65 @@ func serveOverWith(t *testing.T, tr transport, sndBuf int, h ws.HandlerFunc, opt
 		srv.Shutdown(ctx, 0)
 		hs.Close()
 	})
-	return func(extensions string) *wireConn {
-		addr := hs.Listener.Addr().String()
-		d := &net.Dialer{Timeout: wireTimeout}
-		var nc net.Conn
-		var err error
-		if tr.tls {
-			cfg := hs.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
-			nc, err = tls.DialWithDialer(d, "tcp", addr, cfg)
-		} else {
-			nc, err = d.Dial("tcp", addr)
-		}
-		if err != nil {
-			t.Fatalf("dial: %v", err)
-		}
-		return handshakeWire(t, nc, addr, "/ws", extensions)
+	s := &hostServer{t: t, addr: hs.Listener.Addr().String()}
+	if tr.tls {
+		s.tls = hs.Client().Transport.(*http.Transport).TLSClientConfig
 	}
+	return s
+}
+
+// hostServer is a test server that wire clients and gorilla clients dial.
+type hostServer struct {
+	t    *testing.T
+	addr string
+	tls  *tls.Config // nil: plain TCP
+}
+
+// wire opens a wire client; extensions are offered as
+// Sec-WebSocket-Extensions.
+func (s *hostServer) wire(extensions string) *wireConn {
+	s.t.Helper()
+	d := &net.Dialer{Timeout: wireTimeout}
+	var nc net.Conn
+	var err error
+	if s.tls != nil {
+		nc, err = tls.DialWithDialer(d, "tcp", s.addr, s.tls)
+	} else {
+		nc, err = d.Dial("tcp", s.addr)
+	}
+	if err != nil {
+		s.t.Fatalf("dial: %v", err)
+	}
+	return handshakeWire(s.t, nc, s.addr, "/ws", extensions)
+}
+
+// gorilla opens a gorilla client, offering permessage-deflate when
+// compress is set, with a socket receive buffer of rcvBuf bytes (0: the
+// system's).
+func (s *hostServer) gorilla(compress bool, rcvBuf int) *websocket.Conn {
+	s.t.Helper()
+	d := websocket.Dialer{
+		TLSClientConfig:   s.tls,
+		EnableCompression: compress,
+		HandshakeTimeout:  wireTimeout,
+		NetDial: func(network, addr string) (net.Conn, error) {
+			nc, err := net.DialTimeout(network, addr, wireTimeout)
+			if tc, ok := nc.(*net.TCPConn); ok && rcvBuf > 0 {
+				tc.SetReadBuffer(rcvBuf)
+			}
+			return nc, err
+		},
+	}
+	scheme := "ws://"
+	if s.tls != nil {
+		scheme = "wss://"
+	}
+	c, _, err := d.Dial(scheme+s.addr+"/ws", nil)
+	if err != nil {
+		s.t.Fatalf("dial: %v", err)
+	}
+	s.t.Cleanup(func() { c.Close() })
+	return c
 }
 
 // sendBufferListener sets the send buffer of every socket it accepts.
@@ -219,13 +265,13 @@ func TestHostileStraddledControlFrames(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tr.name+"/"+tc.name, func(t *testing.T) {
 				ended := make(chan error, 1)
-				dial := serveOver(t, tr, func(c *ws.Conn) error {
+				s := serveOver(t, tr, func(c *ws.Conn) error {
 					err := echo(c)
 					ended <- err
 					return err
 				}, protoDefaults()...)
 				base := measure()
-				c := dial("")
+				c := s.wire("")
 				tc.run(c)
 				closeNormally(c)
 				if err := handlerEnd(t, ended); ws.CloseStatus(err) != ws.CloseNormal {
@@ -260,12 +306,12 @@ func TestHostileSameOverTLS(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tr.name+"/"+tc.name, func(t *testing.T) {
 				ended := make(chan error, 1)
-				dial := serveOver(t, tr, func(c *ws.Conn) error {
+				s := serveOver(t, tr, func(c *ws.Conn) error {
 					err := echo(c)
 					ended <- err
 					return err
 				}, append(protoDefaults(), ws.WithCompression())...)
-				c := dial(tc.ext)
+				c := s.wire(tc.ext)
 				tc.run(c)
 				if got := c.readClose(); got.code != ws.CloseProtocolError {
 					t.Fatalf("got close %d %q (%v), want 1002", got.code, got.reason, got.err)
@@ -286,13 +332,13 @@ func TestHostilePingFlood(t *testing.T) {
 	for _, tr := range transports() {
 		t.Run(tr.name, func(t *testing.T) {
 			ended := make(chan error, 1)
-			dial := serveOverWith(t, tr, 16<<10, func(c *ws.Conn) error {
+			s := serveOverWith(t, tr, 16<<10, func(c *ws.Conn) error {
 				err := echo(c)
 				ended <- err
 				return err
 			}, protoDefaults()...)
 			base := measure()
-			c := dial("")
+			c := s.wire("")
 			if tc, ok := c.nc.(*net.TCPConn); ok {
 				tc.SetReadBuffer(16 << 10)
 			}
@@ -318,6 +364,148 @@ func TestHostilePingFlood(t *testing.T) {
 			}
 			c.nc.Close()
 			expectBaseline(t, base, 1<<20)
+		})
+	}
+}
+
+// echoOver serves the echo handler over tr and returns the server and what
+// the handler returns.
+func echoOver(t *testing.T, tr transport, sndBuf int, opts ...ws.Option) (*hostServer, <-chan error) {
+	t.Helper()
+	ended := make(chan error, 1)
+	s := serveOverWith(t, tr, sndBuf, func(c *ws.Conn) error {
+		err := echo(c)
+		ended <- err
+		return err
+	}, append(protoDefaults(), opts...)...)
+	return s, ended
+}
+
+// expectServerClose reads the server's close frame and checks its code,
+// answers it, and checks that the server then ends the socket and the
+// handler saw the same code.
+func expectServerClose(t *testing.T, c *wireConn, ended <-chan error, code int) {
+	t.Helper()
+	got := c.readClose()
+	if got.code != code {
+		t.Fatalf("got close %d %q (%v), want %d", got.code, got.reason, got.err, code)
+	}
+	c.send(wFin|wClose, closePayloadOf(code, ""))
+	c.expectEOF()
+	if err := handlerEnd(t, ended); ws.CloseStatus(err) != code {
+		t.Fatalf("handler saw %v, want %d", err, code)
+	}
+}
+
+// TestHostileCloseReachesSendingClient: a client that reads slowly, whose
+// message passes the read limit while it goes on sending, reads every
+// reply and then the server's 1009: the server reads on after its close
+// frame, up to the peer's close frame, rather than closing the socket on
+// unread data (a reset, which drops what the client has not received yet).
+func TestHostileCloseReachesSendingClient(t *testing.T) {
+	for _, tr := range transports() {
+		t.Run(tr.name, func(t *testing.T) {
+			s, ended := echoOver(t, tr, 0, ws.WithReadLimit(64<<10))
+			base := measure()
+			c := s.gorilla(false, 8<<10)
+			const replies = 200
+			sent := make(chan error, 1)
+			go func() {
+				sent <- func() error {
+					for i := range replies {
+						if err := c.WriteMessage(websocket.TextMessage, fmt.Appendf(nil, "%04d%4092d", i, 0)); err != nil {
+							return err
+						}
+					}
+					for range 8 {
+						if err := c.WriteMessage(websocket.BinaryMessage, make([]byte, 256<<10)); err != nil {
+							return err
+						}
+					}
+					return nil
+				}()
+			}()
+			c.SetReadDeadline(time.Now().Add(2 * wireTimeout))
+			for i := range replies {
+				if _, got, err := c.ReadMessage(); err != nil || string(got[:4]) != fmt.Sprintf("%04d", i) {
+					t.Fatalf("reply %d: %.4q, %v", i, got, err)
+				}
+			}
+			_, _, err := c.ReadMessage() // gorilla answers the close frame
+			var ce *websocket.CloseError
+			if !errors.As(err, &ce) || ce.Code != ws.CloseMessageTooBig {
+				t.Fatalf("the client read %v, want close 1009", err)
+			}
+			c.Close()
+			if err := <-sent; err != nil && !errors.Is(err, websocket.ErrCloseSent) && !peerGone(err) {
+				t.Fatalf("the client's writes: %v", err)
+			}
+			if err := handlerEnd(t, ended); ws.CloseStatus(err) != ws.CloseMessageTooBig {
+				t.Fatalf("handler saw %v, want 1009", err)
+			}
+			expectBaseline(t, base, 1<<20)
+		})
+	}
+}
+
+// TestHostileCorruptDeflate: a compressed message that does not inflate
+// gets a close frame with 1007, not a bare end of the socket (RFC 6455,
+// section 7.1.7).
+func TestHostileCorruptDeflate(t *testing.T) {
+	for _, tr := range transports() {
+		t.Run(tr.name, func(t *testing.T) {
+			s, ended := echoOver(t, tr, 0, ws.WithCompression())
+			base := measure()
+			c := s.wire("permessage-deflate")
+			c.send(wFin|wRsv1|wBin, []byte{0xff, 0xff, 0xff, 0xff, 0xff})
+			expectServerClose(t, c, ended, ws.CloseInvalidPayload)
+			expectBaseline(t, base, 256<<10)
+		})
+	}
+}
+
+// TestHostileCompressedLimit: with permessage-deflate, the read limit
+// applies to the inflated message: a message of the limit that does not
+// compress (a little larger on the wire) is accepted, and a bomb that
+// inflates past it gets 1009.
+func TestHostileCompressedLimit(t *testing.T) {
+	for _, tr := range transports() {
+		t.Run(tr.name+"/incompressible message of the limit", func(t *testing.T) {
+			s, ended := echoOver(t, tr, 0, ws.WithCompression())
+			c := s.wire("permessage-deflate")
+			data := make([]byte, ws.DefaultReadLimit)
+			rand.Read(data)
+			if n := len(deflateMessage(t, data)); n <= ws.DefaultReadLimit {
+				t.Fatalf("random data compressed to %d bytes, under the limit", n)
+			}
+			c.sendCompressed(wBin, data, 0)
+			c.expect(wBin, data)
+			closeNormally(c)
+			if err := handlerEnd(t, ended); ws.CloseStatus(err) != ws.CloseNormal {
+				t.Fatalf("handler saw %v, want a normal close", err)
+			}
+		})
+		t.Run(tr.name+"/bomb", func(t *testing.T) {
+			s, ended := echoOver(t, tr, 0, ws.WithCompression())
+			base := measure()
+			c := s.wire("permessage-deflate")
+			c.send(wFin|wRsv1|wBin, deflateZeros(t, 64))
+			expectServerClose(t, c, ended, ws.CloseMessageTooBig)
+			expectBaseline(t, base, 1<<20)
+		})
+	}
+}
+
+// TestHostileTopBitLength: a 64-bit payload length with its most
+// significant bit set breaks RFC 6455 (section 5.2): 1002, not 1009.
+func TestHostileTopBitLength(t *testing.T) {
+	for _, tr := range transports() {
+		t.Run(tr.name, func(t *testing.T) {
+			s, ended := echoOver(t, tr, 0)
+			c := s.wire("")
+			b := binary.BigEndian.AppendUint64([]byte{wFin | wBin, 0x80 | 127}, 1<<63|5)
+			c.writeRaw(append(b, 1, 2, 3, 4, 'h', 'e', 'l', 'l', 'o'))
+			expectServerClose(t, c, ended, ws.CloseProtocolError)
 		})
 	}
 }

@@ -227,16 +227,13 @@ func TestProtocolFraming(t *testing.T) {
 		}},
 		protoCase{
 			// RFC 6455 5.2: the most significant bit of a 64-bit length
-			// MUST be 0. gorilla reports such a length as ErrReadLimit
-			// without writing a close frame, and ws (readFailed) then
-			// assumes gorilla has sent 1009.
+			// MUST be 0.
 			name: "64-bit length with the most significant bit set",
 			run: func(c *wireConn) {
 				b := binary.BigEndian.AppendUint64([]byte{wFin | wBin, 0x80 | 127}, 1<<63|5)
 				c.writeRaw(append(b, 1, 2, 3, 4, 'h', 'e', 'l', 'l', 'o'))
 			},
-			close:  1002,
-			alsoOK: []int{1009},
+			close: 1002,
 		},
 	)
 	runProto(t, cases)
