@@ -137,8 +137,15 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 		ws.EnableWriteCompression(true)
 	}
 	// gorilla refuses a frame whose announced length passes the limit
-	// before reading it; readAll bounds the inflated size.
-	ws.SetReadLimit(cfg.ReadLimit)
+	// before reading it; readAll bounds the inflated size, which is what
+	// the limit is about when messages are compressed: on the wire they
+	// may then take up to twice the limit (DEFLATE grows data it cannot
+	// compress by a few bytes per 64 KiB).
+	wire := cfg.ReadLimit
+	if c.compress {
+		wire = max(2*cfg.ReadLimit, cfg.ReadLimit) // not past MaxInt64
+	}
+	ws.SetReadLimit(wire)
 	ws.SetPingHandler(func(data string) error {
 		c.seen()
 		c.sendControl(opPong, []byte(data))

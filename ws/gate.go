@@ -220,14 +220,18 @@ func (g *gate) Read(p []byte) (int, error) {
 
 // check fails the frame at the front when it breaks a rule gorilla does not
 // enforce: a close frame's body is empty or at least a 2-byte code (RFC
-// 6455, section 5.5.1), where gorilla reads a 1-byte body as no code; and
-// with permessage-deflate, whose RSV1 marks a compressed message, no
-// control or continuation frame may set it (RFC 7692, section 6.1), where
-// gorilla lets both through.
+// 6455, section 5.5.1), where gorilla reads a 1-byte body as no code; with
+// permessage-deflate, whose RSV1 marks a compressed message, no control or
+// continuation frame may set it (RFC 7692, section 6.1), where gorilla
+// lets both through; and the most significant bit of a 64-bit length is 0
+// (RFC 6455, section 5.2), where gorilla reports the length as over the
+// read limit.
 func (g *gate) check() error {
 	b := (*g.buf)[g.r:g.w]
 	op, rsv := b[0]&0x0f, b[0]&0x70
 	switch {
+	case b[1]&0x7f == 127 && b[2]&0x80 != 0: // front saw the whole header
+		g.err = gateProtocolError("64-bit payload length with the most significant bit set")
 	case op == opClose && b[1]&0x7f == 1:
 		g.err = gateProtocolError("close frame with a 1-byte payload")
 	case op >= opClose && rsv != 0:
@@ -236,6 +240,38 @@ func (g *gate) check() error {
 		g.err = gateProtocolError("RSV1 set on a continuation frame")
 	}
 	return g.err
+}
+
+// skipToClose reads and drops the peer's frames, once gorilla's reader has
+// failed, until the peer's close frame, the end of the stream or limit
+// bytes. gorilla has taken what it read of the current frame; a frame the
+// gate refused is still at the front.
+func (g *gate) skipToClose(limit int64) {
+	if _, ok := g.err.(gateProtocolError); ok {
+		g.err = nil
+	}
+	for limit > 0 {
+		if g.buf != nil && g.r < g.w {
+			if g.left > 0 {
+				n := int(min(uint64(g.w-g.r), g.left))
+				g.r += n
+				g.left -= uint64(n)
+				limit -= int64(n)
+				g.releaseIfEmpty()
+				continue
+			}
+			if kind, n := g.front(); kind != frontPartial {
+				if (*g.buf)[g.r]&0x0f == opClose {
+					return
+				}
+				g.left = n
+				continue
+			}
+		}
+		if g.fill() != nil {
+			return
+		}
+	}
 }
 
 // gateProtocolError is a protocol error the gate found; the connection
