@@ -100,7 +100,7 @@ func (g *gate) front() (kind int, n uint64) {
 	case 127:
 		ln = binary.BigEndian.Uint64(b[2:])
 	}
-	return frontFrame, min(uint64(hdr)+ln, 1<<63) // gorilla refuses lengths this large
+	return frontFrame, min(ln, 1<<63) + uint64(hdr) // check refuses lengths this large
 }
 
 // pingOrPong reports whether the partial frame at the front is a ping or a

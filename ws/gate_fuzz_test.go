@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -51,7 +52,19 @@ type fuzzProgram struct {
 	stream  []byte   // every client frame, the close frame last
 	writes  []int    // sizes of the writes, used in turn
 	pings   [][]byte // payloads of the pings, in order
+	tail    int      // how the stream ends
 }
+
+// How a program's stream ends: a valid close frame, or a frame that breaks
+// RFC 6455. The gate refuses two that gorilla lets through (its documented
+// stricter checks): a close frame with a 1-byte body, and a 64-bit length
+// with its top bit set.
+const (
+	tailClose      = 3 // 0 to 3 and past 6: a valid close frame
+	tailShortClose = 4
+	tailTopBit     = 5
+	tailProtocol   = 6 // a protocol error both find
+)
 
 // maxFuzzWrites bounds the writes one input makes; past it, writes are at
 // least 4 KiB, so that a large message cut in bytes stays fast.
@@ -116,7 +129,29 @@ func decodeFuzzProgram(t testing.TB, input []byte) fuzzProgram {
 			}
 		}
 	}
-	switch s.intn(4) {
+	switch p.tail = s.intn(8); p.tail {
+	case tailShortClose:
+		p.stream = append(p.stream, c.encodeFrame(wFin|wClose, []byte{3}, false)...)
+	case tailTopBit:
+		b := binary.BigEndian.AppendUint64([]byte{wFin | wBin, 0x80 | 127}, 1<<63|uint64(s.next()))
+		p.stream = append(p.stream, append(b, 1, 2, 3, 4, 'x')...)
+	case tailProtocol:
+		if p.deflate {
+			// gorilla writes every frame with permessage-deflate, and
+			// this close frame itself: a pong still queued on nexo's
+			// writer then is dropped, where gorilla alone has sent it.
+			p.tail = tailClose
+			p.stream = append(p.stream, c.encodeFrame(wFin|wClose, nil, false)...)
+			break
+		}
+		bad := [][]byte{
+			c.encodeFrame(wFin|wText, []byte("x"), true),          // unmasked
+			c.encodeFrame(wFin|0x3, []byte("x"), false),           // reserved opcode
+			c.encodeFrame(wFin|wCont, []byte("x"), false),         // continuation without a start
+			c.encodeFrame(wFin|wPing, pattern(126, false), false), // control frame over 125 bytes
+			c.encodeFrame(wFin|wRsv2|wText, []byte("x"), false),   // RSV2
+		}
+		p.stream = append(p.stream, bad[s.intn(len(bad))]...)
 	case 0:
 		p.stream = append(p.stream, c.encodeFrame(wFin|wClose, nil, false)...)
 	case 1:
@@ -124,6 +159,7 @@ func decodeFuzzProgram(t testing.TB, input []byte) fuzzProgram {
 	case 2:
 		p.stream = append(p.stream, c.encodeFrame(wFin|wClose, closePayloadOf(4000+s.intn(999), "app"), false)...)
 	default:
+		p.tail = tailClose
 		p.stream = append(p.stream, c.encodeFrame(wFin|wClose, closePayloadOf(1000, ""), false)...)
 	}
 	return p
@@ -181,6 +217,12 @@ func (p fuzzProgram) run(t testing.TB, side fuzzSide) fuzzOutcome {
 			out.other = append(out.other, f)
 		}
 		if f.op() == wClose {
+			if p.tail == tailTopBit || p.tail == tailProtocol {
+				// The server closed first: answer, and end the stream,
+				// which the server cannot parse past the bad frame.
+				c.send(wFin|wClose, f.payload[:min(len(f.payload), 2)])
+				closeWrite(c.nc)
+			}
 			c.expectEOF()
 			break
 		}
@@ -279,9 +321,29 @@ func startFuzzServer(tb testing.TB, tlsOn bool, h http.Handler, stop func()) fun
 	}
 }
 
-// compareOutcomes fails t when nexo's outcome differs from gorilla's.
+// closeWrite ends the client's side of the stream, on a TCP or TLS
+// connection.
+func closeWrite(nc net.Conn) {
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+}
+
+// compareOutcomes fails t when nexo's outcome differs from gorilla's, but
+// for the gate's stricter checks, where nexo must close with 1002.
 func compareOutcomes(t testing.TB, p fuzzProgram, nexo, ref fuzzOutcome) {
 	t.Helper()
+	switch p.tail {
+	case tailShortClose, tailTopBit, tailProtocol:
+		want := map[int][2]int{tailShortClose: {1005, 1005}, tailTopBit: {-1, ws.CloseAbnormal}, tailProtocol: {1002, ws.CloseAbnormal}}[p.tail]
+		if ref.close != want[0] || ref.end != want[1] {
+			t.Fatalf("tail %d: gorilla closed with %d and its handler saw %d, want %d and %d", p.tail, ref.close, ref.end, want[0], want[1])
+		}
+		if nexo.close != ws.CloseProtocolError || nexo.end != ws.CloseProtocolError {
+			t.Fatalf("tail %d: nexo closed with %d and its handler saw %d, want 1002", p.tail, nexo.close, nexo.end)
+		}
+		ref.close, ref.end = nexo.close, nexo.end
+	}
 	if !slices.EqualFunc(nexo.msgs, ref.msgs, func(a, b ws.Message) bool { return a.Type == b.Type && bytes.Equal(a.Data, b.Data) }) {
 		t.Fatalf("handler messages differ: nexo %d, gorilla %d (%s)", len(nexo.msgs), len(ref.msgs), diffMessages(nexo.msgs, ref.msgs))
 	}
