@@ -14,14 +14,11 @@ package ws_test
 
 import (
 	"bytes"
-	"context"
-	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
@@ -174,17 +171,21 @@ type fuzzOutcome struct {
 	other []wireFrame  // any other frame the client read
 }
 
-// fuzzSide is a server the program runs against: it takes a wire client
-// and hands back what its handler saw.
+// fuzzSide is a server the program runs against, and what its handler saw
+// of each connection.
 type fuzzSide struct {
-	dial  func(t testing.TB, deflate bool) *wireConn
+	*hostServer
 	ended chan fuzzOutcome
 }
 
 // run writes the program's stream to the side in the program's writes,
 // then reads until the server's close frame and the end of the socket.
 func (p fuzzProgram) run(t testing.TB, side fuzzSide) fuzzOutcome {
-	c := side.dial(t, p.deflate)
+	ext := ""
+	if p.deflate {
+		ext = "permessage-deflate"
+	}
+	c := side.wire(t, ext)
 	if p.deflate && !c.deflate {
 		t.Fatalf("permessage-deflate not negotiated (%q)", c.extResp)
 	}
@@ -236,11 +237,10 @@ func (p fuzzProgram) run(t testing.TB, side fuzzSide) fuzzOutcome {
 	return out
 }
 
-// nexoSide serves nexo behind its gate, over TLS when tlsOn.
-func nexoSide(tb testing.TB, tlsOn bool) fuzzSide {
+// nexoSide serves nexo behind its gate, over TLS when tr says so.
+func nexoSide(tb testing.TB, tr transport) fuzzSide {
 	ended := make(chan fuzzOutcome, 1)
-	srv := ws.NewServer(context.Background(), append(protoDefaults(), ws.WithCompression())...)
-	return fuzzSide{ended: ended, dial: startFuzzServer(tb, tlsOn, srv.Handler(func(c *ws.Conn) error {
+	s := serveOverWith(tb, tr, 0, func(c *ws.Conn) error {
 		var out fuzzOutcome
 		for {
 			m, err := c.Receive()
@@ -251,7 +251,8 @@ func nexoSide(tb testing.TB, tlsOn bool) fuzzSide {
 			}
 			out.msgs = append(out.msgs, m)
 		}
-	}), func() { srv.Shutdown(context.Background(), 0) })}
+	}, append(protoDefaults(), ws.WithCompression())...)
+	return fuzzSide{s, ended}
 }
 
 // gorillaSide serves gorilla alone: it reads the socket itself and answers
@@ -259,7 +260,8 @@ func nexoSide(tb testing.TB, tlsOn bool) fuzzSide {
 func gorillaSide(tb testing.TB) fuzzSide {
 	ended := make(chan fuzzOutcome, 1)
 	up := websocket.Upgrader{EnableCompression: true}
-	return fuzzSide{ended: ended, dial: startFuzzServer(tb, false, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
 		conn, err := up.Upgrade(w, r, nil)
 		if err != nil {
 			return
@@ -280,45 +282,8 @@ func gorillaSide(tb testing.TB) fuzzSide {
 			}
 			out.msgs = append(out.msgs, ws.Message{Type: ws.MessageType(typ), Data: data})
 		}
-	}), nil)}
-}
-
-// startFuzzServer serves h at /ws on loopback until the end of tb, and
-// returns a dialer of wire clients.
-func startFuzzServer(tb testing.TB, tlsOn bool, h http.Handler, stop func()) func(testing.TB, bool) *wireConn {
-	mux := http.NewServeMux()
-	mux.Handle("/ws", h)
-	hs := httptest.NewUnstartedServer(mux)
-	if tlsOn {
-		hs.StartTLS()
-	} else {
-		hs.Start()
-	}
-	tb.Cleanup(func() {
-		if stop != nil {
-			stop()
-		}
-		hs.Close()
 	})
-	addr := hs.Listener.Addr().String()
-	return func(t testing.TB, deflate bool) *wireConn {
-		d := &net.Dialer{Timeout: wireTimeout}
-		var nc net.Conn
-		var err error
-		if tlsOn {
-			nc, err = tls.DialWithDialer(d, "tcp", addr, hs.Client().Transport.(*http.Transport).TLSClientConfig)
-		} else {
-			nc, err = d.Dial("tcp", addr)
-		}
-		if err != nil {
-			t.Fatalf("dial: %v", err)
-		}
-		ext := ""
-		if deflate {
-			ext = "permessage-deflate"
-		}
-		return handshakeWire(t, nc, addr, "/ws", ext)
-	}
+	return fuzzSide{serveHTTP(tb, transport{}, 0, mux), ended}
 }
 
 // closeWrite ends the client's side of the stream, on a TCP or TLS
@@ -384,7 +349,7 @@ func FuzzGateDifferential(f *testing.F) {
 	f.Add([]byte{1, 7, 1, 0, 4, 1, 1, 4, 1, 3, 1, 2, 1, 5, 9, 0, 1, 2, 3})
 	f.Add([]byte{3, 9, 0, 3, 6, 2, 1, 5, 7, 3, 1, 5, 2, 0, 2, 125, 1, 1})
 	f.Add([]byte{2, 3, 0, 4, 8, 0, 0, 3, 11, 2, 1, 3, 0, 2, 1, 3, 2, 10, 0, 2, 0, 5})
-	sides := map[bool]fuzzSide{false: nexoSide(f, false), true: nexoSide(f, true)}
+	sides := map[bool]fuzzSide{false: nexoSide(f, transport{"plain", false}), true: nexoSide(f, transport{"tls", true})}
 	ref := gorillaSide(f)
 	f.Fuzz(func(t *testing.T, input []byte) {
 		p := decodeFuzzProgram(t, input)

@@ -16,12 +16,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/nexogo/nexo/nexotest"
 	"github.com/nexogo/nexo/ws"
 )
 
@@ -36,44 +36,42 @@ func transports() []transport { return []transport{{"plain", false}, {"tls", tru
 // serveOverWith serves h at /ws on a loopback server, over TLS when tr
 // says so, with the send buffer of the server's sockets set to sndBuf bytes
 // (0: the system's), so that a client that does not read fills it quickly.
-func serveOverWith(t *testing.T, tr transport, sndBuf int, h ws.HandlerFunc, opts ...ws.Option) *hostServer {
-	t.Helper()
+func serveOverWith(tb testing.TB, tr transport, sndBuf int, h ws.HandlerFunc, opts ...ws.Option) *hostServer {
+	tb.Helper()
 	srv := ws.NewServer(context.Background(), opts...)
 	mux := http.NewServeMux()
 	mux.Handle("/ws", srv.Handler(h))
-	hs := httptest.NewUnstartedServer(mux)
+	return serveHTTP(tb, tr, sndBuf, shutdowner{mux, srv})
+}
+
+// serveHTTP serves h on a loopback server until the end of tb.
+func serveHTTP(tb testing.TB, tr transport, sndBuf int, h http.Handler) *hostServer {
+	tb.Helper()
+	var opts []nexotest.ServerOption
 	if sndBuf > 0 {
-		hs.Listener = sendBufferListener{hs.Listener, sndBuf}
+		opts = append(opts, nexotest.WithSendBuffer(sndBuf))
 	}
 	if tr.tls {
-		hs.StartTLS()
-	} else {
-		hs.Start()
+		opts = append(opts, nexotest.WithTLS())
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx, 0)
-		hs.Close()
-	})
-	s := &hostServer{t: t, addr: hs.Listener.Addr().String()}
+	ns := nexotest.NewServer(tb, h, opts...)
+	s := &hostServer{addr: ns.Listener.Addr().String()}
 	if tr.tls {
-		s.tls = hs.Client().Transport.(*http.Transport).TLSClientConfig
+		s.tls = ns.Client().Transport.(*http.Transport).TLSClientConfig
 	}
 	return s
 }
 
 // hostServer is a test server that wire clients and gorilla clients dial.
 type hostServer struct {
-	t    *testing.T
 	addr string
 	tls  *tls.Config // nil: plain TCP
 }
 
-// wire opens a wire client; extensions are offered as
-// Sec-WebSocket-Extensions.
-func (s *hostServer) wire(extensions string) *wireConn {
-	s.t.Helper()
+// wire opens a wire client to /ws, closed at the end of t; extensions are
+// offered as Sec-WebSocket-Extensions.
+func (s *hostServer) wire(t testing.TB, extensions string) *wireConn {
+	t.Helper()
 	d := &net.Dialer{Timeout: wireTimeout}
 	var nc net.Conn
 	var err error
@@ -83,52 +81,25 @@ func (s *hostServer) wire(extensions string) *wireConn {
 		nc, err = d.Dial("tcp", s.addr)
 	}
 	if err != nil {
-		s.t.Fatalf("dial: %v", err)
+		t.Fatalf("dial: %v", err)
 	}
-	return handshakeWire(s.t, nc, s.addr, "/ws", extensions)
+	return handshakeWire(t, nc, s.addr, "/ws", extensions)
 }
 
-// gorilla opens a gorilla client, offering permessage-deflate when
-// compress is set, with a socket receive buffer of rcvBuf bytes (0: the
-// system's).
-func (s *hostServer) gorilla(compress bool, rcvBuf int) *websocket.Conn {
-	s.t.Helper()
-	d := websocket.Dialer{
-		TLSClientConfig:   s.tls,
-		EnableCompression: compress,
-		HandshakeTimeout:  wireTimeout,
-		NetDial: func(network, addr string) (net.Conn, error) {
-			nc, err := net.DialTimeout(network, addr, wireTimeout)
-			if tc, ok := nc.(*net.TCPConn); ok && rcvBuf > 0 {
-				tc.SetReadBuffer(rcvBuf)
-			}
-			return nc, err
-		},
-	}
+// gorilla opens a gorilla client to /ws, closed at the end of t.
+func (s *hostServer) gorilla(t testing.TB) *websocket.Conn {
+	t.Helper()
+	d := websocket.Dialer{TLSClientConfig: s.tls, HandshakeTimeout: wireTimeout}
 	scheme := "ws://"
 	if s.tls != nil {
 		scheme = "wss://"
 	}
 	c, _, err := d.Dial(scheme+s.addr+"/ws", nil)
 	if err != nil {
-		s.t.Fatalf("dial: %v", err)
+		t.Fatalf("dial: %v", err)
 	}
-	s.t.Cleanup(func() { c.Close() })
+	t.Cleanup(func() { c.Close() })
 	return c
-}
-
-// sendBufferListener sets the send buffer of every socket it accepts.
-type sendBufferListener struct {
-	net.Listener
-	size int
-}
-
-func (l sendBufferListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if tc, ok := c.(*net.TCPConn); ok {
-		tc.SetWriteBuffer(l.size)
-	}
-	return c, err
 }
 
 // resources is a snapshot of the process's goroutines and live heap.
@@ -259,7 +230,7 @@ func TestHostileStraddledControlFrames(t *testing.T) {
 			t.Run(tr.name+"/"+tc.name, func(t *testing.T) {
 				s, ended := echoOver(t, tr, 0)
 				base := measure()
-				c := s.wire("")
+				c := s.wire(t, "")
 				tc.run(c)
 				closeNormally(c)
 				if err := handlerEnd(t, ended); ws.CloseStatus(err) != ws.CloseNormal {
@@ -294,7 +265,7 @@ func TestHostileSameOverTLS(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tr.name+"/"+tc.name, func(t *testing.T) {
 				s, ended := echoOver(t, tr, 0, ws.WithCompression())
-				c := s.wire(tc.ext)
+				c := s.wire(t, tc.ext)
 				tc.run(c)
 				if got := c.readClose(); got.code != ws.CloseProtocolError {
 					t.Fatalf("got close %d %q (%v), want 1002", got.code, got.reason, got.err)
@@ -316,7 +287,7 @@ func TestHostilePingFlood(t *testing.T) {
 		t.Run(tr.name, func(t *testing.T) {
 			s, ended := echoOver(t, tr, 16<<10)
 			base := measure()
-			c := s.wire("")
+			c := s.wire(t, "")
 			var batch []byte
 			for len(batch) < 1<<20 {
 				batch = append(batch, c.encodeFrame(wFin|wPing, bytes.Repeat([]byte{'p'}, 125), false)...)
@@ -382,7 +353,7 @@ func TestHostileCloseReachesSendingClient(t *testing.T) {
 		t.Run(tr.name, func(t *testing.T) {
 			s, ended := echoOver(t, tr, 0, ws.WithReadLimit(64<<10))
 			base := measure()
-			c := s.gorilla(false, 0)
+			c := s.gorilla(t)
 			const replies = 200
 			for i := range replies {
 				if err := c.WriteMessage(websocket.TextMessage, fmt.Appendf(nil, "%04d%4092d", i, 0)); err != nil {
@@ -422,7 +393,7 @@ func TestHostileCorruptDeflate(t *testing.T) {
 		t.Run(tr.name, func(t *testing.T) {
 			s, ended := echoOver(t, tr, 0, ws.WithCompression())
 			base := measure()
-			c := s.wire("permessage-deflate")
+			c := s.wire(t, "permessage-deflate")
 			c.send(wFin|wRsv1|wBin, []byte{0xff, 0xff, 0xff, 0xff, 0xff})
 			expectServerClose(t, c, ended, ws.CloseInvalidPayload)
 			expectBaseline(t, base, 256<<10)
@@ -438,7 +409,7 @@ func TestHostileCompressedLimit(t *testing.T) {
 	for _, tr := range transports() {
 		t.Run(tr.name+"/incompressible message of the limit", func(t *testing.T) {
 			s, ended := echoOver(t, tr, 0, ws.WithCompression())
-			c := s.wire("permessage-deflate")
+			c := s.wire(t, "permessage-deflate")
 			data := make([]byte, ws.DefaultReadLimit)
 			rand.Read(data)
 			if n := len(deflateMessage(t, data)); n <= ws.DefaultReadLimit {
@@ -454,7 +425,7 @@ func TestHostileCompressedLimit(t *testing.T) {
 		t.Run(tr.name+"/bomb", func(t *testing.T) {
 			s, ended := echoOver(t, tr, 0, ws.WithCompression())
 			base := measure()
-			c := s.wire("permessage-deflate")
+			c := s.wire(t, "permessage-deflate")
 			c.send(wFin|wRsv1|wBin, deflateZeros(t, 64))
 			expectServerClose(t, c, ended, ws.CloseMessageTooBig)
 			expectBaseline(t, base, 1<<20)
@@ -468,7 +439,7 @@ func TestHostileTopBitLength(t *testing.T) {
 	for _, tr := range transports() {
 		t.Run(tr.name, func(t *testing.T) {
 			s, ended := echoOver(t, tr, 0)
-			c := s.wire("")
+			c := s.wire(t, "")
 			b := binary.BigEndian.AppendUint64([]byte{wFin | wBin, 0x80 | 127}, 1<<63|5)
 			c.writeRaw(append(b, 1, 2, 3, 4, 'h', 'e', 'l', 'l', 'o'))
 			expectServerClose(t, c, ended, ws.CloseProtocolError)
