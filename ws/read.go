@@ -368,8 +368,9 @@ func (c *Conn) startBackgroundReader() {
 // after a close frame of ours that the peer has not answered (a protocol
 // error, a message over the limit), gorilla's reader is done, and the gate
 // skips the peer's frames up to its close frame instead, for CloseTimeout
-// and lingerBytes at most: closing a socket with unread data resets it,
-// which can drop our close frame before the peer reads it.
+// and max(2 × ReadLimit, lingerBytes) bytes at most: closing a socket with
+// unread data resets it, which can drop our close frame before the peer
+// reads it.
 func (c *Conn) drainReads() {
 	r := &c.r
 	r.mu.Lock()
