@@ -327,6 +327,17 @@ func echoOver(t *testing.T, tr transport, sndBuf int, opts ...ws.Option) (*hostS
 	return s, ended
 }
 
+// keepSending writes 1 MiB of messages without reading, as a client does
+// that has not yet seen the server's close frame.
+func keepSending(c *wireConn) {
+	c.t.Helper()
+	var b []byte
+	for range 16 {
+		b = append(b, c.encodeFrame(wFin|wBin, make([]byte, 64<<10), false)...)
+	}
+	c.writeRaw(b)
+}
+
 // expectServerClose reads the server's close frame and checks its code,
 // answers it, and checks that the server then ends the socket and the
 // handler saw the same code.
@@ -395,6 +406,7 @@ func TestHostileCorruptDeflate(t *testing.T) {
 			base := measure()
 			c := s.wire(t, "permessage-deflate")
 			c.send(wFin|wRsv1|wBin, []byte{0xff, 0xff, 0xff, 0xff, 0xff})
+			keepSending(c)
 			expectServerClose(t, c, ended, ws.CloseInvalidPayload)
 			expectBaseline(t, base, 256<<10)
 		})
@@ -439,10 +451,13 @@ func TestHostileTopBitLength(t *testing.T) {
 	for _, tr := range transports() {
 		t.Run(tr.name, func(t *testing.T) {
 			s, ended := echoOver(t, tr, 0)
+			base := measure()
 			c := s.wire(t, "")
 			b := binary.BigEndian.AppendUint64([]byte{wFin | wBin, 0x80 | 127}, 1<<63|5)
 			c.writeRaw(append(b, 1, 2, 3, 4, 'h', 'e', 'l', 'l', 'o'))
+			keepSending(c)
 			expectServerClose(t, c, ended, ws.CloseProtocolError)
+			expectBaseline(t, base, 256<<10)
 		})
 	}
 }
