@@ -26,12 +26,20 @@ type Server struct {
 // ServerOption changes how NewServer serves.
 type ServerOption func(*serverConfig)
 
-type serverConfig struct{ sndBuf int }
+type serverConfig struct {
+	sndBuf int
+	tls    bool
+}
 
 // WithSendBuffer shrinks the send buffer of every accepted socket, so that
 // a client that stops reading stalls the server's writes quickly instead of
 // after megabytes of kernel buffering.
 func WithSendBuffer(bytes int) ServerOption { return func(c *serverConfig) { c.sndBuf = bytes } }
+
+// WithTLS serves over TLS, with httptest's certificate: URL is then an
+// https:// URL, and Client() trusts the certificate (its transport's
+// TLSClientConfig is the one to dial with).
+func WithTLS() ServerOption { return func(c *serverConfig) { c.tls = true } }
 
 // NewServer starts h on a loopback address. At the end of the test it shuts
 // h down (when h is a Shutdowner) and closes the server.
@@ -45,7 +53,11 @@ func NewServer(t testing.TB, h http.Handler, opts ...ServerOption) *Server {
 	if cfg.sndBuf > 0 {
 		hs.Listener = sendBufferListener{hs.Listener, cfg.sndBuf}
 	}
-	hs.Start()
+	if cfg.tls {
+		hs.StartTLS()
+	} else {
+		hs.Start()
+	}
 	s := &Server{Server: hs, t: t, h: h}
 	t.Cleanup(func() { s.Shutdown() })
 	return s

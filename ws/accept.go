@@ -100,11 +100,9 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 	refused = !cfg.originAllowed(c.req)
 	h := hijacker{ResponseWriter: c.rw}
 	h.gate = func(nc net.Conn) net.Conn {
-		raw := rawConn(nc)
-		if raw == nil {
-			return nc // TLS: gorilla reads the socket itself
-		}
-		c.gate = newGate(c, nc, raw, c.srv.readPool(cfg.ReadBuffer))
+		// raw is nil over TLS: the gate then reads through the TLS
+		// connection, and the writer writes through it too.
+		c.gate = newGate(c, nc, rawConn(nc), c.srv.readPool(cfg.ReadBuffer))
 		return c.gate
 	}
 	up := websocket.Upgrader{
@@ -141,8 +139,15 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 		ws.EnableWriteCompression(true)
 	}
 	// gorilla refuses a frame whose announced length passes the limit
-	// before reading it; readAll bounds the inflated size.
-	ws.SetReadLimit(cfg.ReadLimit)
+	// before reading it; readAll bounds the inflated size, which is what
+	// the limit is about when messages are compressed: on the wire they
+	// may then take up to twice the limit (DEFLATE grows data it cannot
+	// compress by a few bytes per 64 KiB).
+	wire := cfg.ReadLimit
+	if c.compress {
+		wire = max(2*cfg.ReadLimit, cfg.ReadLimit) // not past MaxInt64
+	}
+	ws.SetReadLimit(wire)
 	ws.SetPingHandler(func(data string) error {
 		c.seen()
 		c.sendControl(opPong, []byte(data))

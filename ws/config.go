@@ -47,10 +47,10 @@ type Config struct {
 	// straight into the message. On a plain TCP or Unix socket the buffer
 	// is borrowed from a pool of the Server's while bytes arrive and given
 	// back between messages, so an idle connection holds none. Over TLS
-	// gorilla reads the socket itself and the connection holds its buffer
-	// for life: there the 1 KiB default keeps an idle connection small,
-	// and a connection that receives floods of small messages reads fewer
-	// times with a larger one.
+	// the connection waits for its next message in the TLS connection's
+	// read, holding the buffer: there the 1 KiB default keeps an idle
+	// connection small, and a connection that receives floods of small
+	// messages reads fewer times with a larger one.
 	ReadBuffer int
 	// SendQueue is how many messages may wait to be written.
 	SendQueue int

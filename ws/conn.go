@@ -52,7 +52,7 @@ type Conn struct {
 
 	ws   *websocket.Conn
 	nc   net.Conn
-	gate *gate // in front of gorilla's reader on a TCP or Unix socket; nil over TLS
+	gate *gate // in front of gorilla's reader, over TCP, Unix and TLS sockets alike
 
 	w  writer
 	r  reader

@@ -37,8 +37,14 @@
 //
 // The zero Config is the safe one: the Origin must be the request's own host
 // (or absent), messages are limited to 1 MiB after decompression (1009),
-// text must be valid UTF-8 (1007), protocol errors close with 1002, pings
-// go out every 25 s and a missing pong closes with 4000. Accept checks the
+// text must be valid UTF-8 (1007), compressed data must inflate (1007),
+// protocol errors close with 1002, pings go out every 25 s and a missing
+// pong closes with 4000. Only the latest of the peer's pings is answered,
+// and the pongs it leaves unread count against the send queue. After a
+// close frame it sends on an error, a connection reads on until the peer's
+// close frame (bounded in time and bytes), so that a peer still sending
+// sees the code. Plain and TLS sockets are read through the same gate in
+// front of gorilla's reader (gate.go). Accept checks the
 // origin with the connection's settings as middleware left them, so a route
 // may allow more or fewer origins than the App; a refused origin completes
 // the handshake and closes with 4403.

@@ -20,14 +20,18 @@ import (
 // stack and its structs, where gorilla alone keeps its buffer and blocks
 // deep inside its frame reader (which keeps the stack at twice the size).
 //
+// Over TLS, where there is no raw socket to wait on, wait does nothing and
+// Read waits in the TLS connection with a buffer: the frames gorilla sees,
+// the pings answered and the checks made are the same as on a plain socket.
+//
 // Only the reading goroutine calls Read and wait. Writes pass through to
 // the socket, except the close frames gorilla writes once the handshake is
 // done (see Write); deadlines and Close pass through.
 type gate struct {
 	net.Conn
-	raw  syscall.RawConn
-	pool *sync.Pool // of *[]byte, each of the connection's ReadBuffer size
-	c    *Conn      // control frames are answered through it
+	raw  syscall.RawConn // nil over TLS
+	pool *sync.Pool      // of *[]byte, each of the connection's ReadBuffer size
+	c    *Conn           // control frames are answered through it
 
 	buf    *[]byte // nil while nothing is buffered
 	r, w   int     // (*buf)[r:w] is read but not handed over
@@ -96,7 +100,7 @@ func (g *gate) front() (kind int, n uint64) {
 	case 127:
 		ln = binary.BigEndian.Uint64(b[2:])
 	}
-	return frontFrame, min(uint64(hdr)+ln, 1<<63) // gorilla refuses lengths this large
+	return frontFrame, min(ln, 1<<63) + uint64(hdr) // check refuses lengths this large
 }
 
 // pingOrPong reports whether the partial frame at the front is a ping or a
@@ -127,7 +131,7 @@ func (g *gate) control(n uint64) {
 // called between messages, when gorilla holds nothing, and it blocks on
 // the socket's readiness without a buffer.
 func (g *gate) wait() {
-	for g.err == nil {
+	for g.err == nil && g.raw != nil {
 		if g.buf != nil && g.r < g.w {
 			kind, n := g.front()
 			if kind == frontControl {
@@ -148,10 +152,7 @@ func (g *gate) wait() {
 // into a pooled buffer, or reports that nothing has, giving the buffer back.
 // It runs at the bottom of a waiting connection's stack, so it is kept lean.
 func (g *gate) readReady(fd uintptr) bool {
-	if g.buf == nil {
-		g.buf = g.pool.Get().(*[]byte)
-		g.r, g.w = 0, 0
-	}
+	g.take() // a partial ping or pong may sit at the very end of the buffer
 	n, err := syscall.Read(int(fd), (*g.buf)[g.w:])
 	if err == syscall.EAGAIN {
 		g.releaseIfEmpty()
@@ -219,14 +220,18 @@ func (g *gate) Read(p []byte) (int, error) {
 
 // check fails the frame at the front when it breaks a rule gorilla does not
 // enforce: a close frame's body is empty or at least a 2-byte code (RFC
-// 6455, section 5.5.1), where gorilla reads a 1-byte body as no code; and
-// with permessage-deflate, whose RSV1 marks a compressed message, no
-// control or continuation frame may set it (RFC 7692, section 6.1), where
-// gorilla lets both through.
+// 6455, section 5.5.1), where gorilla reads a 1-byte body as no code; with
+// permessage-deflate, whose RSV1 marks a compressed message, no control or
+// continuation frame may set it (RFC 7692, section 6.1), where gorilla
+// lets both through; and the most significant bit of a 64-bit length is 0
+// (RFC 6455, section 5.2), where gorilla reports the length as over the
+// read limit.
 func (g *gate) check() error {
 	b := (*g.buf)[g.r:g.w]
 	op, rsv := b[0]&0x0f, b[0]&0x70
 	switch {
+	case b[1]&0x7f == 127 && b[2]&0x80 != 0: // front saw the whole header
+		g.err = gateProtocolError("64-bit payload length with the most significant bit set")
 	case op == opClose && b[1]&0x7f == 1:
 		g.err = gateProtocolError("close frame with a 1-byte payload")
 	case op >= opClose && rsv != 0:
@@ -235,6 +240,38 @@ func (g *gate) check() error {
 		g.err = gateProtocolError("RSV1 set on a continuation frame")
 	}
 	return g.err
+}
+
+// skipToClose reads and drops the peer's frames, once gorilla's reader has
+// failed, until the peer's close frame, the end of the stream or limit
+// bytes. gorilla has taken what it read of the current frame; a frame the
+// gate refused is still at the front.
+func (g *gate) skipToClose(limit int64) {
+	if _, ok := g.err.(gateProtocolError); ok {
+		g.err = nil
+	}
+	for limit > 0 {
+		if g.buf != nil && g.r < g.w {
+			if g.left > 0 {
+				n := int(min(uint64(g.w-g.r), g.left))
+				g.r += n
+				g.left -= uint64(n)
+				limit -= int64(n)
+				g.releaseIfEmpty()
+				continue
+			}
+			if kind, n := g.front(); kind != frontPartial {
+				if (*g.buf)[g.r]&0x0f == opClose {
+					return
+				}
+				g.left = n
+				continue
+			}
+		}
+		if g.fill() != nil {
+			return
+		}
+	}
 }
 
 // gateProtocolError is a protocol error the gate found; the connection
@@ -315,6 +352,11 @@ func (g *gate) SetWriteDeadline(t time.Time) error {
 	}
 	return nil
 }
+
+// onRaw reports whether the connection is on a plain TCP or Unix socket,
+// which its writer writes without blocking; over TLS it writes through the
+// TLS connection.
+func (c *Conn) onRaw() bool { return c.gate != nil && c.gate.raw != nil }
 
 // readPool returns the server's pool of read buffers of n bytes.
 func (s *Server) readPool(n int) *sync.Pool {

@@ -87,6 +87,13 @@ func dialWire(t testing.TB, base, path, extensions string) *wireConn {
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
+	return handshakeWire(t, nc, addr, path, extensions)
+}
+
+// handshakeWire performs the upgrade handshake on path over nc, a plain or
+// TLS connection to addr.
+func handshakeWire(t testing.TB, nc net.Conn, addr, path, extensions string) *wireConn {
+	t.Helper()
 	t.Cleanup(func() { nc.Close() })
 
 	var k [16]byte

@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"compress/flate"
 	"errors"
 	"io"
 	"iter"
@@ -26,6 +27,7 @@ type reader struct {
 	recent   atomic.Bool // the handler read since the last heartbeat tick
 	replying atomic.Bool // the handler holds a message it just received
 	err      error       // sticky read error, owned by the reading goroutine
+	linger   bool        // err left our close frame unanswered: see drainReads
 	lastSeen atomic.Int64
 	iterErr  error
 }
@@ -176,6 +178,11 @@ func (c *Conn) readMessage() (Message, error) {
 		case err == errTooBig:
 			c.closeWith(CloseMessageTooBig, "message too big", false)
 			continue
+		case isCorruptDeflate(err):
+			// gorilla's framing is intact: the rest of the message is
+			// skipped as the connection closes.
+			c.closeWith(CloseInvalidPayload, "invalid compressed data", false)
+			continue
 		case err != nil:
 			r.err = c.readFailed(err)
 			continue
@@ -244,6 +251,14 @@ func readAll(rd io.Reader, limit int64) ([]byte, error) {
 	}
 }
 
+// isCorruptDeflate reports whether err is permessage-deflate data that does
+// not inflate.
+func isCorruptDeflate(err error) bool {
+	var ce flate.CorruptInputError
+	var ie flate.InternalError
+	return errors.As(err, &ce) || errors.As(err, &ie)
+}
+
 // readFailed turns a read error into the error the handler sees, and ends
 // the connection.
 func (c *Conn) readFailed(err error) error {
@@ -251,6 +266,7 @@ func (c *Conn) readFailed(err error) error {
 	if errors.As(err, &pe) {
 		// The gate refused a frame gorilla has not seen: the close frame
 		// is nexo's to send.
+		c.r.linger = true
 		c.closeWithErr(&CloseError{Code: CloseProtocolError, Reason: string(pe)}, false)
 		return c.endErr()
 	}
@@ -282,21 +298,33 @@ func (c *Conn) readFailed(err error) error {
 }
 
 // closedByGorilla ends a connection whose close frame gorilla has written
-// (protocol errors, frames over the read limit). Behind a gate that frame
-// is queued on the writer, and the connection closes as for any close it
-// starts: the teardown flushes what is queued, then the close frame.
-// Without one gorilla wrote it to the socket itself, so nothing more may be
-// written there.
+// (protocol errors, frames over the read limit). Once the handshake is
+// done that frame is queued on the writer (gate.Write), and the connection
+// closes as for any close it starts: the teardown flushes what is queued,
+// then the close frame. With permessage-deflate gorilla writes every frame,
+// and wrote this one to the socket itself: nothing more may be written
+// there. Either way the peer may still be sending: drainReads reads on.
 func (c *Conn) closedByGorilla(ce *CloseError) error {
-	if c.gate != nil && c.gate.open {
+	c.r.linger = true
+	if c.gate.open {
 		c.closeWithErr(ce, false) // when gorilla could not write it
 		return c.endErr()
 	}
-	c.w.mu.Lock()
-	c.w.closing, c.w.sentFin = true, true
-	c.w.mu.Unlock()
-	c.abort(ce)
-	return ce
+	w := &c.w
+	w.mu.Lock()
+	started := !w.closing
+	w.closing, w.sentFin = true, true
+	clear(w.queue)
+	w.queue = w.queue[:0]
+	clear(w.ctrl)
+	w.ctrl = w.ctrl[:0]
+	w.mu.Unlock()
+	c.closeErr.CompareAndSwap(nil, ce)
+	c.cancel(c.closeErr.Load())
+	if started {
+		c.force.Store(time.AfterFunc(c.cfg.CloseTimeout, c.closeSocket))
+	}
+	return c.endErr()
 }
 
 // seen records that the peer showed signs of life.
@@ -336,7 +364,13 @@ func (c *Conn) startBackgroundReader() {
 }
 
 // drainReads reads and discards until the peer's close frame or the end of
-// the socket. Called after the handler returned.
+// the socket. Called after the handler returned. When reading failed
+// after a close frame of ours that the peer has not answered (a protocol
+// error, a message over the limit), gorilla's reader is done, and the gate
+// skips the peer's frames up to its close frame instead, for CloseTimeout
+// and max(2 × ReadLimit, lingerBytes) bytes at most: closing a socket with
+// unread data resets it, which can drop our close frame before the peer
+// reads it.
 func (c *Conn) drainReads() {
 	r := &c.r
 	r.mu.Lock()
@@ -344,9 +378,16 @@ func (c *Conn) drainReads() {
 	if r.bg != nil {
 		for range r.bg {
 		}
-		return
 	}
 	for r.err == nil {
 		c.readMessage()
 	}
+	if r.linger {
+		c.nc.SetReadDeadline(time.Now().Add(c.cfg.CloseTimeout))
+		c.gate.skipToClose(max(2*c.cfg.ReadLimit, lingerBytes))
+	}
 }
+
+// lingerBytes is the least drainReads reads after a failed read, for a
+// peer that was sending a message when our close frame went out.
+const lingerBytes = 4 << 20

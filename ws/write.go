@@ -3,6 +3,7 @@ package ws
 import (
 	"encoding/json"
 	"net"
+	"slices"
 	"sync"
 	"time"
 	"unsafe"
@@ -20,6 +21,7 @@ type writer struct {
 	mu       sync.Mutex
 	queue    []frame // data frames, and the close frame
 	ctrl     []frame // pings and pongs, written before queued data
+	owed     int     // pongs asked for while one was already queued: see sendControl
 	flushing bool    // a goroutine owns writing
 	closing  bool    // a close frame is queued or sent: no more data
 	sentFin  bool    // the close frame has been written
@@ -211,7 +213,7 @@ func (c *Conn) send(f frame, inline, copyPayload bool) error {
 	// answers on its own goroutine. Any other sender (a fan-out loop over
 	// many connections) queues, so that flushers write in parallel and
 	// coalesce.
-	if inline && !w.flushing && c.gate != nil && !c.compress && len(w.queue) == 0 && len(w.ctrl) == 0 && c.r.replying.Load() {
+	if inline && !w.flushing && c.onRaw() && !c.compress && len(w.queue) == 0 && len(w.ctrl) == 0 && c.r.replying.Load() {
 		w.flushing = true
 		w.mu.Unlock()
 		// Counted before it can reach the peer, as a queued frame is: a
@@ -275,12 +277,26 @@ func (c *Conn) queueFull() error {
 	return ErrSendQueueFull
 }
 
-// sendControl queues a ping or pong ahead of data.
+// sendControl queues a ping or pong ahead of data. A pong replaces one
+// still queued: only the latest ping is answered (RFC 6455, section
+// 5.5.3). Pongs asked for while one waits count against the send queue,
+// until the writer takes the pong, so that a peer that floods pings and
+// reads nothing meets the slow-consumer policy rather than growing memory.
 func (c *Conn) sendControl(op byte, payload []byte) {
 	w := &c.w
 	w.mu.Lock()
 	if w.sentFin || w.err != nil || c.state.Load() != stateOpen {
 		w.mu.Unlock()
+		return
+	}
+	if i := slices.IndexFunc(w.ctrl, func(f frame) bool { return f.op == opPong }); op == opPong && i >= 0 {
+		w.ctrl[i].payload = payload
+		w.owed++
+		full := w.owed+len(w.queue) > c.cfg.SendQueue
+		w.mu.Unlock()
+		if full {
+			c.queueFull()
+		}
 		return
 	}
 	w.ctrl = append(w.ctrl, frame{op: op, payload: payload})
@@ -296,7 +312,7 @@ func (c *Conn) kickLocked() {
 		return
 	}
 	c.w.flushing = true
-	if c.gate != nil && !c.compress {
+	if c.onRaw() && !c.compress {
 		c.srv.flush.push(c)
 		return
 	}
@@ -405,6 +421,7 @@ func (c *Conn) takeBatch() (frames []frame, fin, ok bool) {
 	frames = append(frames, w.ctrl...)
 	clear(w.ctrl)
 	w.ctrl = w.ctrl[:0]
+	w.owed = 0
 	n := 0
 	for _, f := range frames {
 		n += f.size()
@@ -502,7 +519,7 @@ func (c *Conn) writeFrames(b *batch, frames []frame) error {
 	}
 	b.build(frames)
 	defer b.reset()
-	if c.gate != nil {
+	if c.onRaw() {
 		return c.writeRaw(b)
 	}
 	if err := c.nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout)); err != nil {
