@@ -39,12 +39,23 @@ type Channel struct {
 	detached bool        // left everything for good: the connection ended or the channel expired
 	timer    *time.Timer // expires the channel; nil without a TTL
 	armed    bool        // the context hook of armLeave is set
+
+	acceptErr error // the handshake NewChannel performed failed
 }
 
-// NewChannel wraps c in a Channel of payload type t. Call it before the
-// handshake (before the first Send or Receive) so that options acting on
-// every message, such as WithRateLimit, can install a ws.MessageFilter;
-// after the handshake they fall back to checks inside Receive.
+// NewChannel wraps c in a Channel of payload type t and completes c's
+// handshake unless the handler has, as Join does: the client is connected
+// at once, even by a push endpoint that never sends or receives, and no
+// send to the channel (its own, a Group's or a loop over a Registry, on
+// whatever goroutine) ever performs a handshake. Options acting on every
+// message, such as WithRateLimit, install a ws.MessageFilter before that
+// handshake; on a connection the handler accepted first they fall back to
+// checks inside Receive. To pass handshake options, set them with
+// c.Configure before NewChannel, or call c.Accept with them first.
+//
+// When the handshake fails (the client went away, or its origin is
+// refused), the channel is ended: it joins no Group or Registry, and its
+// sends and receives return the handshake's error.
 //
 // NewChannel panics when t is not JSON, Text or Bytes.
 func NewChannel(c *ws.Conn, t PayloadType, opts ...ChannelOption) *Channel {
@@ -63,15 +74,20 @@ func NewChannel(c *ws.Conn, t PayloadType, opts ...ChannelOption) *Channel {
 			ch.bucket = rl.newBucket()
 		}
 	}
-	if ch.cfg.ttl > 0 {
-		ch.startExpiry(ch.cfg.ttl)
-	}
 	// The close hook makes leaving complete before Done is closed; see
 	// armLeave for leaving earlier.
 	c.AfterClose(func() {
 		ch.stopExpiry()
 		ch.detach()
 	})
+	if err := acceptOnce(c); err != nil {
+		ch.acceptErr = err
+		ch.detach()
+		return ch
+	}
+	if ch.cfg.ttl > 0 {
+		ch.startExpiry(ch.cfg.ttl)
+	}
 	return ch
 }
 
@@ -102,8 +118,11 @@ func (ch *Channel) ended() bool { return ch.c.Context().Err() != nil }
 // usable returns the error that keeps the channel from sending or
 // receiving, or nil.
 func (ch *Channel) usable() error {
+	if ch.acceptErr != nil {
+		return ch.acceptErr
+	}
 	if ch.Expired() {
-		ch.expire(true)
+		ch.expire()
 		return ErrExpired
 	}
 	return ch.authorised()

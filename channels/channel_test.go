@@ -21,9 +21,6 @@ func channelServer(t *testing.T, typ channels.PayloadType, opts ...channels.Chan
 	got := make(chan *channels.Channel, 16)
 	e := serve(t, func(c *ws.Conn) error {
 		ch := channels.NewChannel(c, typ, opts...)
-		if err := c.Accept(); err != nil {
-			return err
-		}
 		got <- ch
 		return readLoop(c)
 	})

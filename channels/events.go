@@ -69,9 +69,13 @@ type Events[T any] struct {
 func (e Events[T]) Handler() ws.HandlerFunc {
 	t := payloadTypeFor[T](e.PayloadType)
 	return func(c *ws.Conn) (err error) {
-		ch := NewChannel(c, t, e.ChannelOptions...)
-		if err := c.Accept(e.Options...); err != nil && !errors.Is(err, ws.ErrAlreadyAccepted) {
+		// Handshake options are set before NewChannel, which accepts.
+		if err := c.Configure(e.Options...); err != nil && !errors.Is(err, ws.ErrAlreadyAccepted) {
 			return err
+		}
+		ch := NewChannel(c, t, e.ChannelOptions...)
+		if ch.acceptErr != nil {
+			return ch.acceptErr
 		}
 		if e.OnDisconnect != nil {
 			defer func() { e.OnDisconnect(ch, disconnectErr(c, err)) }()

@@ -74,8 +74,7 @@ func ExampleGroup() {
 	g := channels.NewGroup("lobby")
 	joined := make(chan struct{})
 	url, stop := exampleServer(func(c *ws.Conn) error {
-		ch := channels.NewChannel(c, channels.JSON)
-		c.Accept() // join after the handshake, so that no send is missed
+		ch := channels.NewChannel(c, channels.JSON) // accepts: join after the handshake, so that no send is missed
 		g.Add(ch)
 		joined <- struct{}{}
 		_, err := ch.Receive()
@@ -109,7 +108,6 @@ func ExampleRegistry() {
 	defer stopJanitor()
 	url, stop := exampleServer(func(c *ws.Conn) error {
 		ch := channels.NewChannel(c, channels.JSON, channels.WithTTL(50*time.Millisecond))
-		c.Accept()
 		reg.Add(ch)
 		reg.Group("room:1").Add(ch)
 		_, err := ch.Receive()

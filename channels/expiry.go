@@ -24,10 +24,6 @@ var ErrExpired error = expiredError{}
 // 1001 (ws.CloseGoingAway), which tells nexo's client to reconnect.
 const ExpiredReason = "channel expired"
 
-// expiryRetry is how soon the expiry timer looks again at a connection
-// still in its handshake, which only its handler may complete.
-const expiryRetry = 20 * time.Millisecond
-
 type expiredError struct{}
 
 func (expiredError) Error() string { return "channels: channel expired" }
@@ -40,14 +36,7 @@ func (expiredError) Is(target error) bool { return target == ws.ErrClosed }
 func (ch *Channel) startExpiry(ttl time.Duration) {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
-	ch.timer = time.AfterFunc(ttl, func() {
-		if ch.expire(false) || ch.ended() {
-			return
-		}
-		ch.mu.Lock()
-		ch.timer.Reset(expiryRetry)
-		ch.mu.Unlock()
-	})
+	ch.timer = time.AfterFunc(ttl, ch.expire)
 }
 
 // stopExpiry stops the expiry timer, if any.
@@ -60,21 +49,13 @@ func (ch *Channel) stopExpiry() {
 }
 
 // expire ends the expired channel: it leaves everything, and its
-// connection is closed with 1001 and ExpiredReason. Closing a connection
-// still before its handshake would complete the handshake, so that is done
-// only when handshake is set (by the channel's own Send or Receive, which
-// would complete it anyway); otherwise expire reports false and leaves the
-// close to a later call. It is idempotent.
-func (ch *Channel) expire(handshake bool) bool {
+// connection is closed with 1001 and ExpiredReason. NewChannel accepted the
+// connection, so closing it performs no handshake. It is idempotent.
+func (ch *Channel) expire() {
 	ch.detach()
-	if ch.ended() {
-		return true
+	if !ch.ended() {
+		ch.c.Close(ws.CloseGoingAway, ExpiredReason)
 	}
-	if !handshake && !ch.c.Accepted() {
-		return false
-	}
-	ch.c.Close(ws.CloseGoingAway, ExpiredReason)
-	return true
 }
 
 // expiredErr is err, a receive error, marked as expiry when the channel

@@ -300,7 +300,7 @@ func (g *Group) fanout(v any, only PayloadType) (int, error) {
 		g.remove(dead...)
 		for _, ch := range dead {
 			if ch.Expired() {
-				ch.expire(false) // leaves its other groups, closes with 1001
+				ch.expire() // leaves its other groups, closes with 1001
 			}
 		}
 	}

@@ -116,11 +116,10 @@ func (r *Registry) Sweep() int {
 	r.mu.Unlock()
 	defer r.sweepGroups()
 	for _, ch := range gone {
-		// A connection still before its handshake is left to its
-		// handler and the channel's timer: closing it here would perform
-		// the handshake on the janitor's goroutine.
+		// NewChannel accepted the connection, so closing it here performs
+		// no handshake on the janitor's goroutine.
 		if ch.Expired() {
-			ch.expire(false)
+			ch.expire()
 		} else {
 			ch.detach()
 		}

@@ -17,9 +17,6 @@ func TestRegistryFreesEmptyGroups(t *testing.T) {
 	got := make(chan *channels.Channel, 1)
 	e := serve(t, func(c *ws.Conn) error {
 		ch := channels.NewChannel(c, channels.JSON)
-		if err := c.Accept(); err != nil {
-			return err
-		}
 		r.Group("room:" + c.Query().Get("room")).Add(ch)
 		got <- ch
 		return readLoop(c)

@@ -17,9 +17,6 @@ func registryServer(t *testing.T, r *channels.Registry, opts ...channels.Channel
 	got := make(chan *channels.Channel, 16)
 	e := serve(t, func(c *ws.Conn) error {
 		ch := channels.NewChannel(c, channels.JSON, opts...)
-		if err := c.Accept(); err != nil {
-			return err
-		}
 		r.Add(ch)
 		r.Group("room").Add(ch)
 		r.Group("other").Add(ch)

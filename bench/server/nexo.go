@@ -36,9 +36,6 @@ func newNexo(mode nexoMode) (http.Handler, func(), error) {
 		g := channels.NewGroup("fanout")
 		app.WebSocketRoute("/fanout", func(c *ws.Conn) error {
 			ch := channels.NewChannel(c, channels.Text)
-			if err := c.Accept(); err != nil {
-				return err
-			}
 			g.Add(ch)
 			defer g.Remove(ch)
 			for {
