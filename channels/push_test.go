@@ -1,6 +1,7 @@
 package channels_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -74,4 +75,27 @@ func TestPushChannelSendRunsNoHandshake(t *testing.T) {
 	}
 	t.Cleanup(func() { c.Close() })
 	c.ExpectText("pushed")
+}
+
+// When NewChannel's handshake fails (here the origin is refused, so the
+// client sees 4403), the channel is ended: no Registry takes it, and its
+// sends return the handshake's error.
+func TestNewChannelFailedHandshake(t *testing.T) {
+	r := channels.NewRegistry()
+	errs := make(chan error, 1)
+	added := make(chan bool, 1)
+	e := serve(t, func(c *ws.Conn) error {
+		ch := channels.NewChannel(c, channels.Text)
+		added <- r.Add(ch)
+		errs <- ch.SendText("never")
+		return nil
+	}, ws.WithOrigins("https://allowed.example"))
+	c := e.dial(nexotest.WithOrigin("https://evil.example"))
+	c.ExpectClose(ws.CloseForbidden)
+	if recv(t, added) {
+		t.Error("a Registry took a channel whose handshake failed")
+	}
+	if err := recv(t, errs); !errors.Is(err, ws.ErrClosed) {
+		t.Errorf("send after a refused handshake = %v, want an error matching ws.ErrClosed", err)
+	}
 }
