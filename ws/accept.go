@@ -23,6 +23,9 @@ import (
 // handshake, so that the client sees why: the connection is closed with
 // 4403 and the reason "origin not allowed", and Accept returns an error
 // that wraps that *CloseError (it matches ErrClosed).
+//
+// Once the connection is accepted, Accept without options returns nil and
+// Accept with options returns ErrAlreadyAccepted.
 func (c *Conn) Accept(opts ...Option) error {
 	refused, err := c.accept(opts)
 	if err != nil || !refused {
@@ -40,6 +43,12 @@ func (c *Conn) accept(opts []Option) (refused bool, err error) {
 	defer c.amu.Unlock()
 	switch c.state.Load() {
 	case stateOpen:
+		if len(opts) == 0 {
+			// Accepted already, implicitly (a first send, channels.Join,
+			// channels.NewChannel) or by an earlier Accept: nothing asked
+			// for differs from what happened.
+			return false, nil
+		}
 		return false, ErrAlreadyAccepted
 	case stateRejected:
 		return false, ErrNotAccepted

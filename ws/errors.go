@@ -35,8 +35,10 @@ var ErrClosed = errors.New("ws: connection closed")
 // handler may return it: it is not counted as a handler error.
 var ErrNotAccepted = errors.New("ws: connection not accepted")
 
-// ErrAlreadyAccepted is returned by Accept, Reject and Configure once the
-// handshake has happened.
+// ErrAlreadyAccepted is returned by Reject, Configure and Accept with
+// options once the handshake has happened. Accept without options is then
+// a no-op that returns nil, so a handler may call it after something that
+// accepted implicitly (a first send, channels.Join, channels.NewChannel).
 var ErrAlreadyAccepted = errors.New("ws: connection already accepted")
 
 // ErrSendQueueFull is returned by a send under the SlowConsumerDrop policy
