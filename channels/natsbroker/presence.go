@@ -46,6 +46,7 @@ type presence struct {
 	rev     uint64            // revision of our lease; 0: unknown
 	renewed atomic.Int64      // when the lease was last written, in Unix ns
 	crashed atomic.Bool       // test hook: Close leaves everything
+	onWrite func(key string)  // test hook, under mu: called before the lease rewrite writes key
 	lists   listGroup
 }
 
@@ -183,6 +184,12 @@ func (p *presence) renewOnce(ctx context.Context) error {
 		p.b.cfg.logger.Info("natsbroker: lease taken again; rewriting this instance's presence", "entries", len(mine))
 	}
 	for k, v := range mine {
+		p.mu.Lock()
+		hook := p.onWrite
+		p.mu.Unlock()
+		if hook != nil {
+			hook(k)
+		}
 		if _, err := p.kv.Put(ctx, k, v); err != nil {
 			p.setRev(0) // try again next time
 			return err
