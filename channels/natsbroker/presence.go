@@ -1,6 +1,7 @@
 package natsbroker
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -184,13 +185,7 @@ func (p *presence) renewOnce(ctx context.Context) error {
 		p.b.cfg.logger.Info("natsbroker: lease taken again; rewriting this instance's presence", "entries", len(mine))
 	}
 	for k, v := range mine {
-		p.mu.Lock()
-		hook := p.onWrite
-		p.mu.Unlock()
-		if hook != nil {
-			hook(k)
-		}
-		if _, err := p.kv.Put(ctx, k, v); err != nil {
+		if err := p.rewrite(ctx, k, v); err != nil {
 			p.setRev(0) // try again next time
 			return err
 		}
@@ -198,6 +193,51 @@ func (p *presence) renewOnce(ctx context.Context) error {
 	p.setRev(next)
 	p.renewed.Store(time.Now().UnixNano())
 	return nil
+}
+
+// rewrite writes again the entry k, copied as v from mine, after the
+// lease was taken again. The entry may leave, or join again, while it is
+// written: a Leave whose purge ran before this write would find its entry
+// back for good, under a live lease. So the entry is looked up in mine
+// again once written: gone, it is purged (or, failing that, retried as a
+// failed leave, unannounced since its Leave announced it); joined again
+// meanwhile (even during that purge), the newer value is written.
+func (p *presence) rewrite(ctx context.Context, k string, v []byte) error {
+	p.mu.Lock()
+	_, still := p.mine[k]
+	hook := p.onWrite
+	p.mu.Unlock()
+	if !still {
+		return nil
+	}
+	if hook != nil {
+		hook(k)
+	}
+	if _, err := p.kv.Put(ctx, k, v); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	cur, still := p.mine[k]
+	p.mu.Unlock()
+	if still {
+		if bytes.Equal(cur, v) {
+			return nil
+		}
+		_, err := p.kv.Put(ctx, k, cur)
+		return err
+	}
+	if err := p.purge(ctx, p.kvs, p.b.names.presence, k); err != nil {
+		p.retryLater(k, leave{})
+		return nil
+	}
+	p.mu.Lock()
+	cur, still = p.mine[k] // joined again while the purge ran
+	p.mu.Unlock()
+	if !still {
+		return nil
+	}
+	_, err := p.kv.Put(ctx, k, cur)
+	return err
 }
 
 func (p *presence) setRev(rev uint64) {
