@@ -324,33 +324,9 @@ func (p *presence) List(ctx context.Context, topic string) ([]channels.PresenceE
 
 // list reads topic's entries.
 func (p *presence) list(ctx context.Context, topic string) ([]channels.PresenceEntry, error) {
-	w, err := p.kv.Watch(ctx, token(topic)+".*", jetstream.IgnoreDeletes())
+	items, err := p.read(ctx, topic)
 	if err != nil {
 		return nil, fmt.Errorf("natsbroker: presence list: %w", err)
-	}
-	defer w.Stop()
-	type item struct {
-		key string
-		rev uint64
-		e   entry
-	}
-	var items []item
-read:
-	for {
-		select {
-		case kve, ok := <-w.Updates():
-			if !ok || kve == nil {
-				break read
-			}
-			var e entry
-			if err := json.Unmarshal(kve.Value(), &e); err != nil {
-				p.b.cfg.logger.Warn("natsbroker: skipped a malformed presence entry", "key", kve.Key(), "err", err)
-				continue
-			}
-			items = append(items, item{kve.Key(), kve.Revision(), e})
-		case <-ctx.Done():
-			return nil, fmt.Errorf("natsbroker: presence list: %w", ctx.Err())
-		}
 	}
 	live := map[string]bool{p.leaseKey: true}
 	out := make([]channels.PresenceEntry, 0, len(items))
