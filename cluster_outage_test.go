@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -26,9 +25,6 @@ import (
 // outageLease is the presence lease of the instances of
 // TestClusterBrokerOutage.
 const outageLease = 2 * time.Second
-
-// natsOutageEnv turns on the NATS case of TestClusterBrokerOutage.
-const natsOutageEnv = "NEXO_TEST_NATS_OUTAGE"
 
 // outageRooms are the rooms with traffic in TestClusterBrokerOutage;
 // "solo" has one member, who leaves during each outage.
@@ -284,10 +280,6 @@ func TestClusterBrokerOutage(t *testing.T) {
 	}
 	for _, kind := range []string{"redis", "nats"} {
 		t.Run(kind, func(t *testing.T) {
-			if kind == "nats" && os.Getenv(natsOutageEnv) != "1" {
-				t.Skip("known failure, set " + natsOutageEnv + "=1 to run: natsbroker's lease renewal writes back " +
-					"an entry that left while it was rewriting (a probe member stays listed, 1 run in 3)")
-			}
 			srv := ownBrokerServer(t, kind)
 			var brokers []channels.PresenceBroker
 			var servers []*nexotest.Server

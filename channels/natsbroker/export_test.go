@@ -1,6 +1,7 @@
 package natsbroker
 
 import (
+	"context"
 	"net"
 	"sync"
 	"time"
@@ -74,4 +75,21 @@ func RenewEvery(b *Broker) time.Duration { return b.presence.every }
 // LeaseAge returns how long ago b last renewed its lease.
 func LeaseAge(b *Broker) time.Duration {
 	return time.Since(time.Unix(0, b.presence.renewed.Load()))
+}
+
+// Key exposes key for tests.
+var Key = key
+
+// OnRewrite makes b call f before its lease rewrite writes an entry's key.
+func OnRewrite(b *Broker, f func(key string)) {
+	b.presence.mu.Lock()
+	b.presence.onWrite = f
+	b.presence.mu.Unlock()
+}
+
+// RetakeLease renews b's lease as if it had been lost: the lease is taken
+// again and every entry of b written again.
+func RetakeLease(ctx context.Context, b *Broker) error {
+	b.presence.setRev(0)
+	return b.presence.renewOnce(ctx)
 }

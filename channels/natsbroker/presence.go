@@ -1,6 +1,7 @@
 package natsbroker
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,6 +47,7 @@ type presence struct {
 	rev     uint64            // revision of our lease; 0: unknown
 	renewed atomic.Int64      // when the lease was last written, in Unix ns
 	crashed atomic.Bool       // test hook: Close leaves everything
+	onWrite func(key string)  // test hook, under mu: called before the lease rewrite writes key
 	lists   listGroup
 }
 
@@ -183,7 +185,7 @@ func (p *presence) renewOnce(ctx context.Context) error {
 		p.b.cfg.logger.Info("natsbroker: lease taken again; rewriting this instance's presence", "entries", len(mine))
 	}
 	for k, v := range mine {
-		if _, err := p.kv.Put(ctx, k, v); err != nil {
+		if err := p.rewrite(ctx, k, v); err != nil {
 			p.setRev(0) // try again next time
 			return err
 		}
@@ -191,6 +193,51 @@ func (p *presence) renewOnce(ctx context.Context) error {
 	p.setRev(next)
 	p.renewed.Store(time.Now().UnixNano())
 	return nil
+}
+
+// rewrite writes again the entry k, copied as v from mine, after the
+// lease was taken again. The entry may leave, or join again, while it is
+// written: a Leave whose purge ran before this write would find its entry
+// back for good, under a live lease. So the entry is looked up in mine
+// again once written: gone, it is purged (or, failing that, retried as a
+// failed leave, unannounced since its Leave announced it); joined again
+// meanwhile (even during that purge), the newer value is written.
+func (p *presence) rewrite(ctx context.Context, k string, v []byte) error {
+	p.mu.Lock()
+	_, still := p.mine[k]
+	hook := p.onWrite
+	p.mu.Unlock()
+	if !still {
+		return nil
+	}
+	if hook != nil {
+		hook(k)
+	}
+	if _, err := p.kv.Put(ctx, k, v); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	cur, still := p.mine[k]
+	p.mu.Unlock()
+	if still {
+		if bytes.Equal(cur, v) {
+			return nil
+		}
+		_, err := p.kv.Put(ctx, k, cur)
+		return err
+	}
+	if err := p.purge(ctx, p.kvs, p.b.names.presence, k); err != nil {
+		p.retryLater(k, leave{})
+		return nil
+	}
+	p.mu.Lock()
+	cur, still = p.mine[k] // joined again while the purge ran
+	p.mu.Unlock()
+	if !still {
+		return nil
+	}
+	_, err := p.kv.Put(ctx, k, cur)
+	return err
 }
 
 func (p *presence) setRev(rev uint64) {
@@ -277,33 +324,9 @@ func (p *presence) List(ctx context.Context, topic string) ([]channels.PresenceE
 
 // list reads topic's entries.
 func (p *presence) list(ctx context.Context, topic string) ([]channels.PresenceEntry, error) {
-	w, err := p.kv.Watch(ctx, token(topic)+".*", jetstream.IgnoreDeletes())
+	items, err := p.read(ctx, topic)
 	if err != nil {
 		return nil, fmt.Errorf("natsbroker: presence list: %w", err)
-	}
-	defer w.Stop()
-	type item struct {
-		key string
-		rev uint64
-		e   entry
-	}
-	var items []item
-read:
-	for {
-		select {
-		case kve, ok := <-w.Updates():
-			if !ok || kve == nil {
-				break read
-			}
-			var e entry
-			if err := json.Unmarshal(kve.Value(), &e); err != nil {
-				p.b.cfg.logger.Warn("natsbroker: skipped a malformed presence entry", "key", kve.Key(), "err", err)
-				continue
-			}
-			items = append(items, item{kve.Key(), kve.Revision(), e})
-		case <-ctx.Done():
-			return nil, fmt.Errorf("natsbroker: presence list: %w", ctx.Err())
-		}
 	}
 	live := map[string]bool{p.leaseKey: true}
 	out := make([]channels.PresenceEntry, 0, len(items))
