@@ -30,7 +30,7 @@ describe('requests while offline', () => {
     const r = sock.request('chat.send', { text: 'queued' }, { timeout: 60000 });
     ws.drop(1006); // the attempt fails before it opens
     await flush();
-    vi.runOnlyPendingTimers();
+    vi.advanceTimersByTime(1);
     const next = FakeWebSocket.last();
     expect(next).not.toBe(ws);
     next.open();
