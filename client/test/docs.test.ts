@@ -79,7 +79,7 @@ describe('documentation snippets', () => {
   it('say how to install the package from the repository wherever they import it (it is not on the registry)', () => {
     const wrong = pages.filter(p => {
       const text = readFileSync(join(repo, p), 'utf8');
-      return /npm (i|install) @nexogo\/client/.test(text) || (text.includes("from '@nexogo/client") && !text.includes('npm install ./nexo/client'));
+      return /npm (i|install) @nexogo\/client/.test(text) || (text.includes("from '@nexogo/client") && !text.includes('npm install --install-links ./nexo/client'));
     });
     expect(wrong).toEqual([]);
   });
