@@ -23,6 +23,15 @@ async function server() {
   servers.push(s);
   return s;
 }
+// adaAndBob starts a server and opens ada and bob in a new room on it.
+async function adaAndBob(prefix) {
+  const s = await server();
+  const room = `/chat/${prefix}${Date.now()}`;
+  const ada = await openChat(browser, `${s.base}${room}?name=ada`);
+  const bob = await openChat(browser, `${s.base}${room}?name=bob`);
+  await ada.waitForFunction(() => window.nexoChat.users().length === 2);
+  return { s, ada, bob };
+}
 const shot = (page, name) => page.screenshot({ path: join(artifacts, `${name}.png`) });
 
 // backAfter kills the server, waits outage ms, starts it again and
@@ -109,10 +118,7 @@ test('three pages, kill -9 mid-conversation, two come back late: every page ends
 });
 
 test('text typed while the server is down is shown as pending, then sent, none dropped', async () => {
-  const s = await server();
-  const room = `/chat/offline${Date.now()}`;
-  const ada = await openChat(browser, `${s.base}${room}?name=ada`);
-  const bob = await openChat(browser, `${s.base}${room}?name=bob`);
+  const { s, ada, bob } = await adaAndBob('offline');
   await s.kill();
   await bob.waitForFunction(() => document.getElementById('status').textContent !== 'open');
   const offline = Array.from({ length: 22 }, (_, i) => `offline bob ${i}`);
@@ -126,11 +132,7 @@ test('text typed while the server is down is shown as pending, then sent, none d
 });
 
 test('a private chip whose recipient left: the message fails with its text kept, a retry and an edit, then the chip clears', async () => {
-  const s = await server();
-  const room = `/chat/private${Date.now()}`;
-  const ada = await openChat(browser, `${s.base}${room}?name=ada`);
-  const bob = await openChat(browser, `${s.base}${room}?name=bob`);
-  await ada.waitForFunction(() => window.nexoChat.users().length === 2);
+  const { s, ada, bob } = await adaAndBob('private');
   await ada.click('#users button:text-is("bob")');
   assert.ok(await ada.isVisible('#to'));
   await bob.close();
@@ -154,11 +156,7 @@ test('a private chip whose recipient left: the message fails with its text kept,
 });
 
 test('a graceful restart posts no left/joined lines and keeps the user list', async () => {
-  const s = await server();
-  const room = `/chat/graceful${Date.now()}`;
-  const ada = await openChat(browser, `${s.base}${room}?name=ada`);
-  const bob = await openChat(browser, `${s.base}${room}?name=bob`);
-  await ada.waitForFunction(() => window.nexoChat.users().length === 2);
+  const { s, ada, bob } = await adaAndBob('graceful');
   const lines = await systemLines(ada);
   await ada.evaluate(() => {
     window.sizes = [];
