@@ -116,6 +116,22 @@ describe('status while reconnecting', () => {
     sock.reconnectNow(); // closed by the application: stays closed
     expect(FakeWebSocket.instances.length).toBe(3);
   });
+  it('reconnectNow() leaves a pending onUnauthorized to decide: one socket, with the new URL', async () => {
+    let answer!: (r: { url: string }) => void;
+    const onUnauthorized = () => new Promise<{ url: string }>(r => { answer = r; });
+    const { sock, ws } = open('ws://h/ws', { onUnauthorized, random: () => 0 });
+    ws.open();
+    ws.drop(4401);
+    await flush();
+    expect(sock.status).toBe('reconnecting');
+    sock.reconnectNow();
+    expect(FakeWebSocket.instances.length).toBe(1);
+    answer({ url: 'ws://h/ws?token=new' });
+    await flush();
+    vi.runAllTimers();
+    expect(FakeWebSocket.instances.length).toBe(2);
+    expect(FakeWebSocket.last().url).toBe('ws://h/ws?token=new');
+  });
   it('retries at once on the browser\'s online event and when the page becomes visible', async () => {
     const win = new EventTarget();
     const doc = Object.assign(new EventTarget(), { visibilityState: 'hidden' });
