@@ -229,12 +229,15 @@ export class NexoSocket {
     /**
      * Starts the next attempt now instead of waiting for the backoff: while
      * `reconnecting`, or when `closed` by the server's close code or out of
-     * retries. Does nothing while `open` or `connecting`, or after close().
-     * The client does this by itself on the browser's `online` event and
-     * when the page becomes visible.
+     * retries. Does nothing while `open` or `connecting`, while
+     * `onUnauthorized` has not answered, or after close(). The client does
+     * this by itself on the browser's `online` event and when the page
+     * becomes visible.
      */
     reconnectNow() {
-        if (this.closedByUser || this.status === 'open' || this.status === 'connecting')
+        if (this.closedByUser)
+            return;
+        if (this.status !== 'closed' && this.retryAt === undefined)
             return;
         clearTimeout(this.timer);
         this.retryAt = undefined;
