@@ -74,6 +74,21 @@ test('after a 4 s and a 35 s outage the page says it is reconnecting and is back
   console.log(`retry now → connected: ${Date.now() - t} ms`);
 });
 
+test('when the browser is back online the page retries at once, not at its next backoff', async () => {
+  const s = await server();
+  const page = await openChat(browser, `${s.base}/chat/online?name=ada`);
+  await s.kill();
+  await page.context().setOffline(true);
+  // Wait for an attempt planned at least 2 s ahead (failures raise the backoff).
+  await page.waitForFunction(() => { const k = window.nexoChat.sock; return k.status === 'reconnecting' && k.retryAt - Date.now() > 2000; }, null, { timeout: 30000 });
+  await s.start();
+  const planned = await page.evaluate(() => window.nexoChat.sock.retryAt);
+  await page.context().setOffline(false);
+  await isOpen(page, 10000);
+  const opened = await page.evaluate(() => window.nexoChat.openedAt);
+  assert.ok(opened < planned - 1000, `connected at ${opened - planned} ms from the planned attempt`);
+});
+
 test('three pages, kill -9 mid-conversation, two come back late: every page ends with the server\'s log', async () => {
   const s = await server();
   const net = await proxy(s.base.slice('http://'.length));
