@@ -78,9 +78,10 @@ func New(opts ...Option) *App {
 }
 
 // ServeHTTP routes the request. The browser client is served at
-// /nexo/client.js unless WithoutClient was given.
+// /nexo/client.js and its React hook at /nexo/react.js unless
+// WithoutClient was given.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if a.client != nil && r.URL.Path == client.Path && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+	if a.client != nil && (r.URL.Path == client.Path || r.URL.Path == client.ReactPath) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		a.client.ServeHTTP(w, r)
 		return
 	}

@@ -287,13 +287,18 @@ func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Disca
 
 func TestServesBrowserClient(t *testing.T) {
 	s := nexotest.NewServer(t, nexo.New())
-	resp, err := http.Get(s.URL + "/nexo/client.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") || !strings.Contains(string(body), "export function connect") {
-		t.Fatalf("status %d, type %q, %.80q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	for path, want := range map[string]string{
+		"/nexo/client.js": "export function connect",
+		"/nexo/react.js":  "export function useWebSocket",
+	} {
+		resp, err := http.Get(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") || !strings.Contains(string(body), want) {
+			t.Fatalf("%s: status %d, type %q, %.80q", path, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
 	}
 }

@@ -101,7 +101,7 @@ func WithHistory(policies ...channels.HistoryPolicy) Option {
 }
 
 // WithoutClient stops the App from serving the browser client at
-// /nexo/client.js.
+// /nexo/client.js and its React hook at /nexo/react.js.
 func WithoutClient() Option {
 	return func(c *config) { c.noClient = true }
 }

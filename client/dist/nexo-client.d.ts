@@ -14,13 +14,18 @@
  * that the server replays what was missed, drops any duplicate, and tells
  * the application through `onRecovery` when the server could not recover.
  */
-/** Connection state of a {@link NexoSocket}. */
-export type Status = 'connecting' | 'open' | 'closed';
+/**
+ * Connection state of a {@link NexoSocket}: `connecting` (an attempt is
+ * under way), `open`, `reconnecting` (waiting to retry, until
+ * {@link NexoSocket.retryAt}), or `closed` (for good: closed by the
+ * application, stopped by the server's close code, or out of retries).
+ */
+export type Status = 'connecting' | 'open' | 'reconnecting' | 'closed';
 /** Backoff of reconnect attempts: capped exponential with full jitter. */
 export interface Backoff {
     /** First delay in milliseconds (default 500). */
     base: number;
-    /** Largest delay in milliseconds (default 30000). */
+    /** Largest delay in milliseconds (default 5000). */
     cap: number;
 }
 /** What `onUnauthorized` may return to reconnect elsewhere or with a new token. */
@@ -72,11 +77,15 @@ export interface Options {
     reconnect?: boolean;
     /** Reconnect attempts in a row before giving up (default Infinity). */
     maxRetries?: number;
-    /** Reconnect delays (default base 500 ms, cap 30 s). */
+    /** Reconnect delays (default base 500 ms, cap 5 s). */
     backoff?: Partial<Backoff>;
     /** Delay range in ms after 1001, 1013 or 4429: [min, min + backoff] (default 2000). */
     retryAfter?: number;
-    /** Sends kept while not open, flushed in order on (re)connect; 0 keeps none (default). */
+    /**
+     * Sends kept while not open, flushed in order on (re)connect; 0 keeps
+     * none (default). When full, the oldest is dropped (a request dropped so
+     * is rejected with code "dropped").
+     */
     buffer?: number;
     /** Called on 4401: resolve to reconnect (optionally elsewhere), reject or return false to stop. */
     onUnauthorized?: () => Promise<Reauth | boolean | void> | Reauth | boolean | void;
@@ -106,7 +115,12 @@ export type CloseAction = 'stop' | 'retry' | 'later' | 'reauth';
 export declare function closeAction(code: number): CloseAction;
 /** An error reply of the server, or a request that failed. */
 export declare class RequestError extends Error {
-    /** The server's error code ("validation", "unknown_event", ...), "timeout" or "closed". */
+    /**
+     * The server's error code ("validation", "unknown_event", "handler" for
+     * a `*channels.UserError`, ...), or the client's: "timeout", "closed"
+     * (the connection ended before the reply, or close() was called) or
+     * "dropped" (pushed out of a full offline buffer, never sent).
+     */
     code: string;
     /** Failing fields of a validation error. */
     fields?: Record<string, string>;
@@ -140,8 +154,10 @@ export declare class NexoSocket {
     lastMessage: unknown;
     /** The last error or abnormal close, cleared on open. */
     error: Event | CloseEvent | undefined;
-    /** Attempts made since the connection was last open. */
+    /** Attempts made since the connection was last open for 5 s in a row. */
     retries: number;
+    /** While `reconnecting`: when the next attempt starts (ms since the epoch, like Date.now()). */
+    retryAt: number | undefined;
     private url;
     private protocols?;
     private opts;
@@ -149,7 +165,10 @@ export declare class NexoSocket {
     private timer?;
     private stableTimer?;
     private closedByUser;
+    private reopening?;
     private queue;
+    private wake;
+    private wakeVisible;
     private messageFns;
     private statusFns;
     private eventFns;
@@ -182,16 +201,48 @@ export declare class NexoSocket {
      * after a page reload.
      */
     positions(): Record<string, Position>;
-    /** Calls fn on every status change. Returns an unsubscribe function. */
+    /**
+     * Calls fn with the current status at once, then on every change.
+     * Returns an unsubscribe function.
+     */
     onStatus(fn: (s: Status) => void): () => void;
     /** Calls fn with the data of every `{"event": name}` frame; `on('error', fn)` gets error frames that answer no request. */
     on(event: string, fn: (data: unknown) => void): () => void;
     /** Sends a string as text, an ArrayBuffer or typed array as binary, anything else as JSON. Returns false when neither sent nor buffered. */
     send(data: unknown): boolean;
+    private enqueue;
+    private markSent;
+    private settle;
     /** Sends an event frame `{"event", "data"}`. */
     emit(event: string, data?: unknown): boolean;
-    /** Sends an event frame with a ref and resolves with the server's reply data. */
+    /**
+     * Sends an event frame with a ref and resolves with the server's reply
+     * data. While offline, with a `buffer`, the request waits in the buffer
+     * and is sent on reconnect; once it is rejected (timeout, dropped,
+     * close()) it is taken out of the buffer and never sent. A request sent
+     * on a connection that ends before the reply is rejected with "closed"
+     * and not sent again (the server may have run it).
+     */
     request<T = unknown>(event: string, data?: unknown, opts?: RequestOptions): Promise<T>;
+    /**
+     * Starts the next attempt now instead of waiting for the backoff: while
+     * `reconnecting`, or when `closed` by the server's close code or out of
+     * retries. Does nothing while `open` or `connecting`, while
+     * `onUnauthorized` has not answered, or after close(). The client does
+     * this by itself on the browser's `online` event and when the page
+     * becomes visible.
+     */
+    reconnectNow(): void;
+    private retryNowIfWaiting;
+    /**
+     * Forgets the position of topic (of every topic when omitted) and
+     * reconnects at once, so that the server treats this client as a
+     * newcomer on that topic (with `channels.RecoverLast(n)` it replays the
+     * last n messages). For a page told `recovered: false`; drop duplicates
+     * of what the page already shows by their (epoch, offset), from
+     * onPublication.
+     */
+    resync(topic?: string): void;
     /** Closes the connection for good: no reconnect. */
     close(code?: number, reason?: string): void;
     private open;

@@ -73,10 +73,17 @@ export class NexoSocket {
         this.lastMessage = undefined;
         /** The last error or abnormal close, cleared on open. */
         this.error = undefined;
-        /** Attempts made since the connection was last open. */
+        /** Attempts made since the connection was last open for 5 s in a row. */
         this.retries = 0;
+        /** While `reconnecting`: when the next attempt starts (ms since the epoch, like Date.now()). */
+        this.retryAt = undefined;
         this.closedByUser = false;
         this.queue = [];
+        this.wake = () => this.retryNowIfWaiting();
+        this.wakeVisible = () => {
+            if (typeof document !== 'undefined' && document.visibilityState === 'visible')
+                this.retryNowIfWaiting();
+        };
         this.messageFns = new Set();
         this.statusFns = new Set();
         this.eventFns = new Map();
@@ -97,6 +104,10 @@ export class NexoSocket {
             if (isPosition(p))
                 this.pos.set(topic, { epoch: p.epoch, offset: p.offset });
         }
+        if (typeof window !== 'undefined')
+            window.addEventListener?.('online', this.wake);
+        if (typeof document !== 'undefined')
+            document.addEventListener?.('visibilitychange', this.wakeVisible);
         this.open();
     }
     /** Calls fn with every message: JSON-parsed text when valid JSON, else the string; binary as ArrayBuffer. Returns an unsubscribe function. */
@@ -136,7 +147,10 @@ export class NexoSocket {
             out[topic] = { ...p };
         return out;
     }
-    /** Calls fn on every status change. Returns an unsubscribe function. */
+    /**
+     * Calls fn with the current status at once, then on every change.
+     * Returns an unsubscribe function.
+     */
     onStatus(fn) {
         this.statusFns.add(fn);
         fn(this.status);
@@ -152,48 +166,126 @@ export class NexoSocket {
     }
     /** Sends a string as text, an ArrayBuffer or typed array as binary, anything else as JSON. Returns false when neither sent nor buffered. */
     send(data) {
+        return this.enqueue({ data });
+    }
+    // enqueue sends q now when open, else keeps it in the offline buffer.
+    enqueue(q) {
         if (this.status === 'open' && this.ws) {
-            this.ws.send(encode(data));
+            this.ws.send(encode(q.data));
+            this.markSent(q, this.ws);
             return true;
         }
         const max = this.opts.buffer ?? 0;
         if (max <= 0 || this.closedByUser)
             return false;
-        this.queue.push(data);
-        if (this.queue.length > max)
-            this.queue.shift();
+        this.queue.push(q);
+        if (this.queue.length > max) {
+            const dropped = this.queue.shift();
+            if (dropped.ref != null)
+                this.settle(dropped.ref, new RequestError('request dropped from the full offline buffer', 'dropped'));
+        }
         return true;
+    }
+    markSent(q, ws) {
+        const p = q.ref != null ? this.pending.get(q.ref) : undefined;
+        if (p)
+            p.sentOn = ws;
+    }
+    // settle rejects the pending request ref and takes its frame out of the
+    // offline buffer: a request the caller was told failed is never sent.
+    settle(ref, err) {
+        const p = this.pending.get(ref);
+        this.queue = this.queue.filter(q => q.ref !== ref);
+        if (!p)
+            return;
+        this.pending.delete(ref);
+        clearTimeout(p.timer);
+        p.reject(err);
     }
     /** Sends an event frame `{"event", "data"}`. */
     emit(event, data) {
         return this.send({ event, data });
     }
-    /** Sends an event frame with a ref and resolves with the server's reply data. */
+    /**
+     * Sends an event frame with a ref and resolves with the server's reply
+     * data. While offline, with a `buffer`, the request waits in the buffer
+     * and is sent on reconnect; once it is rejected (timeout, dropped,
+     * close()) it is taken out of the buffer and never sent. A request sent
+     * on a connection that ends before the reply is rejected with "closed"
+     * and not sent again (the server may have run it).
+     */
     request(event, data, opts = {}) {
         const ref = this.nextRef++;
         return new Promise((resolve, reject) => {
             const timer = setTimeout(() => {
-                this.pending.delete(ref);
-                reject(new RequestError(`request ${event} timed out`, 'timeout'));
+                this.settle(ref, new RequestError(`request ${event} timed out`, 'timeout'));
             }, opts.timeout ?? 10000);
             this.pending.set(ref, { resolve: resolve, reject, timer });
-            if (!this.send({ event, data, ref })) {
-                clearTimeout(timer);
-                this.pending.delete(ref);
-                reject(new RequestError(`request ${event}: not connected`, 'closed'));
+            if (!this.enqueue({ data: { event, data, ref }, ref })) {
+                this.settle(ref, new RequestError(`request ${event}: not connected`, 'closed'));
             }
         });
+    }
+    /**
+     * Starts the next attempt now instead of waiting for the backoff: while
+     * `reconnecting`, or when `closed` by the server's close code or out of
+     * retries. Does nothing while `open` or `connecting`, while
+     * `onUnauthorized` has not answered, or after close(). The client does
+     * this by itself on the browser's `online` event and when the page
+     * becomes visible.
+     */
+    reconnectNow() {
+        if (this.closedByUser)
+            return;
+        if (this.status !== 'closed' && this.retryAt === undefined)
+            return;
+        clearTimeout(this.timer);
+        this.retryAt = undefined;
+        this.open();
+    }
+    // retryNowIfWaiting skips the backoff wait, but never reopens a socket
+    // the server stopped.
+    retryNowIfWaiting() {
+        if (this.retryAt !== undefined)
+            this.reconnectNow();
+    }
+    /**
+     * Forgets the position of topic (of every topic when omitted) and
+     * reconnects at once, so that the server treats this client as a
+     * newcomer on that topic (with `channels.RecoverLast(n)` it replays the
+     * last n messages). For a page told `recovered: false`; drop duplicates
+     * of what the page already shows by their (epoch, offset), from
+     * onPublication.
+     */
+    resync(topic) {
+        if (topic === undefined)
+            this.pos.clear();
+        else
+            this.pos.delete(topic);
+        if (this.closedByUser)
+            return;
+        if (this.ws && this.ws.readyState <= 1) {
+            this.reopening = this.ws;
+            this.ws.close(1000, 'resync');
+            return;
+        }
+        this.reconnectNow();
     }
     /** Closes the connection for good: no reconnect. */
     close(code = 1000, reason = '') {
         this.closedByUser = true;
         clearTimeout(this.timer);
         clearTimeout(this.stableTimer);
-        this.queue = [];
+        this.retryAt = undefined;
+        if (typeof window !== 'undefined')
+            window.removeEventListener?.('online', this.wake);
+        if (typeof document !== 'undefined')
+            document.removeEventListener?.('visibilitychange', this.wakeVisible);
         if (this.ws && this.ws.readyState <= 1)
             this.ws.close(code, reason);
         this.setStatus('closed');
         this.failPending('closed');
+        this.queue = [];
     }
     open() {
         const WS = this.opts.WebSocket ?? globalThis.WebSocket;
@@ -208,8 +300,10 @@ export class NexoSocket {
             this.stableTimer = setTimeout(() => { this.retries = 0; }, 5000);
             const queued = this.queue;
             this.queue = [];
-            for (const d of queued)
-                ws.send(encode(d));
+            for (const q of queued) {
+                ws.send(encode(q.data));
+                this.markSent(q, ws);
+            }
             this.opts.onOpen?.(ev);
         };
         ws.onmessage = ev => this.receive(ev);
@@ -217,7 +311,7 @@ export class NexoSocket {
             this.error = ev;
             this.opts.onError?.(ev);
         };
-        ws.onclose = ev => this.closed(ev);
+        ws.onclose = ev => this.closed(ev, ws);
     }
     /** The URL of the next attempt: the URL with `nexo_since` when positions are known. */
     dialURL() {
@@ -288,31 +382,45 @@ export class NexoSocket {
         this.pos.delete(topic); // re-inserted last: the most recently updated
         this.pos.set(topic, { epoch: p.epoch, offset: p.offset });
     }
-    async closed(ev) {
+    async closed(ev, ws) {
         clearTimeout(this.stableTimer);
-        this.ws = undefined;
+        if (this.ws === ws)
+            this.ws = undefined;
         if (ev.code !== 1000)
             this.error = ev;
         this.opts.onClose?.(ev);
-        this.failPending('closed');
+        this.failPending('closed', ws);
         if (this.closedByUser)
             return;
+        if (this.reopening === ws) {
+            this.reopening = undefined;
+            this.open();
+            return;
+        }
         const action = this.opts.reconnect === false ? 'stop' : closeAction(ev.code);
         if (action === 'stop' || this.retries >= (this.opts.maxRetries ?? Infinity)) {
             this.setStatus('closed');
             return;
         }
-        this.setStatus('closed');
         if (action === 'reauth') {
+            if (!this.opts.onUnauthorized) {
+                this.setStatus('closed');
+                return;
+            }
+            this.setStatus('reconnecting');
             let next = false;
             try {
-                next = this.opts.onUnauthorized ? await this.opts.onUnauthorized() : false;
+                next = await this.opts.onUnauthorized();
             }
             catch {
                 next = false;
             }
-            if (next === false || this.closedByUser)
+            if (this.closedByUser)
                 return;
+            if (next === false) {
+                this.setStatus('closed');
+                return;
+            }
             if (typeof next === 'object') {
                 if (next.url)
                     this.url = resolveURL(next.url);
@@ -325,7 +433,7 @@ export class NexoSocket {
     /** The next backoff delay: full jitter over a capped exponential. */
     delay() {
         const base = this.opts.backoff?.base ?? 500;
-        const cap = this.opts.backoff?.cap ?? 30000;
+        const cap = this.opts.backoff?.cap ?? 5000;
         const ceiling = Math.min(cap, base * 2 ** this.retries);
         return Math.floor((this.opts.random ?? Math.random)() * ceiling);
     }
@@ -334,10 +442,19 @@ export class NexoSocket {
     }
     schedule(ms) {
         this.retries++;
+        clearTimeout(this.timer);
+        this.retryAt = Date.now() + ms;
         this.timer = setTimeout(() => {
+            this.retryAt = undefined;
             if (!this.closedByUser)
                 this.open();
         }, ms);
+        // Listeners read retryAt when told the status: tell them again when
+        // only retryAt changed.
+        if (this.status === 'reconnecting')
+            this.statusFns.forEach(fn => fn(this.status));
+        else
+            this.setStatus('reconnecting');
     }
     setStatus(s) {
         if (this.status === s)
@@ -345,11 +462,13 @@ export class NexoSocket {
         this.status = s;
         this.statusFns.forEach(fn => fn(s));
     }
-    failPending(code) {
+    // failPending rejects the requests sent on ws (every request when ws is
+    // undefined); requests still in the offline buffer keep waiting.
+    failPending(code, ws) {
         for (const [ref, p] of this.pending) {
-            clearTimeout(p.timer);
-            p.reject(new RequestError('connection closed before the reply', code));
-            this.pending.delete(ref);
+            if (ws && p.sentOn !== ws)
+                continue;
+            this.settle(ref, new RequestError('connection closed before the reply', code));
         }
     }
 }

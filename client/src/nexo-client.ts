@@ -15,14 +15,19 @@
  * the application through `onRecovery` when the server could not recover.
  */
 
-/** Connection state of a {@link NexoSocket}. */
-export type Status = 'connecting' | 'open' | 'closed';
+/**
+ * Connection state of a {@link NexoSocket}: `connecting` (an attempt is
+ * under way), `open`, `reconnecting` (waiting to retry, until
+ * {@link NexoSocket.retryAt}), or `closed` (for good: closed by the
+ * application, stopped by the server's close code, or out of retries).
+ */
+export type Status = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 /** Backoff of reconnect attempts: capped exponential with full jitter. */
 export interface Backoff {
   /** First delay in milliseconds (default 500). */
   base: number;
-  /** Largest delay in milliseconds (default 30000). */
+  /** Largest delay in milliseconds (default 5000). */
   cap: number;
 }
 
@@ -80,11 +85,15 @@ export interface Options {
   reconnect?: boolean;
   /** Reconnect attempts in a row before giving up (default Infinity). */
   maxRetries?: number;
-  /** Reconnect delays (default base 500 ms, cap 30 s). */
+  /** Reconnect delays (default base 500 ms, cap 5 s). */
   backoff?: Partial<Backoff>;
   /** Delay range in ms after 1001, 1013 or 4429: [min, min + backoff] (default 2000). */
   retryAfter?: number;
-  /** Sends kept while not open, flushed in order on (re)connect; 0 keeps none (default). */
+  /**
+   * Sends kept while not open, flushed in order on (re)connect; 0 keeps
+   * none (default). When full, the oldest is dropped (a request dropped so
+   * is rejected with code "dropped").
+   */
   buffer?: number;
   /** Called on 4401: resolve to reconnect (optionally elsewhere), reject or return false to stop. */
   onUnauthorized?: () => Promise<Reauth | boolean | void> | Reauth | boolean | void;
@@ -129,7 +138,12 @@ export function closeAction(code: number): CloseAction {
 
 /** An error reply of the server, or a request that failed. */
 export class RequestError extends Error {
-  /** The server's error code ("validation", "unknown_event", ...), "timeout" or "closed". */
+  /**
+   * The server's error code ("validation", "unknown_event", "handler" for
+   * a `*channels.UserError`, ...), or the client's: "timeout", "closed"
+   * (the connection ended before the reply, or close() was called) or
+   * "dropped" (pushed out of a full offline buffer, never sent).
+   */
   code: string;
   /** Failing fields of a validation error. */
   fields?: Record<string, string>;
@@ -159,7 +173,17 @@ export interface RequestOptions {
   timeout?: number;
 }
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: RequestError) => void; timer: ReturnType<typeof setTimeout> };
+// A request waiting for its reply; sentOn is the socket it went out on,
+// undefined while it waits in the offline buffer.
+type Pending = {
+  resolve: (v: unknown) => void;
+  reject: (e: RequestError) => void;
+  timer: ReturnType<typeof setTimeout>;
+  sentOn?: WebSocket;
+};
+
+// A send kept while offline; ref when it is a request's frame.
+type Queued = { data: unknown; ref?: number };
 
 /**
  * Resolves a path or URL to a WebSocket URL: relative paths use the page's
@@ -181,8 +205,10 @@ export class NexoSocket {
   lastMessage: unknown = undefined;
   /** The last error or abnormal close, cleared on open. */
   error: Event | CloseEvent | undefined = undefined;
-  /** Attempts made since the connection was last open. */
+  /** Attempts made since the connection was last open for 5 s in a row. */
   retries = 0;
+  /** While `reconnecting`: when the next attempt starts (ms since the epoch, like Date.now()). */
+  retryAt: number | undefined = undefined;
 
   private url: string;
   private protocols?: string | string[];
@@ -191,7 +217,13 @@ export class NexoSocket {
   private timer?: ReturnType<typeof setTimeout>;
   private stableTimer?: ReturnType<typeof setTimeout>;
   private closedByUser = false;
-  private queue: unknown[] = [];
+  // The socket that close() was called on by resync(), to reopen at once.
+  private reopening?: WebSocket;
+  private queue: Queued[] = [];
+  private wake = () => this.retryNowIfWaiting();
+  private wakeVisible = () => {
+    if (typeof document !== 'undefined' && document.visibilityState === 'visible') this.retryNowIfWaiting();
+  };
   private messageFns = new Set<(data: unknown, event: MessageEvent) => void>();
   private statusFns = new Set<(s: Status) => void>();
   private eventFns = new Map<string, Set<(data: unknown) => void>>();
@@ -211,6 +243,8 @@ export class NexoSocket {
     for (const [topic, p] of Object.entries(opts.positions ?? {})) {
       if (isPosition(p)) this.pos.set(topic, { epoch: p.epoch, offset: p.offset });
     }
+    if (typeof window !== 'undefined') window.addEventListener?.('online', this.wake);
+    if (typeof document !== 'undefined') document.addEventListener?.('visibilitychange', this.wakeVisible);
     this.open();
   }
 
@@ -254,7 +288,10 @@ export class NexoSocket {
     return out;
   }
 
-  /** Calls fn on every status change. Returns an unsubscribe function. */
+  /**
+   * Calls fn with the current status at once, then on every change.
+   * Returns an unsubscribe function.
+   */
   onStatus(fn: (s: Status) => void): () => void {
     this.statusFns.add(fn);
     fn(this.status);
@@ -271,15 +308,40 @@ export class NexoSocket {
 
   /** Sends a string as text, an ArrayBuffer or typed array as binary, anything else as JSON. Returns false when neither sent nor buffered. */
   send(data: unknown): boolean {
+    return this.enqueue({ data });
+  }
+
+  // enqueue sends q now when open, else keeps it in the offline buffer.
+  private enqueue(q: Queued): boolean {
     if (this.status === 'open' && this.ws) {
-      this.ws.send(encode(data));
+      this.ws.send(encode(q.data));
+      this.markSent(q, this.ws);
       return true;
     }
     const max = this.opts.buffer ?? 0;
     if (max <= 0 || this.closedByUser) return false;
-    this.queue.push(data);
-    if (this.queue.length > max) this.queue.shift();
+    this.queue.push(q);
+    if (this.queue.length > max) {
+      const dropped = this.queue.shift()!;
+      if (dropped.ref != null) this.settle(dropped.ref, new RequestError('request dropped from the full offline buffer', 'dropped'));
+    }
     return true;
+  }
+
+  private markSent(q: Queued, ws: WebSocket): void {
+    const p = q.ref != null ? this.pending.get(q.ref) : undefined;
+    if (p) p.sentOn = ws;
+  }
+
+  // settle rejects the pending request ref and takes its frame out of the
+  // offline buffer: a request the caller was told failed is never sent.
+  private settle(ref: number, err: RequestError): void {
+    const p = this.pending.get(ref);
+    this.queue = this.queue.filter(q => q.ref !== ref);
+    if (!p) return;
+    this.pending.delete(ref);
+    clearTimeout(p.timer);
+    p.reject(err);
   }
 
   /** Sends an event frame `{"event", "data"}`. */
@@ -287,21 +349,67 @@ export class NexoSocket {
     return this.send({ event, data });
   }
 
-  /** Sends an event frame with a ref and resolves with the server's reply data. */
+  /**
+   * Sends an event frame with a ref and resolves with the server's reply
+   * data. While offline, with a `buffer`, the request waits in the buffer
+   * and is sent on reconnect; once it is rejected (timeout, dropped,
+   * close()) it is taken out of the buffer and never sent. A request sent
+   * on a connection that ends before the reply is rejected with "closed"
+   * and not sent again (the server may have run it).
+   */
   request<T = unknown>(event: string, data?: unknown, opts: RequestOptions = {}): Promise<T> {
     const ref = this.nextRef++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(ref);
-        reject(new RequestError(`request ${event} timed out`, 'timeout'));
+        this.settle(ref, new RequestError(`request ${event} timed out`, 'timeout'));
       }, opts.timeout ?? 10000);
       this.pending.set(ref, { resolve: resolve as (v: unknown) => void, reject, timer });
-      if (!this.send({ event, data, ref })) {
-        clearTimeout(timer);
-        this.pending.delete(ref);
-        reject(new RequestError(`request ${event}: not connected`, 'closed'));
+      if (!this.enqueue({ data: { event, data, ref }, ref })) {
+        this.settle(ref, new RequestError(`request ${event}: not connected`, 'closed'));
       }
     });
+  }
+
+  /**
+   * Starts the next attempt now instead of waiting for the backoff: while
+   * `reconnecting`, or when `closed` by the server's close code or out of
+   * retries. Does nothing while `open` or `connecting`, while
+   * `onUnauthorized` has not answered, or after close(). The client does
+   * this by itself on the browser's `online` event and when the page
+   * becomes visible.
+   */
+  reconnectNow(): void {
+    if (this.closedByUser) return;
+    if (this.status !== 'closed' && this.retryAt === undefined) return;
+    clearTimeout(this.timer);
+    this.retryAt = undefined;
+    this.open();
+  }
+
+  // retryNowIfWaiting skips the backoff wait, but never reopens a socket
+  // the server stopped.
+  private retryNowIfWaiting(): void {
+    if (this.retryAt !== undefined) this.reconnectNow();
+  }
+
+  /**
+   * Forgets the position of topic (of every topic when omitted) and
+   * reconnects at once, so that the server treats this client as a
+   * newcomer on that topic (with `channels.RecoverLast(n)` it replays the
+   * last n messages). For a page told `recovered: false`; drop duplicates
+   * of what the page already shows by their (epoch, offset), from
+   * onPublication.
+   */
+  resync(topic?: string): void {
+    if (topic === undefined) this.pos.clear();
+    else this.pos.delete(topic);
+    if (this.closedByUser) return;
+    if (this.ws && this.ws.readyState <= 1) {
+      this.reopening = this.ws;
+      this.ws.close(1000, 'resync');
+      return;
+    }
+    this.reconnectNow();
   }
 
   /** Closes the connection for good: no reconnect. */
@@ -309,10 +417,13 @@ export class NexoSocket {
     this.closedByUser = true;
     clearTimeout(this.timer);
     clearTimeout(this.stableTimer);
-    this.queue = [];
+    this.retryAt = undefined;
+    if (typeof window !== 'undefined') window.removeEventListener?.('online', this.wake);
+    if (typeof document !== 'undefined') document.removeEventListener?.('visibilitychange', this.wakeVisible);
     if (this.ws && this.ws.readyState <= 1) this.ws.close(code, reason);
     this.setStatus('closed');
     this.failPending('closed');
+    this.queue = [];
   }
 
   private open(): void {
@@ -328,7 +439,10 @@ export class NexoSocket {
       this.stableTimer = setTimeout(() => { this.retries = 0; }, 5000);
       const queued = this.queue;
       this.queue = [];
-      for (const d of queued) ws.send(encode(d));
+      for (const q of queued) {
+        ws.send(encode(q.data));
+        this.markSent(q, ws);
+      }
       this.opts.onOpen?.(ev);
     };
     ws.onmessage = ev => this.receive(ev);
@@ -336,7 +450,7 @@ export class NexoSocket {
       this.error = ev;
       this.opts.onError?.(ev);
     };
-    ws.onclose = ev => this.closed(ev);
+    ws.onclose = ev => this.closed(ev, ws);
   }
 
   /** The URL of the next attempt: the URL with `nexo_since` when positions are known. */
@@ -402,27 +516,40 @@ export class NexoSocket {
     this.pos.set(topic, { epoch: p.epoch, offset: p.offset });
   }
 
-  private async closed(ev: CloseEvent): Promise<void> {
+  private async closed(ev: CloseEvent, ws: WebSocket): Promise<void> {
     clearTimeout(this.stableTimer);
-    this.ws = undefined;
+    if (this.ws === ws) this.ws = undefined;
     if (ev.code !== 1000) this.error = ev;
     this.opts.onClose?.(ev);
-    this.failPending('closed');
+    this.failPending('closed', ws);
     if (this.closedByUser) return;
+    if (this.reopening === ws) {
+      this.reopening = undefined;
+      this.open();
+      return;
+    }
     const action = this.opts.reconnect === false ? 'stop' : closeAction(ev.code);
     if (action === 'stop' || this.retries >= (this.opts.maxRetries ?? Infinity)) {
       this.setStatus('closed');
       return;
     }
-    this.setStatus('closed');
     if (action === 'reauth') {
+      if (!this.opts.onUnauthorized) {
+        this.setStatus('closed');
+        return;
+      }
+      this.setStatus('reconnecting');
       let next: Reauth | boolean | void = false;
       try {
-        next = this.opts.onUnauthorized ? await this.opts.onUnauthorized() : false;
+        next = await this.opts.onUnauthorized();
       } catch {
         next = false;
       }
-      if (next === false || this.closedByUser) return;
+      if (this.closedByUser) return;
+      if (next === false) {
+        this.setStatus('closed');
+        return;
+      }
       if (typeof next === 'object') {
         if (next.url) this.url = resolveURL(next.url);
         if (next.protocols) this.protocols = next.protocols;
@@ -434,7 +561,7 @@ export class NexoSocket {
   /** The next backoff delay: full jitter over a capped exponential. */
   delay(): number {
     const base = this.opts.backoff?.base ?? 500;
-    const cap = this.opts.backoff?.cap ?? 30000;
+    const cap = this.opts.backoff?.cap ?? 5000;
     const ceiling = Math.min(cap, base * 2 ** this.retries);
     return Math.floor((this.opts.random ?? Math.random)() * ceiling);
   }
@@ -445,9 +572,16 @@ export class NexoSocket {
 
   private schedule(ms: number): void {
     this.retries++;
+    clearTimeout(this.timer);
+    this.retryAt = Date.now() + ms;
     this.timer = setTimeout(() => {
+      this.retryAt = undefined;
       if (!this.closedByUser) this.open();
     }, ms);
+    // Listeners read retryAt when told the status: tell them again when
+    // only retryAt changed.
+    if (this.status === 'reconnecting') this.statusFns.forEach(fn => fn(this.status));
+    else this.setStatus('reconnecting');
   }
 
   private setStatus(s: Status): void {
@@ -456,11 +590,12 @@ export class NexoSocket {
     this.statusFns.forEach(fn => fn(s));
   }
 
-  private failPending(code: string): void {
+  // failPending rejects the requests sent on ws (every request when ws is
+  // undefined); requests still in the offline buffer keep waiting.
+  private failPending(code: string, ws?: WebSocket): void {
     for (const [ref, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(new RequestError('connection closed before the reply', code));
-      this.pending.delete(ref);
+      if (ws && p.sentOn !== ws) continue;
+      this.settle(ref, new RequestError('connection closed before the reply', code));
     }
   }
 }

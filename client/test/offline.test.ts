@@ -1,0 +1,177 @@
+// Requests made while offline, the status while waiting to retry, and the
+// ways to retry at once.
+import { describe, it, expect, beforeEach, afterEach, vi } from 'vitest';
+import { connect, type Options, type Status } from '../src/nexo-client';
+import { FakeWebSocket } from './fake';
+
+const WS = FakeWebSocket as unknown as Options['WebSocket'];
+const open = (url = 'ws://h/ws', opts: Options = {}) => {
+  const sock = connect(url, { WebSocket: WS, random: () => 0.5, ...opts });
+  return { sock, ws: FakeWebSocket.last() };
+};
+const flush = () => new Promise(r => setImmediate(r));
+// frames returns the JSON frames a fake socket sent, parsed.
+const frames = (ws: FakeWebSocket) => ws.sent.map(s => JSON.parse(s as string));
+
+beforeEach(() => { FakeWebSocket.instances = []; vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] }); });
+afterEach(() => { vi.useRealTimers(); vi.unstubAllGlobals(); });
+
+describe('requests while offline', () => {
+  it('a buffered request that timed out is never sent later', async () => {
+    const { sock, ws } = open('ws://h/ws', { buffer: 5 });
+    const r = sock.request('chat.send', { text: 'late' }, { timeout: 100 });
+    vi.advanceTimersByTime(100);
+    expect((await r.catch(e => e)).code).toBe('timeout');
+    ws.open();
+    expect(ws.sent).toEqual([]);
+  });
+  it('a buffered request survives a failed attempt, is sent once on open and resolves', async () => {
+    const { sock, ws } = open('ws://h/ws', { buffer: 5, random: () => 0 });
+    const r = sock.request('chat.send', { text: 'queued' }, { timeout: 60000 });
+    ws.drop(1006); // the attempt fails before it opens
+    await flush();
+    vi.advanceTimersByTime(1);
+    const next = FakeWebSocket.last();
+    expect(next).not.toBe(ws);
+    next.open();
+    expect(frames(next)).toEqual([{ event: 'chat.send', data: { text: 'queued' }, ref: 1 }]);
+    next.message('{"type":"reply","ref":1,"data":"ok"}');
+    await expect(r).resolves.toBe('ok');
+  });
+  it('a request sent on a connection that drops is rejected and never sent again', async () => {
+    const { sock, ws } = open('ws://h/ws', { buffer: 5, random: () => 0 });
+    ws.open();
+    const r = sock.request('chat.send', { text: 'once' });
+    ws.drop(1006);
+    expect((await r.catch(e => e)).code).toBe('closed');
+    vi.runOnlyPendingTimers();
+    FakeWebSocket.last().open();
+    expect(FakeWebSocket.last().sent).toEqual([]);
+    expect(ws.sent.length).toBe(1);
+  });
+  it('a request pushed out of a full buffer is rejected with "dropped"', async () => {
+    const { sock, ws } = open('ws://h/ws', { buffer: 1 });
+    const r = sock.request('a');
+    expect(sock.send('b')).toBe(true);
+    expect((await r.catch(e => e)).code).toBe('dropped');
+    ws.open();
+    expect(ws.sent).toEqual(['b']);
+  });
+  it('close() rejects a buffered request and sends nothing', async () => {
+    const { sock } = open('ws://h/ws', { buffer: 5 });
+    const r = sock.request('a');
+    sock.close();
+    expect((await r.catch(e => e)).code).toBe('closed');
+  });
+});
+
+describe('status while reconnecting', () => {
+  it('is "reconnecting" with retryAt while waiting, "closed" only for good', async () => {
+    const seen: Status[] = [];
+    const { sock, ws } = open('ws://h/ws', { backoff: { base: 1000, cap: 1000 }, random: () => 0.5 });
+    sock.onStatus(s => seen.push(s));
+    ws.open();
+    const t0 = Date.now();
+    ws.drop(1006);
+    await flush();
+    expect(sock.status).toBe('reconnecting');
+    expect(sock.retryAt).toBe(t0 + 500);
+    vi.advanceTimersByTime(500);
+    expect(sock.status).toBe('connecting');
+    expect(sock.retryAt).toBeUndefined();
+    FakeWebSocket.last().drop(4403);
+    await flush();
+    expect(sock.status).toBe('closed');
+    expect(seen).toEqual(['connecting', 'open', 'reconnecting', 'connecting', 'closed']);
+  });
+  it('caps the default backoff at 5 s', async () => {
+    const { sock, ws } = open('ws://h/ws', { random: () => 0.999 });
+    ws.open();
+    for (let i = 0; i < 10; i++) {
+      FakeWebSocket.last().drop(1006);
+      await flush();
+      expect(sock.retryAt! - Date.now()).toBeLessThan(5000);
+      vi.runOnlyPendingTimers();
+    }
+  });
+  it('reconnectNow() skips the wait, and reopens after the server stopped it', async () => {
+    const { sock, ws } = open('ws://h/ws', { backoff: { base: 60000, cap: 60000 } });
+    ws.open();
+    ws.drop(1006);
+    await flush();
+    expect(FakeWebSocket.instances.length).toBe(1);
+    sock.reconnectNow();
+    expect(FakeWebSocket.instances.length).toBe(2);
+    expect(sock.status).toBe('connecting');
+    vi.runAllTimers(); // the old timer is gone
+    expect(FakeWebSocket.instances.length).toBe(2);
+    sock.reconnectNow(); // already connecting: nothing
+    expect(FakeWebSocket.instances.length).toBe(2);
+    FakeWebSocket.last().drop(1008);
+    await flush();
+    expect(sock.status).toBe('closed');
+    sock.reconnectNow();
+    expect(FakeWebSocket.instances.length).toBe(3);
+    sock.close();
+    sock.reconnectNow(); // closed by the application: stays closed
+    expect(FakeWebSocket.instances.length).toBe(3);
+  });
+  it('reconnectNow() leaves a pending onUnauthorized to decide: one socket, with the new URL', async () => {
+    let answer!: (r: { url: string }) => void;
+    const onUnauthorized = () => new Promise<{ url: string }>(r => { answer = r; });
+    const { sock, ws } = open('ws://h/ws', { onUnauthorized, random: () => 0 });
+    ws.open();
+    ws.drop(4401);
+    await flush();
+    expect(sock.status).toBe('reconnecting');
+    sock.reconnectNow();
+    expect(FakeWebSocket.instances.length).toBe(1);
+    answer({ url: 'ws://h/ws?token=new' });
+    await flush();
+    vi.runAllTimers();
+    expect(FakeWebSocket.instances.length).toBe(2);
+    expect(FakeWebSocket.last().url).toBe('ws://h/ws?token=new');
+  });
+  it('retries at once on the browser\'s online event and when the page becomes visible', async () => {
+    const win = new EventTarget();
+    const doc = Object.assign(new EventTarget(), { visibilityState: 'hidden' });
+    vi.stubGlobal('window', win);
+    vi.stubGlobal('document', doc);
+    const { sock, ws } = open('ws://h/ws', { backoff: { base: 60000, cap: 60000 } });
+    ws.open();
+    ws.drop(1006);
+    await flush();
+    win.dispatchEvent(new Event('online'));
+    expect(FakeWebSocket.instances.length).toBe(2);
+    FakeWebSocket.last().drop(1006);
+    await flush();
+    doc.dispatchEvent(new Event('visibilitychange')); // still hidden
+    expect(FakeWebSocket.instances.length).toBe(2);
+    doc.visibilityState = 'visible';
+    doc.dispatchEvent(new Event('visibilitychange'));
+    expect(FakeWebSocket.instances.length).toBe(3);
+    FakeWebSocket.last().open();
+    win.dispatchEvent(new Event('online')); // open: nothing to do
+    expect(FakeWebSocket.instances.length).toBe(3);
+    sock.close();
+    win.dispatchEvent(new Event('online')); // closed: listeners gone
+    expect(FakeWebSocket.instances.length).toBe(3);
+  });
+});
+
+describe('resync', () => {
+  it('forgets the topic\'s position and reconnects at once without it', async () => {
+    const { sock, ws } = open('ws://h/chat?name=a');
+    ws.open();
+    ws.message('{"type":"pub","topic":"t","epoch":"E","offset":3,"data":"x"}');
+    ws.message('{"type":"pub","topic":"u","epoch":"E","offset":7,"data":"y"}');
+    sock.resync('t');
+    expect(ws.closedWith?.[0]).toBe(1000);
+    ws.drop(1000); // the browser reports the close the client asked for
+    await flush();
+    expect(FakeWebSocket.instances.length).toBe(2);
+    const url = new URL(FakeWebSocket.last().url);
+    expect(JSON.parse(url.searchParams.get('nexo_since')!)).toEqual({ u: { epoch: 'E', offset: 7 } });
+    expect(sock.status).toBe('connecting');
+  });
+});
