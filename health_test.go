@@ -3,9 +3,7 @@ package nexo_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,34 +16,6 @@ import (
 	"github.com/nexogo/nexo/nexotest"
 	"github.com/nexogo/nexo/ws"
 )
-
-// probe GETs url and returns the status and the body.
-func getProbe(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
-// waitProbe polls url until it answers want, or fails after 10 s.
-func waitProbe(t *testing.T, url string, want int) string {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		status, body := getProbe(t, url)
-		if status == want {
-			return body
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %d %q, want %d", url, status, body, want)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 func withProbes(app *nexo.App) *nexo.App {
 	app.Get("/healthz", app.Healthz)
@@ -66,7 +36,7 @@ func TestHealthzAndReadyz(t *testing.T) {
 		{"/healthz", 200, "ok\n"},
 		{"/readyz", 200, "ready\n"},
 	} {
-		status, body := getProbe(t, s.URL+tc.path)
+		status, body := nexotest.Get(t, s.URL+tc.path)
 		if status != tc.status || body != tc.body {
 			t.Errorf("%s: %d %q, want %d %q", tc.path, status, body, tc.status, tc.body)
 		}
@@ -99,19 +69,19 @@ func TestReadyzFollowsBrokerPing(t *testing.T) {
 			pb.down.Store(false)
 			app := withProbes(nexo.New(quietApp(), nexo.WithBroker(b)))
 			s := nexotest.NewServer(t, app)
-			if status, _ := getProbe(t, s.URL+"/readyz"); status != 200 {
+			if status, _ := nexotest.Get(t, s.URL+"/readyz"); status != 200 {
 				t.Fatalf("readyz with the broker up: %d", status)
 			}
 			pb.down.Store(true)
-			status, body := getProbe(t, s.URL+"/readyz")
+			status, body := nexotest.Get(t, s.URL+"/readyz")
 			if status != 503 || body != "not ready: broker: unreachable\n" {
 				t.Errorf("readyz with the broker down: %d %q", status, body)
 			}
-			if status, _ := getProbe(t, s.URL+"/healthz"); status != 200 {
+			if status, _ := nexotest.Get(t, s.URL+"/healthz"); status != 200 {
 				t.Errorf("healthz must not depend on the broker: %d", status)
 			}
 			pb.down.Store(false)
-			if status, _ := getProbe(t, s.URL+"/readyz"); status != 200 {
+			if status, _ := nexotest.Get(t, s.URL+"/readyz"); status != 200 {
 				t.Errorf("readyz with the broker back: %d", status)
 			}
 		})
@@ -133,7 +103,7 @@ func TestReadyzFailsWhileDraining(t *testing.T) {
 	s := nexotest.NewServer(t, app)
 	c := s.Dial("/hold")
 	<-opened
-	if status, _ := getProbe(t, s.URL+"/readyz"); status != 200 {
+	if status, _ := nexotest.Get(t, s.URL+"/readyz"); status != 200 {
 		t.Fatalf("readyz before shutdown: %d", status)
 	}
 
@@ -141,11 +111,11 @@ func TestReadyzFailsWhileDraining(t *testing.T) {
 	go func() { done <- app.Shutdown(context.Background()) }()
 	c.ExpectClose(ws.CloseGoingAway) // Shutdown has begun: draining is set
 
-	status, body := getProbe(t, s.URL+"/readyz")
+	status, body := nexotest.Get(t, s.URL+"/readyz")
 	if status != 503 || body != "not ready: "+nexo.ErrDraining.Error()+"\n" {
 		t.Errorf("readyz while draining: %d %q", status, body)
 	}
-	if status, _ := getProbe(t, s.URL+"/healthz"); status != 200 {
+	if status, _ := nexotest.Get(t, s.URL+"/healthz"); status != 200 {
 		t.Errorf("healthz while draining: %d, want 200 (the process is alive)", status)
 	}
 	select {
@@ -157,7 +127,7 @@ func TestReadyzFailsWhileDraining(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
-	if status, _ := getProbe(t, s.URL+"/readyz"); status != 503 {
+	if status, _ := nexotest.Get(t, s.URL+"/readyz"); status != 503 {
 		t.Errorf("readyz after shutdown: %d", status)
 	}
 }
@@ -189,12 +159,12 @@ func TestReadyzFollowsNATS(t *testing.T) {
 
 	app := withProbes(nexo.New(quietApp(), nexo.WithBroker(b)))
 	s := nexotest.NewServer(t, app)
-	waitProbe(t, s.URL+"/readyz", 200)
+	nexotest.WaitStatus(t, s.URL+"/readyz", 200)
 	ns.Stop()
-	body := waitProbe(t, s.URL+"/readyz", 503)
+	body := nexotest.WaitStatus(t, s.URL+"/readyz", 503)
 	if !strings.HasPrefix(body, "not ready: broker: ") {
 		t.Errorf("readyz body with NATS down: %q", body)
 	}
 	ns.Start()
-	waitProbe(t, s.URL+"/readyz", 200)
+	nexotest.WaitStatus(t, s.URL+"/readyz", 200)
 }

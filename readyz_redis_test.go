@@ -28,19 +28,19 @@ func TestReadyzFollowsRedis(t *testing.T) {
 
 	app := withProbes(nexo.New(quietApp(), nexo.WithBroker(b)))
 	s := nexotest.NewServer(t, app)
-	if body := waitProbe(t, s.URL+"/readyz", 200); body != "ready\n" {
+	if body := nexotest.WaitStatus(t, s.URL+"/readyz", 200); body != "ready\n" {
 		t.Errorf("readyz with Redis up: %q", body)
 	}
 
 	rs.Stop()
-	body := waitProbe(t, s.URL+"/readyz", 503)
+	body := nexotest.WaitStatus(t, s.URL+"/readyz", 503)
 	if !strings.HasPrefix(body, "not ready: broker: redisbroker: ping: ") {
 		t.Errorf("readyz with Redis stopped: %q", body)
 	}
-	if status, _ := getProbe(t, s.URL+"/healthz"); status != 200 {
+	if status, _ := nexotest.Get(t, s.URL+"/healthz"); status != 200 {
 		t.Errorf("healthz with Redis stopped: %d, want 200", status)
 	}
 
 	rs.Start()
-	waitProbe(t, s.URL+"/readyz", 200)
+	nexotest.WaitStatus(t, s.URL+"/readyz", 200)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -14,34 +13,6 @@ import (
 	"github.com/nexogo/nexo/internal/servicetest"
 	"github.com/nexogo/nexo/nexotest"
 )
-
-// probe returns the status and body of GET url.
-func probe(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
-// waitProbe polls url until it answers want, or fails after 10 s.
-func waitProbe(t *testing.T, url string, want int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		status, body := probe(t, url)
-		if status == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %d %q, want %d", url, status, body, want)
-		}
-		time.Sleep(20 * time.Millisecond) // a probe has no event to wait on
-	}
-}
 
 // TestRedisOutage runs the chat on a redis-server of the test's own and
 // stops it mid-conversation: the pages stay connected, each message that
@@ -56,7 +27,7 @@ func TestRedisOutage(t *testing.T) {
 	t.Setenv("NEXO_CHANNEL_PREFIX", fmt.Sprintf("chat-outage-%d:", time.Now().UnixNano()))
 	s := nexotest.NewServer(t, newApp(nexo.WithLogger(slog.New(slog.DiscardHandler))))
 	for _, path := range []string{"/healthz", "/readyz"} {
-		if status, body := probe(t, s.URL+path); status != 200 {
+		if status, body := nexotest.Get(t, s.URL+path); status != 200 {
 			t.Errorf("%s with Redis up: %d %q", path, status, body)
 		}
 	}
@@ -74,8 +45,8 @@ func TestRedisOutage(t *testing.T) {
 	if f := answerTo(t, ada, 2); f.Type != "error" || f.Error != "not_delivered" {
 		t.Errorf("private message during the outage answered %+v, want a not_delivered error", f)
 	}
-	waitProbe(t, s.URL+"/readyz", http.StatusServiceUnavailable)
-	if status, _ := probe(t, s.URL+"/healthz"); status != 200 {
+	nexotest.WaitStatus(t, s.URL+"/readyz", http.StatusServiceUnavailable)
+	if status, _ := nexotest.Get(t, s.URL+"/healthz"); status != 200 {
 		t.Errorf("healthz during the outage: %d", status)
 	}
 	cat, resp, err := s.TryDial("/chat/lobby?name=cat")
@@ -87,7 +58,7 @@ func TestRedisOutage(t *testing.T) {
 	}
 
 	rs.Start()
-	waitProbe(t, s.URL+"/readyz", http.StatusOK)
+	nexotest.WaitStatus(t, s.URL+"/readyz", http.StatusOK)
 	for ref := 3; ; ref++ {
 		ada.SendJSON(map[string]any{"type": "message", "text": "back", "ref": ref})
 		if f := answerTo(t, ada, ref); f.Type == "reply" {
