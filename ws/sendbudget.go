@@ -14,12 +14,10 @@ func (w *writer) overBudget(n, limit int) bool {
 	return limit > 0 && w.queued > 0 && w.queued+n > limit
 }
 
-// dequeued takes frames a flush took out of the queue off the count.
-// Called with w.mu held.
-func (w *writer) dequeued(frames []frame) {
-	for i := range frames {
-		if f := &frames[i]; f.raw == nil && f.op != opClose {
-			w.queued -= f.size()
-		}
+// dequeued takes f, of the given size, off the count once a flush has
+// taken it out of the queue. Called with w.mu held.
+func (w *writer) dequeued(f *frame, size int) {
+	if f.raw == nil && f.op != opClose {
+		w.queued -= size
 	}
 }

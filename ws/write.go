@@ -427,12 +427,16 @@ func (c *Conn) takeBatch() (frames []frame, fin, ok bool) {
 		n += f.size()
 	}
 	i := start
-	for i < len(w.queue) && (i == start || n+w.queue[i].size() <= maxBatchBytes) {
-		n += w.queue[i].size()
-		i++
+	for ; i < len(w.queue); i++ {
+		f := &w.queue[i]
+		size := f.size()
+		if i > start && n+size > maxBatchBytes {
+			break
+		}
+		n += size
+		w.dequeued(f, size)
 	}
 	frames = append(frames, w.queue[start:i]...)
-	w.dequeued(w.queue[start:i])
 	rest := copy(w.queue, w.queue[i:])
 	clear(w.queue[rest:])
 	w.queue = w.queue[:rest]
