@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,9 +31,42 @@ export function freePort() {
   });
 }
 
+// Every process a test file starts is tracked here, so that none outlives the
+// file: a server that inherited the runner's stdout would keep the runner
+// waiting for that pipe to close, so a test that failed before its own clean-up
+// would hang the whole run instead of failing it.
+const children = new Set();
+
+/**
+ * Spawns a long-running process whose output is forwarded to this process's,
+ * through pipes of its own rather than inherited descriptors. It is killed
+ * when the test file ends, whatever its tests did.
+ */
+export function spawnTracked(cmd, args, opts = {}) {
+  const proc = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout.on('data', d => process.stdout.write(d));
+  proc.stderr.on('data', d => process.stderr.write(d));
+  // Neither the process nor its pipes keep this file's event loop alive.
+  proc.unref();
+  proc.stdout.unref?.();
+  proc.stderr.unref?.();
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  return proc;
+}
+
+process.on('exit', () => {
+  for (const proc of children) proc.kill('SIGKILL');
+});
+
+// The file's last hook: whatever its own after() left running is stopped.
+after(async () => {
+  await Promise.all([...children].map(proc => stop(proc)));
+});
+
 /** Starts a server binary on addr and resolves once it accepts connections. */
 export async function start(binary, addr, env = {}) {
-  const proc = spawn(binary, [], { env: { ...process.env, NEXO_ADDR: addr, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const proc = spawnTracked(binary, [], { env: { ...process.env, NEXO_ADDR: addr, ...env } });
   const [host, port] = addr.split(':');
   const deadline = Date.now() + 15000;
   for (;;) {
@@ -48,10 +82,17 @@ export async function start(binary, addr, env = {}) {
   }
 }
 
-/** Stops a server with SIGTERM and waits for it to exit. */
-export function stop(proc) {
-  if (proc.exitCode !== null) return Promise.resolve();
-  return new Promise(resolve => { proc.once('exit', resolve); proc.kill('SIGTERM'); });
+/**
+ * Stops a process with signal (SIGTERM unless told) and waits for it to exit;
+ * one still running 10 s later is killed.
+ */
+export function stop(proc, signal = 'SIGTERM') {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise(resolve => {
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+    proc.once('exit', () => { clearTimeout(timer); resolve(); });
+    proc.kill(signal);
+  });
 }
 
 /** Launches Debian's Chromium headless with a fresh profile (playwright makes a new user data dir per launch). */

@@ -1,10 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { root, build, freePort, start, stop, launch, artifacts } from './helpers.mjs';
+import { root, build, freePort, start, stop, spawnTracked, launch, artifacts } from './helpers.mjs';
 
 // docs/deployment.md's nginx block, run by a real nginx in front of two
 // chat instances sharing Redis, with no sticky sessions: the pages of a
@@ -57,7 +57,7 @@ before(async () => {
   base = `http://${listen}`;
   writeFileSync(join(dir, 'nginx.conf'), nginxConfig(block, listen, addrs, dir));
   execFileSync('nginx', ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'inherit' });
-  nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  nginx = spawnTracked('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')]);
   for (const deadline = Date.now() + 10000; ;) {
     try {
       await (await fetch(base + '/', { redirect: 'manual' })).arrayBuffer();
@@ -72,7 +72,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (nginx && nginx.exitCode === null) await new Promise(r => { nginx.once('exit', r); nginx.kill('SIGQUIT'); });
+  if (nginx) await stop(nginx, 'SIGQUIT');
   for (const s of servers) await stop(s);
 });
 
