@@ -19,6 +19,10 @@ import (
 // message in order; the stalled one is closed with 1013.
 func TestSlowConsumerIsolated(t *testing.T) {
 	const readers, msgs = 50, 2000
+	// Only the send-queue policy may end the stalled connection: on a loaded
+	// machine the readers' rounds can outlast the default write timeout (a
+	// write blocked that long ends in 1006) or close timeout (the socket is
+	// closed before the client reads the 1013), hence the long ones below.
 	conns := make(chan *ws.Conn, readers+1)
 	ended := make(chan error, readers+1)
 	s, _ := serveWith(t, []nexotest.ServerOption{nexotest.WithSendBuffer(64 << 10)}, func(c *ws.Conn) error {
@@ -29,7 +33,7 @@ func TestSlowConsumerIsolated(t *testing.T) {
 		<-c.Context().Done()
 		ended <- context.Cause(c.Context())
 		return nil
-	}, ws.WithCloseTimeout(10*time.Second))
+	}, ws.WithCloseTimeout(2*time.Minute), ws.WithWriteTimeout(2*time.Minute))
 
 	stalled := s.Dial("/ws", nexotest.WithReceiveBuffer(2048))
 	stalledConn := <-conns
