@@ -70,3 +70,22 @@ func ExampleRouter_Route() {
 	c.Close()
 	// Output: /rooms/{id} 42
 }
+
+// A ws.Router carries its prefix (Nexios's WSRouter prefix): mounting it
+// at "/" does not restate it.
+func ExampleRouter_MountWS() {
+	chat := ws.NewRouter(ws.WithPrefix("/chat"))
+	chat.HandleFunc("/{room}", func(c *ws.Conn) error {
+		return c.SendText("welcome to " + c.PathParam("room"))
+	})
+	app := nexo.New()
+	app.MountWS("/", chat)
+	srv := httptest.NewServer(app)
+	defer stop(app, srv)
+
+	c := dial(srv, "/chat/lobby")
+	_, msg, _ := c.ReadMessage()
+	fmt.Println(string(msg))
+	c.Close()
+	// Output: welcome to lobby
+}
