@@ -89,3 +89,37 @@ func ExampleRouter_MountWS() {
 	c.Close()
 	// Output: welcome to lobby
 }
+
+// BroadcastRoute reaches the connections of one route only (Robyn's
+// broadcast on one endpoint), on every instance.
+func ExampleApp_BroadcastRoute() {
+	app := nexo.New()
+	joined := make(chan struct{}, 2)
+	wait := func(c *ws.Conn) error {
+		if err := c.Accept(); err != nil {
+			return err
+		}
+		joined <- struct{}{}
+		for range c.Texts() {
+		}
+		return c.Err()
+	}
+	app.WebSocketRoute("/news", wait)
+	app.WebSocketRoute("/sports", wait)
+	srv := httptest.NewServer(app)
+	defer stop(app, srv)
+
+	news, sports := dial(srv, "/news"), dial(srv, "/sports")
+	<-joined
+	<-joined
+	app.BroadcastRoute("/news", "breaking")
+	app.Broadcast("for everyone")
+	for _, c := range []*websocket.Conn{news, sports} {
+		_, msg, _ := c.ReadMessage()
+		fmt.Println(string(msg))
+		c.Close()
+	}
+	// Output:
+	// breaking
+	// for everyone
+}
