@@ -36,6 +36,13 @@ func requireHeader(next http.Handler) http.Handler {
 	})
 }
 
+// expectText dials path, expects the text want, then a normal close.
+func expectText(s *nexotest.Server, path, want string) {
+	c := s.Dial(path)
+	c.ExpectText(want)
+	c.ExpectClose(ws.CloseNormal)
+}
+
 // hello greets with the route's pattern.
 func hello(c *ws.Conn) error { return c.SendText("hello " + c.Request().Pattern) }
 
@@ -68,12 +75,8 @@ func TestGroupUseWSAppliesToTheGroupOnly(t *testing.T) {
 	s := nexotest.NewServer(t, app)
 
 	s.Dial("/private").ExpectClose(ws.CloseUnauthorized)
-	c := s.Dial("/private?token=ok")
-	c.ExpectText("hello /private")
-	c.ExpectClose(ws.CloseNormal)
-	c = s.Dial("/public")
-	c.ExpectText("hello /public")
-	c.ExpectClose(ws.CloseNormal)
+	expectText(s, "/private?token=ok", "hello /private")
+	expectText(s, "/public", "hello /public")
 }
 
 func TestWithHTTPMiddlewareOnWSRoute(t *testing.T) {
@@ -92,9 +95,7 @@ func TestWithHTTPMiddlewareOnWSRoute(t *testing.T) {
 	c := s.Dial("/keyed", nexotest.WithHeader("X-Key", "k"))
 	c.ExpectText("hello /keyed")
 	c.ExpectClose(ws.CloseNormal)
-	c = s.Dial("/open")
-	c.ExpectText("hello /open")
-	c.ExpectClose(ws.CloseNormal)
+	expectText(s, "/open", "hello /open")
 
 	if code, _ := get(t, http.MethodGet, s.URL+"/both", nil); code != http.StatusUnauthorized {
 		t.Fatalf("page without key: %d", code)
@@ -102,9 +103,7 @@ func TestWithHTTPMiddlewareOnWSRoute(t *testing.T) {
 	if code, body := get(t, http.MethodGet, s.URL+"/both", http.Header{"X-Key": {"k"}}); code != 200 || body != "page" {
 		t.Fatalf("page with key: %d %q", code, body)
 	}
-	c = s.Dial("/both")
-	c.ExpectText("hello /both")
-	c.ExpectClose(ws.CloseNormal)
+	expectText(s, "/both", "hello /both")
 }
 
 func TestRouteSubRouterWS(t *testing.T) {
@@ -137,9 +136,7 @@ func TestRouteSubRouterWS(t *testing.T) {
 			o.mu.Lock()
 			o.got = nil
 			o.mu.Unlock()
-			c := s.Dial(tt.path)
-			c.ExpectText(tt.text)
-			c.ExpectClose(ws.CloseNormal)
+			expectText(s, tt.path, tt.text)
 			if got := o.String(); got != tt.order {
 				t.Fatalf("order %s, want %s", got, tt.order)
 			}
@@ -172,15 +169,11 @@ func TestRouterGroupsBoundAtMount(t *testing.T) {
 	o.mu.Lock()
 	o.got = nil
 	o.mu.Unlock()
-	c := s.Dial("/api/v1/ws?token=ok")
-	c.ExpectText("hello /api/v1/ws")
-	c.ExpectClose(ws.CloseNormal)
+	expectText(s, "/api/v1/ws?token=ok", "hello /api/v1/ws")
 	if got := o.String(); got != "app,api,v1" {
 		t.Fatalf("order %s", got)
 	}
-	c = s.Dial("/api/v1/open")
-	c.ExpectText("hello /api/v1/open")
-	c.ExpectClose(ws.CloseNormal)
+	expectText(s, "/api/v1/open", "hello /api/v1/open")
 }
 
 func TestNotFoundAndMethodNotAllowed(t *testing.T) {
@@ -212,9 +205,7 @@ func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 			t.Errorf("%s %s: %d %q, want %d %q", tt.method, tt.path, code, body, tt.code, tt.body)
 		}
 	}
-	c := s.Dial("/ws")
-	c.ExpectText("hello /ws")
-	c.ExpectClose(ws.CloseNormal)
+	expectText(s, "/ws", "hello /ws")
 }
 
 func TestChiMethods(t *testing.T) {
@@ -253,9 +244,7 @@ func TestChiMethods(t *testing.T) {
 	if resp.Header.Get("X-Head") != "yes" {
 		t.Errorf("HEAD: %v", resp.Header)
 	}
-	c := s.Dial("/m")
-	c.ExpectText("hello /m")
-	c.ExpectClose(ws.CloseNormal)
+	expectText(s, "/m", "hello /m")
 }
 
 func TestWalkListsWSRoutes(t *testing.T) {

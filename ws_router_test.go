@@ -25,10 +25,6 @@ func TestMountWSRouterWithPrefix(t *testing.T) {
 	s := nexotest.NewServer(t, app)
 
 	s.Dial("/chat/lobby").ExpectClose(ws.CloseUnauthorized)
-	c := s.Dial("/chat/lobby?token=ok")
-	c.ExpectText("/chat/{room} lobby")
-	c.ExpectClose(ws.CloseNormal)
-	c = s.Dial("/v1/news/live")
-	c.ExpectText("hello /v1/news/live")
-	c.ExpectClose(ws.CloseNormal)
+	expectText(s, "/chat/lobby?token=ok", "/chat/{room} lobby")
+	expectText(s, "/v1/news/live", "hello /v1/news/live")
 }
