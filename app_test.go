@@ -105,7 +105,7 @@ func TestMiddlewareOrderAcrossMounts(t *testing.T) {
 
 	wr := ws.NewRouter()
 	wr.Use(o.mw("wsrouter"))
-	wr.Route("/echo", echo, o.mw("wsroute"))
+	wr.HandleFunc("/echo", echo, o.mw("wsroute"))
 	app.MountWS("/rt", wr)
 
 	s := nexotest.NewServer(t, app)

@@ -105,6 +105,7 @@ func (a *App) listen() error {
 	})
 	for _, s := range []subscription{
 		{broadcastTopic, &broadcast},
+		{routeBroadcastTopic, a.routeBroadcaster()},
 		{directTopic, &direct},
 		{directTopic + "." + a.instance, &direct},
 	} {

@@ -111,8 +111,8 @@ func TestIntrospectWithALesserBroker(t *testing.T) {
 	app := nexo.New(quietApp(), nexo.WithBroker(topicsOnly{mb}))
 	defer app.Shutdown(context.Background())
 	snap := app.Introspect(context.Background(), "room:a")
-	if snap.TopicCount != 3 { // the App's own: broadcast, direct and its instance's direct
-		t.Errorf("topic count %d, want 3", snap.TopicCount)
+	if snap.TopicCount != 4 { // the App's own: broadcast, route broadcast, direct and its instance's direct
+		t.Errorf("topic count %d, want 4", snap.TopicCount)
 	}
 	for _, tp := range snap.Topics {
 		if tp.Subscribers != -1 {

@@ -14,6 +14,10 @@
 //	}))
 //	func h(c *ws.Conn) error { name, _ := middleware.User[string](c); ... }
 //
+// User reports false both when there is no user and when the stored user
+// has another type; UserAs returns ErrNoUser or a *UserTypeError instead,
+// so that a verifier storing a *Account read as an Account shows.
+//
 // A failed authentication closes the connection with 4401
 // (ws.CloseUnauthorized) and a fixed reason ("missing token", "invalid
 // token", "authentication timeout", "invalid ticket", "no valid session");

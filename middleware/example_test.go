@@ -140,3 +140,28 @@ func ExampleSessionAuth() {
 	// hello ada
 	// hello, anonymous reader
 }
+
+// UserAs tells a user of another type from no user: here the verifier
+// stores a *string where the handler reads a string.
+func ExampleUserAs() {
+	app := nexo.New()
+	name := "ada"
+	app.WebSocketRoute("/ws", func(c *ws.Conn) error {
+		u, err := middleware.UserAs[string](c)
+		if err != nil {
+			return c.SendText(err.Error())
+		}
+		return c.SendText("hello " + u)
+	}, middleware.TokenAuth(middleware.TokenAuthOptions{
+		Verify: middleware.StaticTokens(map[string]any{"s3cret": &name}),
+	}))
+	url, stop := startExample(app)
+	defer stop()
+
+	conn, _, err := websocket.DefaultDialer.Dial(url+"/ws?token=s3cret", nil)
+	if err != nil {
+		panic(err)
+	}
+	printFirst(conn)
+	// Output: middleware: the user on the connection is a *string, not a string
+}

@@ -119,3 +119,17 @@ func ExampleWithSendQueueBytes() {
 	fmt.Println(<-ended)
 	// Output: ws: send queue full
 }
+
+// A router with a prefix puts it before every pattern, so that it is
+// mounted without restating it (nexo's app.MountWS("/", r)).
+func ExampleWithPrefix() {
+	r := ws.NewRouter(ws.WithPrefix("/chat"))
+	r.HandleFunc("/{room}", func(c *ws.Conn) error { return c.SendText("hi") })
+	r.HandleFunc("/admin", func(c *ws.Conn) error { return nil })
+	for _, rt := range r.Routes() {
+		fmt.Println(rt.Pattern)
+	}
+	// Output:
+	// /chat/{room}
+	// /chat/admin
+}

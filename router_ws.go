@@ -1,0 +1,161 @@
+package nexo
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/gorilla/websocket"
+	"github.com/nexogo/nexo/ws"
+)
+
+// wsRoute is a WebSocket route registered on at, the router or group
+// whose WS middleware it runs; inline is the group's HTTP middleware.
+type wsRoute struct {
+	at      *Router
+	pattern string
+	h       ws.HandlerFunc
+	mw      []ws.Middleware
+	inline  []func(http.Handler) http.Handler
+}
+
+// UseWS appends WebSocket middleware for every WebSocket route of the
+// router, including those of its groups and of routers mounted on it
+// later. On a group (With, Group) it applies to the group's routes only.
+func (r *Router) UseWS(mw ...ws.Middleware) {
+	r.t.mu.Lock()
+	defer r.t.mu.Unlock()
+	if r.hasRoutes {
+		panic("nexo: all WS middlewares must be defined before WS routes")
+	}
+	r.wsMW = append(r.wsMW, mw...)
+}
+
+// WebSocketRoute serves WebSocket connections at pattern with h, after the
+// WS middleware of the app, of the routers it is mounted under, of the
+// groups it was registered in, and mw. The upgrade request runs the HTTP
+// middleware of those routers and groups first.
+func (r *Router) WebSocketRoute(pattern string, h ws.HandlerFunc, mw ...ws.Middleware) {
+	e := r.entry(pattern)
+	rt := wsRoute{r, pattern, h, mw, slices.Clip(r.inline)}
+	r.t.mu.Lock()
+	for g := r; g != nil; g = g.parent {
+		g.hasRoutes = true
+	}
+	srv := r.t.srv
+	var chain ws.Chain
+	if srv == nil {
+		r.t.pending = append(r.t.pending, rt)
+	} else {
+		chain = r.chainLocked()
+	}
+	r.t.mu.Unlock()
+	if srv != nil {
+		e.bind(srv, chain, rt)
+	}
+}
+
+// MountWS registers every route of a ws.Router under prefix, which comes
+// before the ws.Router's own prefix (ws.WithPrefix): with one, mount it at
+// "/" without restating it.
+func (r *Router) MountWS(prefix string, wr *ws.Router) {
+	prefix = strings.TrimSuffix(prefix, "/")
+	for _, rt := range wr.Routes() {
+		r.WebSocketRoute(prefix+rt.Pattern, rt.Handler)
+	}
+}
+
+// chainLocked is the WS middleware that applies to this router's or
+// group's routes.
+func (r *Router) chainLocked() ws.Chain {
+	if r.parent == nil {
+		return append(append(ws.Chain{}, r.t.inherited...), r.wsMW...)
+	}
+	return append(r.parent.chainLocked(), r.wsMW...)
+}
+
+// bind attaches the router to an App's WebSocket server.
+func (r *Router) bind(srv *ws.Server, inherited ws.Chain) {
+	type binding struct {
+		e     *entry
+		chain ws.Chain
+		rt    wsRoute
+	}
+	type child struct {
+		r     *Router
+		chain ws.Chain
+	}
+	t := r.t
+	t.mu.Lock()
+	if t.srv != nil {
+		t.mu.Unlock()
+		panic("nexo: a Router can be mounted only once")
+	}
+	t.srv, t.inherited = srv, inherited
+	routes := make([]binding, 0, len(t.pending))
+	for _, rt := range t.pending {
+		routes = append(routes, binding{t.entries[rt.pattern], rt.at.chainLocked(), rt})
+	}
+	children := make([]child, 0, len(t.children))
+	for _, m := range t.children {
+		children = append(children, child{m.child, m.at.chainLocked()})
+	}
+	t.pending, t.children = nil, nil
+	t.mu.Unlock()
+	for _, b := range routes {
+		b.e.bind(srv, b.chain, b.rt)
+	}
+	for _, c := range children {
+		c.r.bind(srv, c.chain)
+	}
+}
+
+// entry returns the GET dispatcher of pattern, registering it on first use.
+func (r *Router) entry(pattern string) *entry {
+	t := r.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r.routed = true
+	e, ok := t.entries[pattern]
+	if !ok {
+		e = &entry{mux: t.root}
+		t.root.Get(pattern, e.ServeHTTP)
+		t.entries[pattern] = e
+	}
+	return e
+}
+
+// entry dispatches GET requests at one pattern: upgrades to the WebSocket
+// handler, the rest to the page. Both are wrapped by the HTTP middleware
+// of the group they were registered in, so a page and a socket on one
+// pattern may sit in different groups.
+type entry struct {
+	mux  *chi.Mux
+	page atomic.Pointer[http.Handler]
+	ws   atomic.Pointer[http.Handler]
+}
+
+func (e *entry) bind(srv *ws.Server, chain ws.Chain, rt wsRoute) {
+	h := wrap(rt.inline, srv.Handler(append(chain[:len(chain):len(chain)], rt.mw...).Then(rt.h)))
+	e.ws.Store(&h)
+}
+
+func (e *entry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	wsh, page := e.ws.Load(), e.page.Load()
+	switch {
+	case wsh != nil && (page == nil || websocket.IsWebSocketUpgrade(r)):
+		// The connection outlives this call, and chi reuses its routing
+		// context once the call returns: hand the connection a copy.
+		if rc := chi.RouteContext(r.Context()); rc != nil {
+			r = r.WithContext(context.WithValue(r.Context(), chi.RouteCtxKey, rc.Clone()))
+		}
+		(*wsh).ServeHTTP(w, r)
+	case page != nil:
+		(*page).ServeHTTP(w, r)
+	default:
+		e.mux.NotFoundHandler().ServeHTTP(w, r)
+	}
+}
