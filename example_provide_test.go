@@ -82,4 +82,3 @@ func ExampleProvide() {
 	// hit 1
 	// hit 2
 }
-
