@@ -17,9 +17,13 @@ type op struct {
 
 // consumer answers each op with its result: {"joined"}, {"left"},
 // {"sent": n} or "pong"; group messages arrive as {"text": ...}.
-func consumer(reg *channels.Registry) ws.HandlerFunc {
+func consumer(reg *channels.Registry, connected chan<- *channels.Channel) ws.HandlerFunc {
 	return channels.Events[op]{
 		Registry: reg,
+		OnConnect: func(ch *channels.Channel) error {
+			connected <- ch
+			return nil
+		},
 		OnMessage: func(ch *channels.Channel, m op) error {
 			switch m.Op {
 			case "join":
@@ -46,8 +50,12 @@ func consumer(reg *channels.Registry) ws.HandlerFunc {
 
 func TestChannelGroupMethods(t *testing.T) {
 	reg := channels.NewRegistry()
-	e := serve(t, consumer(reg))
-	a, b := e.dial(), e.dial()
+	connected := make(chan *channels.Channel, 2)
+	e := serve(t, consumer(reg, connected))
+	a := e.dial()
+	chA := recv(t, connected)
+	b := e.dial()
+	recv(t, connected)
 	a.SendJSON(op{Op: "join", Group: "room"})
 	a.ExpectText(`{"joined":"room"}`)
 	b.SendJSON(op{Op: "join", Group: "room"})
@@ -75,6 +83,7 @@ func TestChannelGroupMethods(t *testing.T) {
 	b.ExpectText(`{"left":"nobody"}`)
 
 	a.CloseNormal() // its channel leaves the group by itself
+	waitDone(t, chA.Conn())
 	b.SendJSON(op{Op: "send", Group: "room", Text: "empty"})
 	b.ExpectText(`{"sent":0}`)
 }
