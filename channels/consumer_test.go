@@ -109,3 +109,28 @@ func TestChannelGroupMethodsErrors(t *testing.T) {
 		}
 	}
 }
+
+// The registry of a channel's group methods is the first that holds it,
+// also after an earlier one let it go.
+func TestChannelGroupMethodsFirstRegistry(t *testing.T) {
+	regs := []*channels.Registry{channels.NewRegistry(), channels.NewRegistry(), channels.NewRegistry()}
+	done := make(chan error, 1)
+	e := serve(t, func(c *ws.Conn) error {
+		ch := channels.NewChannel(c, channels.JSON)
+		for _, r := range regs {
+			r.Add(ch)
+		}
+		regs[0].Remove(ch)
+		done <- ch.JoinGroup("g")
+		return readLoop(c)
+	})
+	e.dial()
+	if err := recv(t, done); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{0, 1, 0} {
+		if n := regs[i].Group("g").Len(); n != want {
+			t.Fatalf("registry %d: group of %d, want %d", i, n, want)
+		}
+	}
+}
