@@ -52,7 +52,7 @@ func New(opts ...Option) *App {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(withProvided(context.Background()))
 	a := &App{Router: NewRouter(), cfg: cfg, ctx: ctx, cancel: cancel, instance: newInstanceID()}
 	wsOpts := append([]ws.Option{ws.WithLogger(cfg.logger)}, cfg.wsOpts...)
 	wsOpts = append(wsOpts, ws.WithIDPrefix(a.instance+idSeparator))
@@ -85,7 +85,7 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.client.ServeHTTP(w, r)
 		return
 	}
-	a.Router.ServeHTTP(w, r)
+	a.Router.ServeHTTP(w, a.withValues(r))
 }
 
 // Err returns the error that kept the App from starting, such as a broker

@@ -66,7 +66,16 @@
 //
 // Events declares a channel-based endpoint by its callbacks (OnConnect,
 // OnMessage, OnError, OnDisconnect), with messages decoded by the payload
-// type into a typed value.
+// type into a typed value: the type argument (or PayloadType) declares the
+// encoding once, as Nexios's consumer `encoding` does. A frame of the
+// wrong kind is answered with a message_type error frame, or closed with
+// 1003 under WithCloseOnMismatch. Its callbacks receive the *Channel: a
+// callback gets a *Channel where its endpoint wraps every connection in
+// one (Events), and the *ws.Conn elsewhere (EventRouter, and the ws
+// package's handlers); ch.Conn() reaches the connection. A channel held by
+// a Registry joins, leaves and sends to the registry's groups by name
+// (Nexios's join_group, leave_group and broadcast): JoinGroup, LeaveGroup,
+// SendGroup.
 //
 // # Rate limits, heartbeats and authentication
 //

@@ -100,14 +100,12 @@ func (s set[T]) add(v T) set[T] {
 	return append(s, v)
 }
 
+// remove keeps the order of the others: a channel's first registry is
+// the one its group methods use.
 func (s set[T]) remove(v T) set[T] {
 	i := slices.Index(s, v)
 	if i < 0 {
 		return s
 	}
-	last := len(s) - 1
-	s[i] = s[last]
-	var zero T
-	s[last] = zero
-	return s[:last]
+	return slices.Delete(s, i, i+1)
 }

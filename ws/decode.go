@@ -57,14 +57,8 @@ func (e *ValidationError) Error() string {
 // both leave the connection open, and c.SendError answers them.
 func Decode[T any](c *Conn) (T, error) {
 	var v T
-	m, err := c.Receive()
-	if err != nil {
-		return v, err
-	}
-	if err := m.JSON(&v); err != nil {
-		return v, err
-	}
-	return v, c.Validate(&v)
+	err := c.ReceiveJSON(&v)
+	return v, err
 }
 
 // Validate checks v's `validate:` tags with the server's validator. Values

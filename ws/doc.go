@@ -18,6 +18,21 @@
 // any handler runs. Every refusal is counted, by reason, in
 // ServerStats.RefusedBy and by the Observer, and never as a handler error.
 //
+// # Handler styles
+//
+// Three ways to write a handler, one vocabulary: a HandlerFunc with its own
+// read loop; Events, callbacks in a struct; an Endpoint, the same callbacks
+// as methods (Serve), or with messages decoded by type (ServeTyped, whose
+// type argument declares the encoding: string is text, []byte binary,
+// anything else JSON, validated). The message callback is OnMessage in all
+// of them (an Endpoint's earlier OnReceive still works, deprecated), and
+// every callback of this package receives the *Conn. The channels package
+// follows the same rule: a callback gets a *channels.Channel only where its
+// endpoint wraps every connection in one (channels.Events); elsewhere
+// (channels.EventRouter included) it gets the *Conn. Every way of
+// receiving JSON (Conn.ReceiveJSON, Decode, ServeTyped, the channels
+// package's) validates `validate:` tags; Message.JSON alone does not.
+//
 // # Concurrency
 //
 // Sends are safe from any goroutine and never interleave: every frame goes

@@ -63,7 +63,7 @@ func ExampleEvents() {
 type Shout struct{}
 
 func (Shout) OnConnect(c *ws.Conn) error { return nil }
-func (Shout) OnReceive(c *ws.Conn, m ws.Message) error {
+func (Shout) OnMessage(c *ws.Conn, m ws.Message) error {
 	return c.SendText(strings.ToUpper(m.Text()))
 }
 func (Shout) OnDisconnect(c *ws.Conn, err error) {}
@@ -75,6 +75,39 @@ func ExampleServe() {
 	_, msg, _ := c.ReadMessage()
 	fmt.Println(string(msg))
 	// Output: QUIET
+}
+
+// Move is what a Game endpoint receives: its type declares the encoding
+// (JSON), and its tags are checked before OnMessage runs.
+type Move struct {
+	X int `json:"x" validate:"min=0,max=2"`
+	Y int `json:"y" validate:"min=0,max=2"`
+}
+
+// Game is a class-style endpoint that receives decoded Moves.
+type Game struct{}
+
+func (Game) OnConnect(c *ws.Conn) error         { return nil }
+func (Game) OnDisconnect(c *ws.Conn, err error) {}
+func (Game) OnMessage(c *ws.Conn, m Move) error {
+	return c.SendText(fmt.Sprintf("move to %d,%d", m.X, m.Y))
+}
+
+// ServeTyped decodes every message by the endpoint's message type: JSON
+// here (string is text, []byte binary). Invalid input is answered with an
+// error frame; a frame of the wrong kind would close with 1003.
+func ExampleServeTyped() {
+	c, stop := run(ws.ServeTyped[Move](Game{}))
+	defer stop()
+	c.WriteMessage(websocket.TextMessage, []byte(`{"x":1,"y":2}`))
+	_, msg, _ := c.ReadMessage()
+	fmt.Println(string(msg))
+	c.WriteMessage(websocket.TextMessage, []byte(`{"x":1,"y":7}`))
+	_, msg, _ = c.ReadMessage()
+	fmt.Println(string(msg))
+	// Output:
+	// move to 1,2
+	// {"type":"error","error":"validation","message":"validation failed","fields":{"y":"max=2"}}
 }
 
 // A handler that has not accepted within the handshake timeout has its

@@ -38,7 +38,8 @@ func (m Message) IsText() bool { return m.Type == TextMessage }
 // IsBinary reports whether the message arrived as a binary frame.
 func (m Message) IsBinary() bool { return m.Type == BinaryMessage }
 
-// JSON unmarshals the payload into v.
+// JSON unmarshals the payload into v; a malformed payload is a
+// *DecodeError. It does not validate: Conn.ReceiveJSON and Decode do.
 func (m Message) JSON(v any) error {
 	if err := json.Unmarshal(m.Data, v); err != nil {
 		return &DecodeError{Err: withJSONPath(err, v)}

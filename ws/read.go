@@ -94,14 +94,21 @@ func (c *Conn) ReceiveBytes() ([]byte, error) {
 	return m.Data, nil
 }
 
-// ReceiveJSON decodes the next message, text or binary, as JSON into v. A
-// malformed message is a *DecodeError; the connection stays open.
+// ReceiveJSON receives the next message, text or binary, decodes its JSON
+// into v and validates v's `validate:` tags with c.Validate, as
+// channels.Channel.ReceiveJSON and Decode do. A malformed message is a
+// *DecodeError and a failed validation a *ValidationError; the connection
+// stays open and c.SendError answers both. To decode without validating,
+// use c.Receive and Message.JSON.
 func (c *Conn) ReceiveJSON(v any) error {
 	m, err := c.Receive()
 	if err != nil {
 		return err
 	}
-	return m.JSON(v)
+	if err := m.JSON(v); err != nil {
+		return err
+	}
+	return c.Validate(v)
 }
 
 // Texts iterates over text messages until the connection ends:
