@@ -14,6 +14,7 @@
 #   DURATION=2s              measurement time per echo/fan-out run (after a 0.5 s warm-up)
 #   PACED_DURATION=4s        measurement time of the paced fan-out (after a 1 s warm-up)
 #   IDLE_CONNS=10000         connections of the idle scenario
+#   ECHO_CLIENTS="100 1000"  client counts of the echo scenario
 #   FANOUT_CASES="1000:64 1000:1024 5000:64 5000:1024 15000:64"   burst fan-out cases, subscribers:bytes
 #   CLUSTER_BROKERS="redis nats"   brokers of the two-instance scenario
 #   CLUSTER_SUBS=2000        subscribers of the two-instance scenario (and of its in-process reference)
@@ -29,6 +30,7 @@ SCENARIOS=${SCENARIOS:-"idle echo fanout paced cluster"}
 DURATION=${DURATION:-2s}
 PACED_DURATION=${PACED_DURATION:-4s}
 IDLE_CONNS=${IDLE_CONNS:-10000}
+ECHO_CLIENTS=${ECHO_CLIENTS:-"100 1000"}
 FANOUT_CASES=${FANOUT_CASES:-"1000:64 1000:1024 5000:64 5000:1024 15000:64"}
 CLUSTER_BROKERS=${CLUSTER_BROKERS:-"redis nats"}
 CLUSTER_SUBS=${CLUSTER_SUBS:-2000}
@@ -222,7 +224,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 			done
 			;;
 		echo)
-			for c in 100 1000; do
+			for c in $ECHO_CLIENTS; do
 				for impl in $(rotate "$round" $(pick "$ALL_ECHO")); do
 					run "$round" "$impl" "echo c=$c" echo -clients "$c" -duration "$DURATION"
 				done
