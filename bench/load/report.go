@@ -12,8 +12,8 @@ import (
 
 // report reads RESULT lines (or bare JSON lines) from the files and prints
 // one Markdown table per scenario: medians over rounds, with min–max, and
-// ratios to bun (the two-instance scenario: to the in-process nexo-join)
-// and to the best peer (the best contender that is not nexo). Every round
+// ratios to bun (the two-instance scenario: to the in-process nexo-join),
+// taken round by round and then the median, and to the best peer (the best contender that is not nexo). Every round
 // counts, failed runs included: the report never picks a round.
 func report(files []string) error {
 	d, err := loadResults(files)
@@ -129,17 +129,11 @@ func rateTable(sc string, rs map[string][]Result, impls []string) {
 		}
 	}
 	ref := refFor(sc, impls)
-	var refRate, refCPU, refP99 float64
-	if ref != "" {
-		refRate = stats(rs[ref], func(r Result) float64 { return r.Rate }).med
-		refCPU = stats(rs[ref], func(r Result) float64 { return r.CPUus }).med
-		refP99 = stats(rs[ref], func(r Result) float64 { return r.P99us }).med
-	}
 	refName := ref
 	if refName == "" {
 		refName = "bun"
 	}
-	fmt.Printf("| contender | runs | %s median | min–max | p50 µs | p99 µs | server CPU µs/op | client CPU µs/op | msgs/frame | late | lost | dropped conns | failed runs | rate × %s | CPU/op × %s | p99 × %s | rate × best peer | p99 × best peer |\n", unit, refName, refName, refName)
+	fmt.Printf("| contender | runs | %s median | min–max | p50 µs | p99 µs | server CPU µs/op | client CPU µs/op | msgs/frame | late | lost | dropped conns | failed runs | rate × %s (per round) | CPU/op × %s (per round) | p99 × %s (per round) | rate × best peer | p99 × best peer |\n", unit, refName, refName, refName)
 	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, im := range impls {
 		x := rs[im]
@@ -163,7 +157,9 @@ func rateTable(sc string, rs map[string][]Result, impls []string) {
 		}
 		fmt.Printf("| %s | %d | %.0f | %s | %.0f | %.0f | %.2f | %.2f | %s | %.1f%% | %.2f%% | %.0f | %d | %s | %s | %s | %s | %s |\n",
 			im, len(x), rate.med, rate.rng("%.0f"), p50.med, p99.med, cpu.med, ccpu.med, perFrame, late.med, loss.med, drops.med, failed,
-			ratio(rate.med, refRate), ratio(cpu.med, refCPU), ratio(p99.med, refP99),
+			paired(x, rs[ref], func(r Result) float64 { return r.Rate }),
+			paired(x, rs[ref], func(r Result) float64 { return r.CPUus }),
+			paired(x, rs[ref], func(r Result) float64 { return r.P99us }),
 			ratio(rate.med, bestRate), ratio(p99.med, bestP99))
 	}
 }
@@ -186,6 +182,35 @@ func idleTable(rs map[string][]Result, impls []string) {
 		fmt.Printf("| %s | %d | %.0f | %s | %.0f | %s | %.1f | %s | %s |\n",
 			im, len(x), rss.med, rss.rng("%.0f"), heap.med, heap.rng("%.0f"), gor.med, ratio(rss.med, bun), ratio(rss.med, gws))
 	}
+}
+
+// paired is the median over rounds of f(contender) ÷ f(reference) taken in
+// the same round, with min–max: runs of one round are adjacent in time, so
+// the ratio carries less of a shared machine's drift than a ratio of
+// medians does. Rounds where either side failed or is zero are left out.
+func paired(x, ref []Result, f func(Result) float64) string {
+	byRound := map[int]Result{}
+	for _, r := range ref {
+		if r.Failed == "" {
+			byRound[r.Round] = r
+		}
+	}
+	var v []Result
+	for _, r := range x {
+		b, ok := byRound[r.Round]
+		if !ok || r.Failed != "" || f(b) == 0 || f(r) == 0 {
+			continue
+		}
+		v = append(v, Result{Rate: f(r) / f(b)})
+	}
+	if len(v) == 0 {
+		return "–"
+	}
+	st := stats(v, func(r Result) float64 { return r.Rate })
+	if st.lo == st.hi {
+		return fmt.Sprintf("%.2f", st.med)
+	}
+	return fmt.Sprintf("%.2f (%.2f–%.2f)", st.med, st.lo, st.hi)
 }
 
 func ratio(v, ref float64) string {
