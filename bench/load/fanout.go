@@ -93,6 +93,7 @@ func runFanout(e *env, subs int, rate float64, window int) (Result, error) {
 				}
 				now := time.Now().UnixNano()
 				a, b := t0.Load(), t1.Load()
+				real := 0 // payloads in this frame that are not probes
 				n := scan(fr, e.size, func(sent int64, seq uint32) {
 					if seq == 0 { // a probe
 						if !registered[i] {
@@ -108,10 +109,11 @@ func runFanout(e *env, subs int, rate float64, window int) (Result, error) {
 					if now-sent > int64(lateAfter) {
 						late.Add(1)
 					}
+					real++
 					f.got[i].Add(1)
 					f.ack(seq)
 				})
-				if n > 0 {
+				if real > 0 {
 					frames[i]++
 				}
 				if n == 0 {
