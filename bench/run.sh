@@ -14,7 +14,12 @@
 #   DURATION=2s              measurement time per echo/fan-out run (after a 0.5 s warm-up)
 #   PACED_DURATION=4s        measurement time of the paced fan-out (after a 1 s warm-up)
 #   IDLE_CONNS=10000         connections of the idle scenario
+#   ECHO_CLIENTS="100 1000"  client counts of the echo scenario
+#   FANOUT_CASES="1000:64 1000:1024 5000:64 5000:1024 15000:64"   burst fan-out cases, subscribers:bytes
 #   CLUSTER_BROKERS="redis nats"   brokers of the two-instance scenario
+#   CLUSTER_SUBS=2000        subscribers of the two-instance scenario (and of its in-process reference)
+#   BUN_VERSION=1.4.5        version of the npm package @oven/bun-linux-x64 installed into .bun/
+#   BUN=path                 a bun binary to use instead of installing one
 #   PROFILE=1                write CPU profiles of the nexo servers to $OUT/prof
 #   OUT=results/<time>       where results.jsonl, report.md and logs go
 set -euo pipefail
@@ -25,18 +30,23 @@ SCENARIOS=${SCENARIOS:-"idle echo fanout paced cluster"}
 DURATION=${DURATION:-2s}
 PACED_DURATION=${PACED_DURATION:-4s}
 IDLE_CONNS=${IDLE_CONNS:-10000}
+ECHO_CLIENTS=${ECHO_CLIENTS:-"100 1000"}
+FANOUT_CASES=${FANOUT_CASES:-"1000:64 1000:1024 5000:64 5000:1024 15000:64"}
 CLUSTER_BROKERS=${CLUSTER_BROKERS:-"redis nats"}
+CLUSTER_SUBS=${CLUSTER_SUBS:-2000}
+BUN_VERSION=${BUN_VERSION:-1.4.5}
+BUN=${BUN:-}
 PROFILE=${PROFILE:-}
 OUT=${OUT:-results/$(date +%Y%m%d-%H%M%S)}
 BIN=${BIN:-$PWD/.bin}
 
-ALL_FANOUT="nexo-group nexo-join nexo-broadcast gorilla-hub gorilla-prepared melody gws centrifuge"
+ALL_FANOUT="nexo-group nexo-join nexo-broadcast gorilla-hub gorilla-prepared melody gws centrifuge bun"
 # Echo does not differ between the nexo variants (or the two gorilla ones),
 # so one of each runs there.
-ALL_ECHO="nexo-group gorilla-hub melody gws centrifuge"
+ALL_ECHO="nexo-group gorilla-hub melody gws centrifuge bun"
 # Idle connections sit on /fanout, where the nexo variants keep different
 # state (a group member, a broker subscription, nothing).
-ALL_IDLE="nexo-group nexo-join nexo-broadcast gorilla-hub melody gws centrifuge"
+ALL_IDLE="nexo-group nexo-join nexo-broadcast gorilla-hub melody gws centrifuge bun"
 
 mkdir -p "$OUT" "$BIN"
 RESULTS=$OUT/results.jsonl
@@ -49,9 +59,27 @@ echo "building into $BIN" >&2
 GOFLAGS=${GOFLAGS:--mod=mod} go build -o "$BIN/server" ./server
 GOFLAGS=${GOFLAGS:--mod=mod} go build -o "$BIN/load" ./load
 
+# Bun (Bun.serve, uWebSockets underneath) comes from the npm registry: the
+# package @oven/bun-linux-x64 carries the binary, installed into .bun/ on
+# first use. Without npm (or without the registry) bun is skipped.
+if [ -z "$BUN" ] && { [ -z "${CONTENDERS:-}" ] || [[ " $CONTENDERS " == *" bun "* ]]; }; then
+	BUN=$PWD/.bun/node_modules/@oven/bun-linux-x64/bin/bun
+	if [ ! -x "$BUN" ] || [ "$("$BUN" --version 2>/dev/null)" != "$BUN_VERSION" ]; then
+		echo "installing @oven/bun-linux-x64@$BUN_VERSION into .bun/" >&2
+		mkdir -p .bun
+		npm install --prefix .bun --no-audit --no-fund --no-save "@oven/bun-linux-x64@$BUN_VERSION" >&2 || true
+	fi
+fi
+if [ -n "$BUN" ] && ! "$BUN" --version >/dev/null 2>&1; then
+	echo "bun: not installed (npm install @oven/bun-linux-x64 failed?); skipped" | tee -a "$LOG" >&2
+	BUN=
+fi
+[ -n "$BUN" ] && echo "bun $("$BUN" --version) at $BUN" | tee -a "$LOG" >&2
+
 pick() { # pick DEFAULT_LIST: the contenders of a scenario, filtered by CONTENDERS
 	local c out=()
 	for c in $1; do
+		[ "$c" = bun ] && [ -z "$BUN" ] && continue
 		if [ -z "${CONTENDERS:-}" ] || [[ " $CONTENDERS " == *" $c "* ]]; then out+=("$c"); fi
 	done
 	echo "${out[@]:-}"
@@ -84,7 +112,11 @@ start_server() {
 	if [ -n "$PROFILE" ] && [[ $impl == nexo* ]]; then
 		prof=(-cpuprofile "$OUT/prof/$name.pprof")
 	fi
-	env "$@" "$BIN/server" -impl "$impl" -addr 127.0.0.1:0 "${prof[@]}" >"$out" 2>&1 &
+	if [ "$impl" = bun ]; then
+		"$BUN" server/bun/server.ts 127.0.0.1:0 >"$out" 2>&1 &
+	else
+		env "$@" "$BIN/server" -impl "$impl" -addr 127.0.0.1:0 "${prof[@]}" >"$out" 2>&1 &
+	fi
 	SERVER_PIDS+=($!)
 	local i
 	for ((i = 0; i < 100; i++)); do
@@ -114,20 +146,26 @@ run() {
 	local name="r$round-${label// /_}-$impl"
 	name=${name//[^A-Za-z0-9_=.-]/_}
 	if start_server "$name" "$impl"; then
-		echo "round $round  $label  $impl" >&2
-		if ! timeout 120 "$BIN/load" "$@" -impl "$impl" -addr "$ADDR" -round "$round" -label "$label" 2>>"$LOG" | grep '^RESULT' >>"$RESULTS"; then
-			echo "  $label $impl: load failed (see $LOG)" | tee -a "$LOG" >&2
+		echo "round $round  $label  $impl  ($(uptime | sed 's/.*load/load/'))" | tee -a "$LOG" >&2
+		if ! timeout 180 "$BIN/load" "$@" -impl "$impl" -addr "$ADDR" -round "$round" -label "$label" 2>>"$LOG" | grep '^RESULT' >>"$RESULTS"; then
+			echo "  $label $impl: run failed (see $LOG)" | tee -a "$LOG" >&2
 		fi
 	fi
 	stop_servers
 }
 
-# cluster ROUND BROKER: two nexo instances sharing a broker, subscribers
-# spread over both, the publisher on the first.
+# cluster ROUND BROKER: two nexo-join instances sharing a broker,
+# subscribers spread over both, the publisher on the first. BROKER "memory"
+# is the in-process reference: one nexo-join instance with all the
+# subscribers, the same load, in the same scenario.
 cluster() {
-	local round=$1 broker=$2 label="fanout x2 instances s=1000 b=64 burst"
-	local port url bin
+	local round=$1 broker=$2 label="fanout x2 instances s=$CLUSTER_SUBS b=64 burst"
+	local port url bin helper=
 	case $broker in
+	memory)
+		run "$round" nexo-join "$label" fanout -subs "$CLUSTER_SUBS" -size 64 -duration "$DURATION"
+		return
+		;;
 	redis)
 		bin=$(command -v redis-server || true)
 		if [ -z "$bin" ]; then
@@ -151,7 +189,7 @@ cluster() {
 		url="nats://127.0.0.1:$port"
 		;;
 	esac
-	local helper=${HELPER_PIDS[-1]}
+	helper=${HELPER_PIDS[-1]}
 	sleep 0.5
 	local impl=nexo-join addrs=() ok=1 i
 	for i in 1 2; do
@@ -163,11 +201,11 @@ cluster() {
 		fi
 	done
 	if [ $ok = 1 ]; then
-		echo "round $round  $label  $impl+$broker" >&2
-		timeout 120 "$BIN/load" fanout -subs 1000 -size 64 -duration "$DURATION" -impl "$impl" \
+		echo "round $round  $label  $impl+$broker  ($(uptime | sed 's/.*load/load/'))" | tee -a "$LOG" >&2
+		timeout 180 "$BIN/load" fanout -subs "$CLUSTER_SUBS" -size 64 -duration "$DURATION" -impl "$impl" \
 			-addr "${addrs[0]},${addrs[1]}" -round "$round" -label "$label" 2>>"$LOG" |
 			grep '^RESULT' | sed "s/\"impl\":\"$impl\"/\"impl\":\"$impl+$broker\"/" >>"$RESULTS" ||
-			echo "  cluster $broker: load failed (see $LOG)" | tee -a "$LOG" >&2
+			echo "  cluster $broker: run failed (see $LOG)" | tee -a "$LOG" >&2
 	else
 		echo "  cluster $broker: skipped: nexo did not start with NEXO_BROKER=$broker (is its broker in this release?)" | tee -a "$LOG" >&2
 	fi
@@ -186,18 +224,17 @@ for ((round = 1; round <= ROUNDS; round++)); do
 			done
 			;;
 		echo)
-			for c in 100 1000; do
+			for c in $ECHO_CLIENTS; do
 				for impl in $(rotate "$round" $(pick "$ALL_ECHO")); do
 					run "$round" "$impl" "echo c=$c" echo -clients "$c" -duration "$DURATION"
 				done
 			done
 			;;
 		fanout)
-			for s in 1000 5000; do
-				for b in 64 1024; do
-					for impl in $(rotate "$round" $(pick "$ALL_FANOUT")); do
-						run "$round" "$impl" "fanout s=$s b=$b burst" fanout -subs "$s" -size "$b" -duration "$DURATION"
-					done
+			for fc in $FANOUT_CASES; do
+				s=${fc%%:*} b=${fc##*:}
+				for impl in $(rotate "$round" $(pick "$ALL_FANOUT")); do
+					run "$round" "$impl" "fanout s=$s b=$b burst" fanout -subs "$s" -size "$b" -duration "$DURATION"
 				done
 			done
 			;;
@@ -207,7 +244,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 			done
 			;;
 		cluster)
-			for broker in $CLUSTER_BROKERS; do
+			for broker in $(rotate "$round" memory $CLUSTER_BROKERS); do
 				cluster "$round" "$broker"
 			done
 			;;

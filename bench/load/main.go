@@ -28,13 +28,17 @@ type Result struct {
 	Scenario string  `json:"scenario"` // e.g. "echo c=100"
 	Impl     string  `json:"impl"`
 	Round    int     `json:"round"`
-	Rate     float64 `json:"rate"`          // round trips/s or deliveries/s
-	P50us    float64 `json:"p50_us"`        // latency percentiles, microseconds
-	P99us    float64 `json:"p99_us"`        //
-	CPUus    float64 `json:"cpu_us"`        // server CPU per round trip / delivery
-	ClientUs float64 `json:"client_cpu_us"` // load generator CPU per round trip / delivery
-	Loss     float64 `json:"loss"`          // fan-out: fraction of deliveries missing
-	Dropped  int     `json:"dropped"`       // connections the server closed
+	Rate     float64 `json:"rate"`               // round trips/s or deliveries/s
+	P50us    float64 `json:"p50_us"`             // latency percentiles, microseconds
+	P99us    float64 `json:"p99_us"`             //
+	CPUus    float64 `json:"cpu_us"`             // server CPU per round trip / delivery
+	ClientUs float64 `json:"client_cpu_us"`      // load generator CPU per round trip / delivery
+	Loss     float64 `json:"loss"`               // fan-out: fraction of deliveries that never arrived (after waiting for all)
+	Late     float64 `json:"late"`               // fan-out: fraction of deliveries that arrived more than 2 s after their publish
+	Dropped  int     `json:"dropped"`            // connections the server closed
+	Failed   string  `json:"failed,omitempty"`   // why the run failed: lost deliveries, dropped connections, a stall
+	DrainMs  float64 `json:"drain_ms,omitempty"` // fan-out: wait after the last publish until every delivery arrived
+	Load1    float64 `json:"load1"`              // the machine's 1-minute load average when the run started
 	RSSPer   float64 `json:"rss_per_conn"`
 	HeapPer  float64 `json:"heap_stack_per_conn"`
 	GorPer   float64 `json:"goroutines_per_conn"`
@@ -99,6 +103,7 @@ func main() {
 		r   Result
 		err error
 	)
+	load1 := sysx.LoadAvg()
 	switch cmd {
 	case "echo":
 		r, err = runEcho(env, *clients)
@@ -123,9 +128,13 @@ func main() {
 	if *label != "" {
 		r.Scenario = *label
 	}
-	r.Impl, r.Round = *impl, *round
+	r.Impl, r.Round, r.Load1 = *impl, *round, load1
 	b, _ := json.Marshal(r)
 	fmt.Printf("RESULT %s\n", b)
+	if r.Failed != "" {
+		pprof.StopCPUProfile()
+		log.Fatalf("%s %s: run failed: %s", cmd, *impl, r.Failed)
+	}
 }
 
 func usage() {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 
 	"github.com/nexogo/nexo"
@@ -20,13 +18,14 @@ const (
 	nexoBroadcast                 // app.Broadcast through the broker
 )
 
-// newNexo serves /echo and /fanout with nexo's public API only, with its
-// default options (origin check on, 1,024-message send queues, heartbeats).
+// newNexo serves /echo and /fanout with nexo's public API only, with
+// nexo.New()'s defaults and no option at all (origin check on, 1,024-message
+// send queues, heartbeats, the default slog logger, the browser client
+// served at /nexo/client.js).
 // NEXO_BROKER chooses the broker as in any nexo app, which is how the
 // two-instance Redis and NATS scenarios run.
 func newNexo(mode nexoMode) (http.Handler, func(), error) {
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	app := nexo.New(nexo.WithLogger(logger), nexo.WithoutClient())
+	app := nexo.New()
 	if err := app.Err(); err != nil {
 		return nil, nil, err
 	}
