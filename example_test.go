@@ -2,7 +2,9 @@ package nexo_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -114,4 +116,18 @@ func ExampleWithServer() {
 	// Output:
 	// 431
 	// <nil>
+}
+
+// NEXO_BROKER=redis needs the Redis broker's package in the program,
+// imported for its side effect like a database/sql driver:
+//
+//	import _ "github.com/nexogo/nexo/channels/redisbroker"
+//
+// Without it New cannot open the broker, and Err says which import to
+// add.
+func ExampleErrNoBrokerDriver() {
+	app := nexo.New()
+	if errors.Is(app.Err(), nexo.ErrNoBrokerDriver) {
+		log.Fatal(app.Err()) // nexo: broker package not imported: NEXO_BROKER=redis needs import _ "github.com/nexogo/nexo/channels/redisbroker" in the program
+	}
 }
