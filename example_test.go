@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 
+	"github.com/go-playground/validator/v10"
 	"github.com/gorilla/websocket"
 	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/ws"
@@ -130,4 +131,38 @@ func ExampleErrNoBrokerDriver() {
 	if errors.Is(app.Err(), nexo.ErrNoBrokerDriver) {
 		log.Fatal(app.Err()) // nexo: broker package not imported: NEXO_BROKER=redis needs import _ "github.com/nexogo/nexo/channels/redisbroker" in the program
 	}
+}
+
+// Custom validation tags: register them on ws.NewValidator (which names
+// fields by their JSON names) and give it to the App. Every `validate:`
+// check of the App's routes then knows them.
+func ExampleWithValidator() {
+	v := ws.NewValidator()
+	v.RegisterValidation("room", func(fl validator.FieldLevel) bool {
+		return strings.HasPrefix(fl.Field().String(), "room-")
+	})
+	type join struct {
+		Room string `json:"room" validate:"required,room"`
+	}
+	app := nexo.New(nexo.WithValidator(v))
+	app.WebSocketRoute("/join", func(c *ws.Conn) error {
+		m, err := ws.Decode[join](c)
+		if err != nil {
+			return c.SendError(err) // {"type":"error","error":"validation",...}
+		}
+		return c.SendText("joined " + m.Room)
+	})
+	srv := httptest.NewServer(app)
+	defer stop(app, srv)
+
+	for _, room := range []string{"lobby", "room-1"} {
+		c := dial(srv, "/join")
+		c.WriteJSON(join{Room: room})
+		_, msg, _ := c.ReadMessage()
+		fmt.Println(string(msg))
+		c.Close()
+	}
+	// Output:
+	// {"type":"error","error":"validation","message":"validation failed","fields":{"room":"room"}}
+	// joined room-1
 }
