@@ -1,13 +1,10 @@
 package ws_test
 
 import (
-	"context"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 
 	"github.com/go-playground/validator/v10"
-	"github.com/gorilla/websocket"
 	"github.com/nexogo/nexo/ws"
 )
 
@@ -22,8 +19,7 @@ func ExampleWithValidator() {
 	type join struct {
 		Room string `json:"room" validate:"required,room"`
 	}
-	srv := ws.NewServer(context.Background(), ws.WithValidator(v))
-	ts := httptest.NewServer(srv.Handler(func(c *ws.Conn) error {
+	c, stop := run(func(c *ws.Conn) error {
 		for {
 			m, err := ws.Decode[join](c)
 			if err != nil {
@@ -36,14 +32,8 @@ func ExampleWithValidator() {
 				return err
 			}
 		}
-	}))
-	defer ts.Close()
-	defer srv.Shutdown(context.Background(), 0)
-	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http"), nil)
-	if err != nil {
-		panic(err)
-	}
-	defer c.Close()
+	}, ws.WithValidator(v))
+	defer stop()
 	for _, room := range []string{"lobby", "room-1"} {
 		c.WriteJSON(join{Room: room})
 		_, msg, _ := c.ReadMessage()
