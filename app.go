@@ -14,6 +14,7 @@ import (
 
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/client"
+	"github.com/nexogo/nexo/internal/brokerdriver"
 	"github.com/nexogo/nexo/ws"
 )
 
@@ -42,6 +43,17 @@ type App struct {
 var _ http.Handler = (*App)(nil)
 
 // New returns an App with the given options.
+//
+// New opens the App's broker: the one WithBroker gives or else the one
+// the environment names, NEXO_BROKER (memory, the default; redis or nats,
+// whose package the program must import, such as
+// import _ "github.com/nexogo/nexo/channels/redisbroker"), which may dial
+// NEXO_REDIS_URL or NEXO_NATS_URL for up to 10 s. New does not return an
+// error: a broker that cannot be opened leaves the App unable to start,
+// which Err reports and Run and Serve return before listening, so check
+// Err when you do not call them. New logs, at info level on the App's
+// logger, the broker it uses ("nexo: broker redis at 127.0.0.1:6379",
+// "nexo: broker in-process"), or the error.
 func New(opts ...Option) *App {
 	cfg := config{
 		shutdownWindow:  time.Second,
@@ -57,7 +69,8 @@ func New(opts ...Option) *App {
 	wsOpts := append([]ws.Option{ws.WithLogger(cfg.logger)}, cfg.wsOpts...)
 	wsOpts = append(wsOpts, ws.WithIDPrefix(a.instance+idSeparator))
 	a.ws = ws.NewServer(ctx, wsOpts...)
-	a.broker, a.ownBroker, a.err = cfg.openBroker(ctx)
+	var where string
+	a.broker, a.ownBroker, where, a.err = cfg.openBroker(ctx, brokerdriver.Lookup)
 	for _, w := range cfg.wrappers {
 		a.broker = w(a.broker)
 	}
@@ -66,6 +79,8 @@ func New(opts ...Option) *App {
 	}
 	if a.err != nil {
 		cfg.logger.Error("nexo: broker unavailable", "err", a.err)
+	} else {
+		cfg.logger.Info("nexo: broker " + where)
 	}
 	a.Router.bind(a.ws, ws.Chain{a.attach()})
 	if !cfg.noClient {
@@ -117,6 +132,9 @@ func (a *App) RunTLS(addr, certFile, keyFile string) error {
 
 // run listens on addr and serves with serve until SIGINT or SIGTERM.
 func (a *App) run(addr string, serve func(context.Context, net.Listener) error) error {
+	if a.err != nil {
+		return a.err // before taking the address
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ln, err := net.Listen("tcp", addr)

@@ -8,7 +8,7 @@ import (
 )
 
 // Broker returns the App's broker: the in-process one unless WithBroker or
-// NEXO_BROKER chose another. Handlers reach it with channels.BrokerFor(c).
+// NEXO_BROKER (with the broker's package imported) chose another. Handlers reach it with channels.BrokerFor(c).
 func (a *App) Broker() channels.Broker { return a.broker }
 
 // Publish sends v to every subscriber of topic on every instance: bytes as

@@ -2,12 +2,15 @@ package nexo_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 
+	"github.com/go-playground/validator/v10"
 	"github.com/gorilla/websocket"
 	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/ws"
@@ -114,4 +117,52 @@ func ExampleWithServer() {
 	// Output:
 	// 431
 	// <nil>
+}
+
+// NEXO_BROKER=redis needs the Redis broker's package in the program,
+// imported for its side effect like a database/sql driver:
+//
+//	import _ "github.com/nexogo/nexo/channels/redisbroker"
+//
+// Without it New cannot open the broker, and Err says which import to
+// add.
+func ExampleErrNoBrokerDriver() {
+	app := nexo.New()
+	if errors.Is(app.Err(), nexo.ErrNoBrokerDriver) {
+		log.Fatal(app.Err()) // nexo: broker package not imported: NEXO_BROKER=redis needs import _ "github.com/nexogo/nexo/channels/redisbroker" in the program
+	}
+}
+
+// Custom validation tags: register them on ws.NewValidator (which names
+// fields by their JSON names) and give it to the App. Every `validate:`
+// check of the App's routes then knows them.
+func ExampleWithValidator() {
+	v := ws.NewValidator()
+	v.RegisterValidation("room", func(fl validator.FieldLevel) bool {
+		return strings.HasPrefix(fl.Field().String(), "room-")
+	})
+	type join struct {
+		Room string `json:"room" validate:"required,room"`
+	}
+	app := nexo.New(nexo.WithValidator(v))
+	app.WebSocketRoute("/join", func(c *ws.Conn) error {
+		m, err := ws.Decode[join](c)
+		if err != nil {
+			return c.SendError(err) // {"type":"error","error":"validation",...}
+		}
+		return c.SendText("joined " + m.Room)
+	})
+	srv := httptest.NewServer(app)
+	defer stop(app, srv)
+
+	for _, room := range []string{"lobby", "room-1"} {
+		c := dial(srv, "/join")
+		c.WriteJSON(join{Room: room})
+		_, msg, _ := c.ReadMessage()
+		fmt.Println(string(msg))
+		c.Close()
+	}
+	// Output:
+	// {"type":"error","error":"validation","message":"validation failed","fields":{"room":"room"}}
+	// joined room-1
 }

@@ -47,8 +47,9 @@
 //
 // An EventRouter dispatches JSON frames by event name to handlers
 // registered with On, each decoding and validating its own payload type
-// (validator v10 through c.Validate). The frame format is the one nexo's
-// TypeScript client speaks:
+// (validator v10 through c.Validate, with the validator that
+// nexo.WithValidator or ws.WithValidator gives, custom tags included). The
+// frame format is the one nexo's TypeScript client speaks:
 //
 //	client → server   {"event":"chat.send","data":{...},"ref":7}     ref optional: any JSON, usually a number
 //	server → client   {"type":"reply","ref":7,"data":{...}}          the handler's result (null for nil), sent when the frame had a ref

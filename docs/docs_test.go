@@ -120,6 +120,7 @@ var knownImports = map[string]string{
 	"time":        "time",
 	"rate":        "golang.org/x/time/rate",
 	"goleak":      "go.uber.org/goleak",
+	"validator":   "github.com/go-playground/validator/v10",
 }
 
 var (

@@ -97,6 +97,9 @@ func TestLogger(t *testing.T) {
 func TestLoggerDefault(t *testing.T) {
 	ch := make(chan slog.Record, 8)
 	app := nexo.New(nexo.WithoutClient(), nexo.WithLogger(slog.New(recordHandler{ch})))
+	if r := <-ch; r.Message != "nexo: broker in-process" { // New's start-up line
+		t.Fatalf("first record %q", r.Message)
+	}
 	app.WebSocketRoute("/ws", func(c *ws.Conn) error { return c.Reject(403) }, middleware.Logger(nil))
 	srv := nexotest.NewServer(t, app)
 	_, resp, err := srv.TryDial("/ws")

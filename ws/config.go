@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/go-playground/validator/v10"
 )
 
 // Default limits. Each can be changed with an Option.
@@ -109,6 +111,11 @@ type Config struct {
 	// an ID tells which instance holds the connection. It is read from
 	// the Server's settings.
 	IDPrefix string
+	// Validator checks the `validate:` tags of decoded messages (ws.Decode,
+	// Conn.Validate, and through them the channels package). Nil means
+	// NewValidator(). It is read from the Server's settings (nexo.WithWS,
+	// nexo.WithValidator), not per route.
+	Validator *validator.Validate
 }
 
 // Option changes a Config.

@@ -28,9 +28,22 @@ func (e *EncodeError) Error() string { return "ws: cannot encode JSON: " + e.Err
 func (e *EncodeError) Unwrap() error { return e.Err }
 
 // ValidationError lists the fields that failed their `validate:` tags,
-// by JSON name, each with the rule it broke ("required", "min=3").
+// by JSON name, each with the rule it broke ("required", "min=3"). It
+// wraps the validator's validator.ValidationErrors, which errors.As
+// finds, to translate them with a universal-translator.
 type ValidationError struct {
 	Fields map[string]string
+
+	errs validator.ValidationErrors
+}
+
+// Unwrap returns the validator's errors, or nil for a ValidationError
+// made by hand.
+func (e *ValidationError) Unwrap() error {
+	if e.errs == nil {
+		return nil
+	}
+	return e.errs
 }
 
 // Error implements error; it names every failing field.
@@ -61,8 +74,9 @@ func Decode[T any](c *Conn) (T, error) {
 	return v, err
 }
 
-// Validate checks v's `validate:` tags with the server's validator. Values
-// that are not structs (or pointers to structs) pass.
+// Validate checks v's `validate:` tags with the server's validator
+// (NewValidator's, or the one WithValidator gives). Values that are not
+// structs (or pointers to structs) pass.
 func (c *Conn) Validate(v any) error {
 	return validateWith(c.srv.validate, v)
 }
@@ -92,23 +106,7 @@ func validateWith(val *validator.Validate, v any) error {
 		}
 		fields[name] = rule
 	}
-	return &ValidationError{Fields: fields}
-}
-
-// newValidator returns a validator that names fields by their JSON names.
-func newValidator() *validator.Validate {
-	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		switch name {
-		case "-":
-			return ""
-		case "":
-			return f.Name
-		}
-		return name
-	})
-	return v
+	return &ValidationError{Fields: fields, errs: ves}
 }
 
 // ErrorFrame is the JSON frame that tells a client its input was refused:

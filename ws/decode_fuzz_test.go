@@ -30,7 +30,7 @@ func FuzzDecode(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	val := newValidator()
+	val := NewValidator()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var v fuzzPost
 		err := Message{Type: TextMessage, Data: data}.JSON(&v)

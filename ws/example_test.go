@@ -11,10 +11,10 @@ import (
 	"github.com/nexogo/nexo/ws"
 )
 
-// run serves h on a test server and returns a connected client and a stop
-// function.
-func run(h ws.HandlerFunc) (*websocket.Conn, func()) {
-	srv := ws.NewServer(context.Background())
+// run serves h on a test server with opts and returns a connected client
+// and a stop function.
+func run(h ws.HandlerFunc, opts ...ws.Option) (*websocket.Conn, func()) {
+	srv := ws.NewServer(context.Background(), opts...)
 	ts := httptest.NewServer(srv.Handler(h))
 	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http"), nil)
 	if err != nil {

@@ -52,7 +52,7 @@ func NewServer(base context.Context, opts ...Option) *Server {
 		logger:    defaults.Logger,
 		obs:       defaults.Observer,
 		writePool: new(sync.Pool),
-		validate:  newValidator(),
+		validate:  cfg.validator(),
 		flush:     newFlushPool(),
 		readPools: make(map[int]*sync.Pool),
 		byID:      make(map[string]*Conn),

@@ -10,6 +10,13 @@
 //	defer b.Close()
 //	app := nexo.New(nexo.WithBroker(b))
 //
+// or, without code, NEXO_BROKER=nats and NEXO_NATS_URL, once the program
+// imports this package, which registers it with nexo (the database/sql
+// driver pattern: a program that does not import it does not link the
+// NATS client):
+//
+//	import _ "github.com/nexogo/nexo/channels/natsbroker"
+//
 // # Subjects and buckets
 //
 // Each topic is one core NATS subject: the prefix (WithPrefix, default

@@ -4,7 +4,12 @@
 //	b, err := redisbroker.Open(ctx, "redis://127.0.0.1:6379")
 //	app := nexo.New(nexo.WithBroker(b))
 //
-// or, without code, NEXO_BROKER=redis and NEXO_REDIS_URL.
+// or, without code, NEXO_BROKER=redis and NEXO_REDIS_URL, once the
+// program imports this package, which registers it with nexo (the
+// database/sql driver pattern: a program that does not import it does not
+// link the Redis client):
+//
+//	import _ "github.com/nexogo/nexo/channels/redisbroker"
 //
 // # Messages
 //

@@ -12,7 +12,8 @@ import (
 
 // Two instances share a topic through Redis: what one publishes, the
 // other receives. In an App, pass the broker with nexo.WithBroker(b) (or
-// set NEXO_BROKER=redis and NEXO_REDIS_URL) and use channels.Join.
+// set NEXO_BROKER=redis and NEXO_REDIS_URL, in a program that imports
+// this package, if only as import _) and use channels.Join.
 func Example() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -14,7 +14,9 @@
 // reconnects gets exactly what it missed (the browser client sends its
 // last position). With NEXO_BROKER=redis or nats, several instances on
 // different ports share the rooms, their user lists and their history,
-// which then lives in the broker and survives a restart of any instance.
+// which then lives in the broker and survives a restart of any instance
+// (app.go imports both broker packages, which is what lets NEXO_BROKER
+// name them).
 //
 // limits.go holds the guards: a message rate per connection, bounded
 // history per room, a bound on the rooms held. While the broker is
