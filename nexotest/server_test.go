@@ -1,0 +1,40 @@
+package nexotest_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/nexogo/nexo"
+	"github.com/nexogo/nexo/nexotest"
+	"github.com/nexogo/nexo/ws"
+)
+
+// echoApp is an App whose /ws echoes text until the client leaves.
+func echoApp() *nexo.App {
+	app := nexo.New()
+	app.WebSocketRoute("/ws", func(c *ws.Conn) error {
+		for msg := range c.Texts() {
+			if err := c.SendText(msg); err != nil {
+				return err
+			}
+		}
+		return c.Err()
+	})
+	return app
+}
+
+// TestCleanupWithOpenClientIsFast: a test that ends with its client still
+// open must not pay the server's close timeout (5 s) at cleanup.
+func TestCleanupWithOpenClientIsFast(t *testing.T) {
+	start := time.Now()
+	t.Run("open client", func(t *testing.T) {
+		srv := nexotest.NewServer(t, echoApp())
+		c := srv.Dial("/ws")
+		c.SendText("hi")
+		c.ExpectText("hi")
+		// The test ends here, with c open.
+	})
+	if took := time.Since(start); took > 500*time.Millisecond {
+		t.Fatalf("the test and its cleanup took %v, want well under 1 s", took)
+	}
+}
