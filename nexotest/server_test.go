@@ -38,3 +38,20 @@ func TestCleanupWithOpenClientIsFast(t *testing.T) {
 		t.Fatalf("the test and its cleanup took %v, want well under 1 s", took)
 	}
 }
+
+// TestExpectCloseReturnsCloseError: the close comes back as nexo's
+// *ws.CloseError, with the reason and who closed first.
+func TestExpectCloseReturnsCloseError(t *testing.T) {
+	app := nexo.New()
+	app.WebSocketRoute("/ws", func(c *ws.Conn) error {
+		return c.Close(ws.CloseUnauthorized, "invalid token")
+	})
+	srv := nexotest.NewServer(t, app)
+	var ce *ws.CloseError = srv.Dial("/ws").ExpectClose(ws.CloseUnauthorized)
+	if ce.Reason != "invalid token" || !ce.Remote {
+		t.Fatalf("got %+v, want reason %q from the server", ce, "invalid token")
+	}
+	if ws.CloseStatus(ce) != ws.CloseUnauthorized {
+		t.Fatalf("CloseStatus = %d", ws.CloseStatus(ce))
+	}
+}
