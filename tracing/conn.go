@@ -154,17 +154,7 @@ func (t *Tracer) closed(c *ws.Conn, how *ws.CloseError) {
 
 // failed records a handler's error or panic on c's current span.
 func (t *Tracer) failed(c *ws.Conn, err error, panicked bool) {
-	v, ok := t.conns.Load(c.Request())
-	if !ok {
-		return
-	}
-	ct := v.(*connTrace)
-	ct.mu.Lock()
-	defer ct.mu.Unlock()
-	span := ct.conn
-	if span == nil {
-		span = ct.handshake
-	}
+	span := t.span(c, true)
 	if span == nil {
 		return
 	}
@@ -178,13 +168,15 @@ func (t *Tracer) failed(c *ws.Conn, err error, panicked bool) {
 
 // slowConsumer marks c's connection span.
 func (t *Tracer) slowConsumer(c *ws.Conn) {
-	if span := t.connSpan(c); span != nil {
+	if span := t.span(c, false); span != nil {
 		span.AddEvent("slow consumer")
 	}
 }
 
-// connSpan returns c's connection span, nil when there is none.
-func (t *Tracer) connSpan(c *ws.Conn) trace.Span {
+// span returns c's connection span or, with handshake and before it, c's
+// handshake span; nil when there is none. Spans are safe for concurrent
+// use, and calls on an ended span do nothing.
+func (t *Tracer) span(c *ws.Conn, handshake bool) trace.Span {
 	v, ok := t.conns.Load(c.Request())
 	if !ok {
 		return nil
@@ -192,6 +184,9 @@ func (t *Tracer) connSpan(c *ws.Conn) trace.Span {
 	ct := v.(*connTrace)
 	ct.mu.Lock()
 	defer ct.mu.Unlock()
+	if ct.conn == nil && handshake {
+		return ct.handshake
+	}
 	return ct.conn
 }
 

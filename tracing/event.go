@@ -19,7 +19,7 @@ func (t *Tracer) ObserveEvent(c *ws.Conn, event string) func(channels.EventOutco
 		trace.WithAttributes(AttrEvent.String(event), AttrConnID.String(c.ID())),
 	}
 	parent := context.Background()
-	if conn := t.connSpan(c); conn != nil {
+	if conn := t.span(c, false); conn != nil {
 		if t.eventChildren {
 			parent = trace.ContextWithSpan(parent, conn)
 		} else {

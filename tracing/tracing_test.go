@@ -49,7 +49,7 @@ func tracedApp(t *testing.T, opts ...tracing.Option) (*nexotest.Server, *tracete
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	tr := tracing.New(append([]tracing.Option{tracing.WithTracerProvider(tp)}, opts...)...)
 	next := &countingObserver{}
-	app := nexo.New(nexo.WithoutClient(), nexo.WithWS(ws.WithObserver(next)), tr.Option())
+	app := nexo.New(nexo.WithoutClient(), nexo.WithLogger(slog.New(slog.DiscardHandler)), nexo.WithWS(ws.WithObserver(next)), tr.Option())
 
 	events := channels.NewEventRouter()
 	events.Logger = slog.New(slog.DiscardHandler)
@@ -58,6 +58,12 @@ func tracedApp(t *testing.T, opts ...tracing.Option) (*nexotest.Server, *tracete
 	events.Observe(tr)
 	app.WebSocketRoute("/chat/{room}", events.Handler())
 	app.WebSocketRoute("/private", func(c *ws.Conn) error { return c.Reject(http.StatusForbidden) })
+	app.WebSocketRoute("/boom", func(c *ws.Conn) error {
+		if err := c.Accept(); err != nil {
+			return err
+		}
+		return errors.New("db down")
+	})
 	return nexotest.NewServer(t, app), exp, next
 }
 
@@ -225,5 +231,18 @@ func TestMiddlewareWithoutObserver(t *testing.T) {
 	srv.Shutdown()
 	if n := len(sr.Started()); n != 0 {
 		t.Fatalf("%d spans started, want none", n)
+	}
+}
+
+// TestHandlerErrorSpan: a handler's error is recorded on the connection
+// span, which ends with 1011 and an error status.
+func TestHandlerErrorSpan(t *testing.T) {
+	srv, exp, _ := tracedApp(t)
+	srv.Dial("/boom").ExpectClose(ws.CloseInternalError)
+	srv.Shutdown()
+	conn := spans(t, exp)["WS connection /boom"]
+	if conn.Status.Code != codes.Error || attr(conn, tracing.AttrCloseCode).AsInt64() != ws.CloseInternalError ||
+		len(conn.Events) != 1 || conn.Events[0].Name != "exception" {
+		t.Fatalf("connection span: status %v, attributes %v, events %v", conn.Status, conn.Attributes, conn.Events)
 	}
 }
