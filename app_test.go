@@ -156,8 +156,8 @@ func TestMiddlewareRefusals(t *testing.T) {
 	s := nexotest.NewServer(t, app)
 
 	ce := s.Dial("/ws").ExpectClose(ws.CloseUnauthorized)
-	if ce.Text != "token required" {
-		t.Fatalf("reason %q", ce.Text)
+	if ce.Reason != "token required" {
+		t.Fatalf("reason %q", ce.Reason)
 	}
 	if _, resp, err := s.TryDial("/ws?as=teapot"); err == nil || resp.StatusCode != http.StatusTeapot {
 		t.Fatalf("want 418, got %v", err)

@@ -220,15 +220,15 @@ func TestDisconnectAcrossInstances(t *testing.T) {
 			if err := cl.apps[1].Disconnect(ctx, kickedID, 4001, "kicked"); err != nil {
 				t.Fatal(err)
 			}
-			if ce := kicked.ExpectClose(4001); ce.Text != "kicked" {
-				t.Errorf("reason %q, want kicked", ce.Text)
+			if ce := kicked.ExpectClose(4001); ce.Reason != "kicked" {
+				t.Errorf("reason %q, want kicked", ce.Reason)
 			}
 			if err := cl.apps[0].DisconnectUser(ctx, "ada", 4401, "logged out"); err != nil {
 				t.Fatal(err)
 			}
 			for i, c := range adas {
-				if ce := c.ExpectClose(4401); ce.Text != "logged out" {
-					t.Errorf("ada on app %d: reason %q, want logged out", i, ce.Text)
+				if ce := c.ExpectClose(4401); ce.Reason != "logged out" {
+					t.Errorf("ada on app %d: reason %q, want logged out", i, ce.Reason)
 				}
 			}
 			// Bob is still there, and an unknown user or connection is no

@@ -245,8 +245,8 @@ func TestChannelCloseOnMismatch(t *testing.T) {
 	c.SendText("a")
 	c.ExpectText("a")
 	c.SendBytes([]byte("b"))
-	if ce := c.ExpectClose(ws.CloseUnsupportedData); ce.Text != "text messages only" {
-		t.Fatalf("reason %q", ce.Text)
+	if ce := c.ExpectClose(ws.CloseUnsupportedData); ce.Reason != "text messages only" {
+		t.Fatalf("reason %q", ce.Reason)
 	}
 }
 
@@ -316,8 +316,8 @@ func TestChannelRateLimit(t *testing.T) {
 			}
 			c.SendText(`{"n":3,"ref":9}`)
 			if tt.policy == channels.RateClose {
-				if ce := c.ExpectClose(ws.CloseRateLimited); ce.Text != "rate limit exceeded" {
-					t.Fatalf("reason %q", ce.Text)
+				if ce := c.ExpectClose(ws.CloseRateLimited); ce.Reason != "rate limit exceeded" {
+					t.Fatalf("reason %q", ce.Reason)
 				}
 				return
 			}

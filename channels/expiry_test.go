@@ -23,8 +23,8 @@ const expiryTTL = 100 * time.Millisecond
 func expectExpiredClose(t *testing.T, e *env) {
 	t.Helper()
 	c := e.dial()
-	if ce := c.ExpectClose(ws.CloseGoingAway); ce.Text != channels.ExpiredReason {
-		t.Fatalf("close reason %q, want %q", ce.Text, channels.ExpiredReason)
+	if ce := c.ExpectClose(ws.CloseGoingAway); ce.Reason != channels.ExpiredReason {
+		t.Fatalf("close reason %q, want %q", ce.Reason, channels.ExpiredReason)
 	}
 }
 
@@ -84,8 +84,8 @@ func TestExpiryEndsReceiveLoop(t *testing.T) {
 	if f.Error != "invalid_json" {
 		t.Fatalf("error frame %+v", f)
 	}
-	if ce := c.ExpectClose(ws.CloseGoingAway); ce.Text != channels.ExpiredReason {
-		t.Fatalf("close reason %q", ce.Text)
+	if ce := c.ExpectClose(ws.CloseGoingAway); ce.Reason != channels.ExpiredReason {
+		t.Fatalf("close reason %q", ce.Reason)
 	}
 	r := recv(t, done)
 	if r.loops > 2 {

@@ -104,8 +104,8 @@ func TestRegistryJanitorExpires(t *testing.T) {
 
 	// The janitor removes the channel everywhere, then closes it.
 	ce := c.ExpectClose(ws.CloseGoingAway)
-	if ce.Text != channels.ExpiredReason {
-		t.Fatalf("reason %q", ce.Text)
+	if ce.Reason != channels.ExpiredReason {
+		t.Fatalf("reason %q", ce.Reason)
 	}
 	if _, ok := r.Get(ch.UUID()); ok {
 		t.Fatal("expired channel still registered")

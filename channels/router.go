@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/nexogo/nexo/ws"
@@ -38,6 +39,7 @@ type EventRouter struct {
 
 	mu       sync.RWMutex
 	handlers map[string]eventHandler
+	obs      atomic.Pointer[eventObserver] // see Observe
 }
 
 // eventHandler decodes data, validates it and runs the user's handler.
@@ -160,7 +162,7 @@ func (r *EventRouter) Dispatch(c *ws.Conn, m ws.Message) error {
 			Message: fmt.Sprintf("unknown event %q", truncate(f.Event, 64)),
 		}, f.Ref))
 	}
-	res, err := h(c, f.Data)
+	res, err := r.observed(f.Event, h)(c, f.Data)
 	if err != nil {
 		if errors.Is(err, ws.ErrClosed) {
 			return err

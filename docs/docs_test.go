@@ -105,6 +105,8 @@ var knownImports = map[string]string{
 	"natsbroker":  "github.com/nexogo/nexo/channels/natsbroker",
 	"redisbroker": "github.com/nexogo/nexo/channels/redisbroker",
 	"brokertest":  "github.com/nexogo/nexo/channels/brokertest",
+	"jwtauth":     "github.com/nexogo/nexo/middleware/jwtauth",
+	"tracing":     "github.com/nexogo/nexo/tracing",
 	"context":     "context",
 	"errors":      "errors",
 	"fmt":         "fmt",
@@ -253,7 +255,7 @@ const addedMain = "\nfunc main() {}\n"
 
 // proseName matches a qualified Go name in the text of a page:
 // ws.WithOrigins, channels.NewGroup, ws.Router.Use.
-var proseName = regexp.MustCompile(`\b(nexo|ws|channels|metrics|middleware|nexotest|redisbroker|natsbroker|brokertest|client)\.([A-Z]\w*)(?:\.([A-Z]\w*))?`)
+var proseName = regexp.MustCompile(`\b(nexo|ws|channels|metrics|middleware|nexotest|redisbroker|natsbroker|brokertest|client|jwtauth|tracing)\.([A-Z]\w*)(?:\.([A-Z]\w*))?`)
 
 // codeSpan matches an inline `code span` of Markdown.
 var codeSpan = regexp.MustCompile("`[^`\n]+`")

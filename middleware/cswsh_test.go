@@ -28,8 +28,8 @@ func TestSessionCookieCrossSite(t *testing.T) {
 
 	for _, path := range []string{"/feed", "/embed"} {
 		c := srv.Dial(path, nexotest.WithOrigin("https://evil.example"), nexotest.WithHeader("Cookie", cookie))
-		if ce := c.ExpectClose(ws.CloseForbidden); ce.Text != "origin not allowed" {
-			t.Fatalf("%s: reason %q", path, ce.Text)
+		if ce := c.ExpectClose(ws.CloseForbidden); ce.Reason != "origin not allowed" {
+			t.Fatalf("%s: reason %q", path, ce.Reason)
 		}
 		c.Close()
 	}

@@ -39,8 +39,8 @@ func whoami(c *ws.Conn) error {
 func expectUnauthorized(t *testing.T, c *nexotest.Conn, reason string) {
 	t.Helper()
 	ce := c.ExpectClose(ws.CloseUnauthorized)
-	if ce.Text != reason {
-		t.Fatalf("close reason %q, want %q", ce.Text, reason)
+	if ce.Reason != reason {
+		t.Fatalf("close reason %q, want %q", ce.Reason, reason)
 	}
 	c.Close()
 }

@@ -81,8 +81,8 @@ func TestOrigin(t *testing.T) {
 				return
 			}
 			ce := c.ExpectClose(ws.CloseForbidden)
-			if ce.Text != "origin not allowed" {
-				t.Fatalf("reason %q", ce.Text)
+			if ce.Reason != "origin not allowed" {
+				t.Fatalf("reason %q", ce.Reason)
 			}
 		})
 	}
@@ -118,8 +118,8 @@ func TestOriginWidensDefault(t *testing.T) {
 	// A site the route does not list: 4403 before the next middleware.
 	for _, origin := range []string{"https://evil.example", "https://partner.org.evil.example", "null"} {
 		bad := srv.Dial("/embed", nexotest.WithOrigin(origin))
-		if ce := bad.ExpectClose(ws.CloseForbidden); ce.Text != "origin not allowed" {
-			t.Fatalf("%s: reason %q", origin, ce.Text)
+		if ce := bad.ExpectClose(ws.CloseForbidden); ce.Reason != "origin not allowed" {
+			t.Fatalf("%s: reason %q", origin, ce.Reason)
 		}
 		bad.Close()
 	}

@@ -47,8 +47,8 @@ func waitTorn(t *testing.T, torn <-chan struct{}) {
 func expectRefused(t *testing.T, c *nexotest.Conn, code int, reason string) {
 	t.Helper()
 	ce := c.ExpectClose(code)
-	if ce.Text != reason {
-		t.Fatalf("close reason %q, want %q", ce.Text, reason)
+	if ce.Reason != reason {
+		t.Fatalf("close reason %q, want %q", ce.Reason, reason)
 	}
 	c.Close()
 }
@@ -244,7 +244,7 @@ func TestRateLimitFlood(t *testing.T) {
 					results <- outcome{ip, "", err}
 					return
 				}
-				results <- outcome{ip, fmt.Sprint(ce.Code, " ", ce.Text), nil}
+				results <- outcome{ip, fmt.Sprint(ce.Code, " ", ce.Reason), nil}
 			}()
 		}
 	}

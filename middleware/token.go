@@ -50,6 +50,8 @@ type TokenAuthOptions struct {
 // WithAuthProtocol), whether the token is accepted or not, so that a browser
 // sees the close code instead of a failed connection.
 //
+// For JSON Web Tokens, package jwtauth (middleware/jwtauth) makes Verify.
+//
 // TokenAuth panics when opts.Verify is nil.
 func TokenAuth(opts TokenAuthOptions) ws.Middleware {
 	if opts.Verify == nil {

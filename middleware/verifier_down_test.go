@@ -23,8 +23,8 @@ var errBackend = errors.New("database: connection refused")
 func expectUnavailable(t *testing.T, c *nexotest.Conn) {
 	t.Helper()
 	ce := c.ExpectClose(ws.CloseTryAgainLater)
-	if ce.Text != "authentication unavailable" {
-		t.Fatalf("close reason %q", ce.Text)
+	if ce.Reason != "authentication unavailable" {
+		t.Fatalf("close reason %q", ce.Reason)
 	}
 	c.Close()
 }

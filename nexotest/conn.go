@@ -5,11 +5,13 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/nexogo/nexo/ws"
 )
 
 // DefaultTimeout bounds every read and dial of the helpers.
@@ -58,11 +60,16 @@ func WithLocalIP(ip string) DialOption { return func(c *dialConfig) { c.localIP 
 func WithReceiveBuffer(bytes int) DialOption { return func(c *dialConfig) { c.rcvBuf = bytes } }
 
 // Conn is a client connection with reads that time out.
+//
+// Close closes the socket at once, without a closing handshake; CloseNormal
+// closes with one. A Conn still open when the test ends is closed then.
 type Conn struct {
 	*websocket.Conn
 	Response *http.Response
 	t        testing.TB
 	timeout  time.Duration
+	srv      *Server
+	closing  atomic.Bool // the client sent its close frame first
 }
 
 // Dial connects to path and fails the test if the handshake fails.
@@ -109,7 +116,9 @@ func (s *Server) TryDial(path string, opts ...DialOption) (*Conn, *http.Response
 	if err != nil {
 		return nil, resp, err
 	}
-	return &Conn{Conn: wc, Response: resp, t: s.t, timeout: cfg.timeout}, resp, nil
+	c := &Conn{Conn: wc, Response: resp, t: s.t, timeout: cfg.timeout, srv: s}
+	s.track(c)
+	return c, resp, nil
 }
 
 // SendText sends a text message.
@@ -189,9 +198,11 @@ func (c *Conn) ExpectText(want string) {
 	}
 }
 
-// TryClose reads until the server's close frame and returns it. Data
-// messages before it are discarded.
-func (c *Conn) TryClose() (*websocket.CloseError, error) {
+// TryClose reads until the server's close frame and returns it as nexo's
+// *ws.CloseError (Code, Reason, and Remote true when the server closed
+// first). Data messages before it are discarded. Any other end of the
+// connection (a broken socket, the timeout) is returned as err.
+func (c *Conn) TryClose() (*ws.CloseError, error) {
 	for {
 		_, _, err := c.TryRead()
 		if err == nil {
@@ -199,22 +210,22 @@ func (c *Conn) TryClose() (*websocket.CloseError, error) {
 		}
 		var ce *websocket.CloseError
 		if errors.As(err, &ce) {
-			return ce, nil
+			return &ws.CloseError{Code: ce.Code, Reason: ce.Text, Remote: !c.closing.Load()}, nil
 		}
 		return nil, err
 	}
 }
 
 // ExpectClose reads until the close frame and fails unless it carries
-// code. It returns the close error, whose Text is the reason.
-func (c *Conn) ExpectClose(code int) *websocket.CloseError {
+// code. It returns the close, whose Reason is the reason the server gave.
+func (c *Conn) ExpectClose(code int) *ws.CloseError {
 	c.t.Helper()
 	ce, err := c.TryClose()
 	if err != nil {
 		c.t.Fatalf("nexotest: want close %d, got %v", code, err)
 	}
 	if ce.Code != code {
-		c.t.Fatalf("nexotest: got close %d (%q), want %d", ce.Code, ce.Text, code)
+		c.t.Fatalf("nexotest: got close %d (%q), want %d", ce.Code, ce.Reason, code)
 	}
 	return ce
 }
@@ -223,9 +234,30 @@ func (c *Conn) ExpectClose(code int) *websocket.CloseError {
 func (c *Conn) CloseNormal() {
 	c.t.Helper()
 	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+	c.closing.Store(true)
 	if err := c.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.timeout)); err != nil {
 		c.t.Fatalf("nexotest: send close: %v", err)
 	}
 	c.ExpectClose(websocket.CloseNormalClosure)
+	c.Close()
+}
+
+// Close closes the socket at once, without a closing handshake.
+func (c *Conn) Close() error {
+	if c.srv != nil {
+		c.srv.untrack(c)
+	}
+	return c.Conn.Close()
+}
+
+// abandonGrace bounds the write of the close frame of a client still open
+// at the end of the test.
+const abandonGrace = 100 * time.Millisecond
+
+// abandon sends a going-away close frame and closes the socket without
+// waiting for the answer.
+func (c *Conn) abandon() {
+	msg := websocket.FormatCloseMessage(websocket.CloseGoingAway, "test ended")
+	_ = c.WriteControl(websocket.CloseMessage, msg, time.Now().Add(abandonGrace))
 	c.Conn.Close()
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -21,6 +22,9 @@ type Server struct {
 	*httptest.Server
 	t testing.TB
 	h http.Handler
+
+	mu      sync.Mutex
+	clients map[*Conn]struct{} // dialed and not closed by the test
 }
 
 // ServerOption changes how NewServer serves.
@@ -41,8 +45,11 @@ func WithSendBuffer(bytes int) ServerOption { return func(c *serverConfig) { c.s
 // TLSClientConfig is the one to dial with).
 func WithTLS() ServerOption { return func(c *serverConfig) { c.tls = true } }
 
-// NewServer starts h on a loopback address. At the end of the test it shuts
-// h down (when h is a Shutdowner) and closes the server.
+// NewServer starts h on a loopback address. At the end of the test it
+// closes the clients dialed with Dial or TryDial that are still open
+// (without waiting for the server's answer), then shuts h down (when h is a
+// Shutdowner) and closes the server: a test that leaves a client open does
+// not wait for the server's close timeout.
 func NewServer(t testing.TB, h http.Handler, opts ...ServerOption) *Server {
 	t.Helper()
 	var cfg serverConfig
@@ -59,7 +66,10 @@ func NewServer(t testing.TB, h http.Handler, opts ...ServerOption) *Server {
 		hs.Start()
 	}
 	s := &Server{Server: hs, t: t, h: h}
-	t.Cleanup(func() { s.Shutdown() })
+	t.Cleanup(func() {
+		s.closeClients()
+		s.Shutdown()
+	})
 	return s
 }
 
@@ -92,4 +102,35 @@ func (s *Server) Shutdown() error {
 // WSURL returns the ws:// URL of path on the server.
 func (s *Server) WSURL(path string) string {
 	return "ws" + strings.TrimPrefix(s.URL, "http") + path
+}
+
+// track remembers c, to close it at the end of the test.
+func (s *Server) track(c *Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.clients == nil {
+		s.clients = make(map[*Conn]struct{})
+	}
+	s.clients[c] = struct{}{}
+}
+
+// untrack forgets c, closed by the test.
+func (s *Server) untrack(c *Conn) {
+	s.mu.Lock()
+	delete(s.clients, c)
+	s.mu.Unlock()
+}
+
+// closeClients closes the clients still open: each sends a close frame
+// (1001, "test ended"), so that the server ends the connection as a normal
+// close rather than a broken one, and closes its socket at once, so that
+// the server's Shutdown does not wait for an answer no test will read.
+func (s *Server) closeClients() {
+	s.mu.Lock()
+	clients := s.clients
+	s.clients = nil
+	s.mu.Unlock()
+	for c := range clients {
+		c.abandon()
+	}
 }

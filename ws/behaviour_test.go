@@ -254,8 +254,8 @@ func TestOriginCheck(t *testing.T) {
 func TestMaxLifetime(t *testing.T) {
 	s, _ := serve(t, echo, ws.WithMaxLifetime(50*time.Millisecond))
 	ce := s.Dial("/ws").ExpectClose(ws.CloseGoingAway)
-	if !strings.Contains(ce.Text, "lifetime") {
-		t.Fatalf("reason %q", ce.Text)
+	if !strings.Contains(ce.Reason, "lifetime") {
+		t.Fatalf("reason %q", ce.Reason)
 	}
 }
 

@@ -61,8 +61,8 @@ func TestCloseBeforeAcceptReachesClient(t *testing.T) {
 	})
 	c := s.Dial("/ws")
 	ce := c.ExpectClose(ws.CloseUnauthorized)
-	if ce.Text != "token required" {
-		t.Fatalf("reason %q", ce.Text)
+	if ce.Reason != "token required" {
+		t.Fatalf("reason %q", ce.Reason)
 	}
 }
 

@@ -37,8 +37,8 @@ func TestMaxConnections(t *testing.T) {
 	<-ran
 	<-ran
 	over := s.Dial("/ws")
-	if ce := over.ExpectClose(ws.CloseTryAgainLater); ce.Text != "server at connection limit" {
-		t.Fatalf("reason %q", ce.Text)
+	if ce := over.ExpectClose(ws.CloseTryAgainLater); ce.Reason != "server at connection limit" {
+		t.Fatalf("reason %q", ce.Reason)
 	}
 	if r := <-obs.refused; r != "limit" {
 		t.Fatalf("refused as %q", r)

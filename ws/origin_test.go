@@ -47,8 +47,8 @@ func TestOriginCheckedAtAccept(t *testing.T) {
 
 	// A refused Accept reports the 4403 close to the handler.
 	bad := s.Dial("/ws?via=accept", nexotest.WithOrigin("https://evil.example"))
-	if ce := bad.ExpectClose(ws.CloseForbidden); ce.Text != "origin not allowed" {
-		t.Fatalf("reason %q", ce.Text)
+	if ce := bad.ExpectClose(ws.CloseForbidden); ce.Reason != "origin not allowed" {
+		t.Fatalf("reason %q", ce.Reason)
 	}
 	err := <-acceptErr
 	if !errors.Is(err, ws.ErrClosed) || ws.CloseStatus(err) != ws.CloseForbidden {

@@ -103,8 +103,8 @@ func TestFeedCrossSite(t *testing.T) {
 	s := newTestServer(t)
 	cookie, _ := login(t, s, "ada", "lovelace")
 	evil := s.Dial("/feed", nexotest.WithOrigin("https://evil.example"), nexotest.WithHeader("Cookie", cookie))
-	if ce := evil.ExpectClose(ws.CloseForbidden); ce.Text != "origin not allowed" {
-		t.Fatalf("cross-site page: reason %q", ce.Text)
+	if ce := evil.ExpectClose(ws.CloseForbidden); ce.Reason != "origin not allowed" {
+		t.Fatalf("cross-site page: reason %q", ce.Reason)
 	}
 	evil.Close()
 	ada := s.Dial("/feed", nexotest.WithOrigin(s.URL), nexotest.WithHeader("Cookie", cookie))
@@ -145,8 +145,8 @@ func TestFeedFlood(t *testing.T) {
 			break // the server may already have closed
 		}
 	}
-	if ce := ada.ExpectClose(ws.CloseRateLimited); ce.Text != "rate limit exceeded" {
-		t.Fatalf("flooder: reason %q", ce.Text)
+	if ce := ada.ExpectClose(ws.CloseRateLimited); ce.Reason != "rate limit exceeded" {
+		t.Fatalf("flooder: reason %q", ce.Reason)
 	}
 	ada.Close()
 
@@ -172,8 +172,8 @@ func TestFeedConnCap(t *testing.T) {
 		open = append(open, c)
 	}
 	over := s.Dial("/feed", nexotest.WithLocalIP("127.0.0.1"))
-	if ce := over.ExpectClose(ws.CloseTryAgainLater); ce.Text != "too many connections from this address" {
-		t.Fatalf("over the cap: reason %q", ce.Text)
+	if ce := over.ExpectClose(ws.CloseTryAgainLater); ce.Reason != "too many connections from this address" {
+		t.Fatalf("over the cap: reason %q", ce.Reason)
 	}
 	over.Close()
 

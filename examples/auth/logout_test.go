@@ -47,8 +47,8 @@ func TestLogoutClosesSessionSockets(t *testing.T) {
 		t.Fatalf("logout: HTTP %d", status)
 	}
 	for _, tab := range []*nexotest.Conn{tab1, tab2} {
-		if ce := tab.ExpectClose(ws.CloseUnauthorized); ce.Text != "logged out" {
-			t.Fatalf("tab of the ended session: reason %q", ce.Text)
+		if ce := tab.ExpectClose(ws.CloseUnauthorized); ce.Reason != "logged out" {
+			t.Fatalf("tab of the ended session: reason %q", ce.Reason)
 		}
 		tab.Close()
 	}

@@ -110,8 +110,8 @@ func TestRoomsAreBounded(t *testing.T) {
 		conns = append(conns, c)
 	}
 	over := s.Dial("/chat/one-too-many?name=ada")
-	if ce := over.ExpectClose(websocket.CloseTryAgainLater); !strings.Contains(ce.Text, "too many rooms") {
-		t.Errorf("close reason %q", ce.Text)
+	if ce := over.ExpectClose(websocket.CloseTryAgainLater); !strings.Contains(ce.Reason, "too many rooms") {
+		t.Errorf("close reason %q", ce.Reason)
 	}
 	again := s.Dial("/chat/room0?name=bob")
 	next(t, again, "welcome")
@@ -165,8 +165,8 @@ func TestRoomNamesAreChecked(t *testing.T) {
 	for _, room := range []string{"lobby%23presence", strings.Repeat("r", maxRoomName+1), "a%20b"} {
 		c := s.Dial("/chat/" + room + "?name=mallory")
 		c.SendJSON(map[string]string{"type": "message", "text": "from " + room})
-		if ce := c.ExpectClose(websocket.ClosePolicyViolation); ce.Text != "bad room name" {
-			t.Errorf("%s: closed with %q", room, ce.Text)
+		if ce := c.ExpectClose(websocket.ClosePolicyViolation); ce.Reason != "bad room name" {
+			t.Errorf("%s: closed with %q", room, ce.Reason)
 		}
 	}
 	ada.SendJSON(map[string]string{"type": "message", "text": "mine"})

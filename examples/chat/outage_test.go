@@ -53,8 +53,8 @@ func TestRedisOutage(t *testing.T) {
 	if err != nil {
 		t.Fatalf("join during the outage: %v (HTTP %v), want a close with 1013", err, resp.Status)
 	}
-	if ce := cat.ExpectClose(websocket.CloseTryAgainLater); !strings.Contains(ce.Text, "try again") {
-		t.Errorf("join during the outage closed with %q", ce.Text)
+	if ce := cat.ExpectClose(websocket.CloseTryAgainLater); !strings.Contains(ce.Reason, "try again") {
+		t.Errorf("join during the outage closed with %q", ce.Reason)
 	}
 
 	rs.Start()
