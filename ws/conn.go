@@ -61,6 +61,7 @@ type Conn struct {
 	closeErr atomic.Pointer[CloseError] // how the connection ended
 	force    atomic.Pointer[time.Timer] // closes the socket when the closing handshake stalls
 	life     *time.Timer
+	idle     *time.Timer // IdleTimeout: see idle.go
 
 	stats    connStats
 	cleanups cleanups
@@ -140,6 +141,15 @@ func (c *Conn) Done() <-chan struct{} {
 
 // CloseErr returns how the connection ended, or nil while it is open.
 func (c *Conn) CloseErr() *CloseError { return c.closeErr.Load() }
+
+// Closed reports whether the connection is closing or closed: a close
+// frame was sent or received, the socket failed, or the handshake was
+// refused. It is two atomic loads, cheap enough to check before every
+// send (a send to a closed connection fails anyway, with the close's
+// error). A connection whose handshake has not happened yet is not closed.
+func (c *Conn) Closed() bool {
+	return c.closeErr.Load() != nil || c.state.Load() == stateRejected
+}
 
 // Set stores a value for the connection, typically by middleware for the
 // handler (the authenticated user, for example).
