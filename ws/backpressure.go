@@ -18,9 +18,13 @@ type Buffered struct {
 // counted until the socket takes them (at most 256 KiB more than the
 // queue's own count); control frames are not.
 func (c *Conn) BufferedAmount() Buffered {
-	w := &c.w
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	c.w.mu.Lock()
+	defer c.w.mu.Unlock()
+	return c.w.bufferedLocked()
+}
+
+// bufferedLocked is BufferedAmount with w.mu held.
+func (w *writer) bufferedLocked() Buffered {
 	b := Buffered{Messages: len(w.queue), Bytes: w.queued}
 	if b.Messages > 0 && w.queue[0].raw != nil {
 		// The unwritten rest of a batch: its frames were counted as sent.
@@ -51,7 +55,8 @@ func (c *Conn) drainMarks() (bytes, msgs int) {
 // OnDrain. Called with w.mu held.
 func (c *Conn) aboveLocked() bool {
 	bytes, msgs := c.drainMarks()
-	return (bytes >= 0 && c.w.queued > bytes) || len(c.w.queue) > msgs
+	b := c.w.bufferedLocked()
+	return (bytes >= 0 && b.Bytes > bytes) || b.Messages > msgs
 }
 
 // armDrainLocked notes that the queue went above its low-water mark, or
@@ -105,6 +110,7 @@ func (c *Conn) waitRoom(size int) error {
 		room := w.room
 		w.mu.Unlock()
 		if timeout == nil {
+			c.stats.waited.Add(1)
 			t := time.NewTimer(c.cfg.WriteTimeout)
 			defer t.Stop()
 			timeout = t.C
