@@ -222,28 +222,29 @@ func (g *Group) snapshot() *snapshot {
 // ended or whose channel has expired are removed and not counted. Send
 // never waits for a member's socket. Concurrent sends to g reach every
 // member in the same order (see Group).
-func (g *Group) Send(v any) (int, error) { return g.fanout(v, 0) }
+func (g *Group) Send(v any) (int, error) { return g.fanout(v, 0, false) }
 
 // SendJSON sends v as JSON to every member; it is Send restricted to JSON
 // members, and members of another payload type are reported with
 // ErrPayloadType.
-func (g *Group) SendJSON(v any) (int, error) { return g.fanout(v, JSON) }
+func (g *Group) SendJSON(v any) (int, error) { return g.fanout(v, JSON, false) }
 
 // SendText sends s as a text frame to every Text member; members of
 // another payload type are reported with ErrPayloadType.
-func (g *Group) SendText(s string) (int, error) { return g.fanout(s, Text) }
+func (g *Group) SendText(s string) (int, error) { return g.fanout(s, Text, false) }
 
 // SendBytes sends b as a binary frame to every Bytes member; members of
 // another payload type are reported with ErrPayloadType. b is copied once,
 // so the caller may reuse it when SendBytes returns.
-func (g *Group) SendBytes(b []byte) (int, error) { return g.fanout(b, Bytes) }
+func (g *Group) SendBytes(b []byte) (int, error) { return g.fanout(b, Bytes, false) }
 
 // fanout queues v on every member; only, when set, is the one payload type
-// v may go to. v is encoded once per payload type present before g.sendMu
-// is taken, so a user's MarshalJSON never runs under the lock.
-func (g *Group) fanout(v any, only PayloadType) (int, error) {
+// v may go to; compress asks for compression (SendCompressed). v is encoded
+// once per payload type present before g.sendMu is taken, so a user's
+// MarshalJSON never runs under the lock.
+func (g *Group) fanout(v any, only PayloadType, compress bool) (int, error) {
 	if l := g.successor(); l != g {
-		return l.fanout(v, only)
+		return l.fanout(v, only, compress)
 	}
 	var (
 		enc  encoder
@@ -260,7 +261,7 @@ func (g *Group) fanout(v any, only PayloadType) (int, error) {
 			enc.err[t] = payloadError(t, v)
 			continue
 		}
-		enc.prepare(t, v)
+		enc.prepare(t, v, compress)
 	}
 	g.sendMu.Lock()
 	// The loop touches as little of each member as it can: at 5,000
@@ -322,7 +323,7 @@ type encoder struct {
 
 // prepare encodes and frames v for payload type t, or records why v does
 // not fit t.
-func (e *encoder) prepare(t PayloadType, v any) {
+func (e *encoder) prepare(t PayloadType, v any, compress bool) {
 	typ, data, err := encode(t, v)
 	switch {
 	case err != nil:
@@ -330,9 +331,9 @@ func (e *encoder) prepare(t PayloadType, v any) {
 	case t == Bytes:
 		// The prepared message keeps its data; the caller's slice may be
 		// reused once the send returns.
-		e.pm[t] = ws.NewPreparedMessage(typ, bytes.Clone(data))
+		e.pm[t] = prepare(typ, bytes.Clone(data), compress)
 	default:
-		e.pm[t] = ws.NewPreparedMessage(typ, data)
+		e.pm[t] = prepare(typ, data, compress)
 	}
 }
 

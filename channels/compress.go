@@ -1,0 +1,35 @@
+package channels
+
+import "github.com/nexogo/nexo/ws"
+
+// Compress asks for the published message to be compressed for the
+// subscribers whose connection negotiated permessage-deflate (Xyra's
+// publish(topic, msg, compress=True)); the others receive it as it is. It
+// is compressed once per instance, whatever the number of subscribers.
+// Routes that compress every message (ws.WithCompression) do so anyway;
+// with ws.WithCompressionOnRequest only the messages that ask are.
+func Compress() PublishOption { return func(c *publishConfig) { c.compress = true } }
+
+// applyCompress marks m for compression when the Compress option was given.
+func (c publishConfig) applyCompress(m *Message) {
+	if !c.compress {
+		return
+	}
+	m.Compress = true
+	if m.pm != nil {
+		m.pm, _ = ws.PrepareCompressed(m.pm) // a copy sharing the bytes: no error
+	}
+}
+
+// SendCompressed is Send with the message compressed for the members whose
+// connection negotiated permessage-deflate (Compress for a group send). It
+// is compressed once per payload type, not once per member.
+func (g *Group) SendCompressed(v any) (int, error) { return g.fanout(v, 0, true) }
+
+// prepare frames data once, asking for compression when compress is set.
+func prepare(typ ws.MessageType, data []byte, compress bool) *ws.PreparedMessage {
+	if compress {
+		return ws.NewCompressedMessage(typ, data)
+	}
+	return ws.NewPreparedMessage(typ, data)
+}
