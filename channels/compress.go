@@ -6,6 +6,8 @@ import "github.com/nexogo/nexo/ws"
 // subscribers whose connection negotiated permessage-deflate (Xyra's
 // publish(topic, msg, compress=True)); the others receive it as it is. It
 // is compressed once per instance, whatever the number of subscribers.
+// A group send takes it too (g.Send(v, channels.Compress())): compressed
+// once per payload type, not once per member.
 // Routes that compress every message (ws.WithCompression) do so anyway;
 // with ws.WithCompressionOnRequest only the messages that ask are.
 func Compress() PublishOption { return func(c *publishConfig) { c.compress = true } }
@@ -21,10 +23,14 @@ func (c publishConfig) applyCompress(m *Message) {
 	}
 }
 
-// SendCompressed is Send with the message compressed for the members whose
-// connection negotiated permessage-deflate (Compress for a group send). It
-// is compressed once per payload type, not once per member.
-func (g *Group) SendCompressed(v any) (int, error) { return g.fanout(v, 0, true) }
+// compressed reports whether opts hold Compress.
+func compressed(opts []PublishOption) bool {
+	var c publishConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	return c.compress
+}
 
 // prepare frames data once, asking for compression when compress is set.
 func prepare(typ ws.MessageType, data []byte, compress bool) *ws.PreparedMessage {

@@ -53,7 +53,7 @@ func ExampleCompress() {
 
 // A group send asks for compression: it is compressed once, for every
 // member whose connection negotiated permessage-deflate.
-func ExampleGroup_SendCompressed() {
+func ExampleGroup_Send_compress() {
 	g := channels.NewGroup("tickers")
 	joined := make(chan struct{})
 	url, stop := exampleServer(func(c *ws.Conn) error {
@@ -69,7 +69,7 @@ func ExampleGroup_SendCompressed() {
 	c := dial(url)
 	defer c.Close()
 	<-joined
-	fmt.Println(g.SendCompressed(map[string]float64{"ACME": 12.5}))
+	fmt.Println(g.Send(map[string]float64{"ACME": 12.5}, channels.Compress()))
 	fmt.Println(read(c))
 	// Output:
 	// 1 <nil>

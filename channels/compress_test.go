@@ -10,11 +10,11 @@ import (
 	"github.com/nexogo/nexo/ws"
 )
 
-// TestGroupSendCompressed: on a route that compresses on request, a
-// group's SendCompressed and Send reach a member that negotiated
+// TestGroupSendCompress: on a route that compresses on request, a
+// group's Send with and without Compress reach a member that negotiated
 // permessage-deflate and one that did not, with the right bytes. (ws's
 // TestPerMessageCompression checks what goes on the wire.)
-func TestGroupSendCompressed(t *testing.T) {
+func TestGroupSendCompress(t *testing.T) {
 	g := channels.NewGroup("deflate")
 	e, joined := groupServer(t, g, channels.Text, ws.WithCompressionOnRequest())
 	deflate := e.dial(nexotest.WithCompression())
@@ -22,8 +22,8 @@ func TestGroupSendCompressed(t *testing.T) {
 	plain := e.dial()
 	recv(t, joined)
 	big := strings.Repeat("a message worth compressing ", 100)
-	if n, err := g.SendCompressed(big); n != 2 || err != nil {
-		t.Fatalf("SendCompressed: %d, %v", n, err)
+	if n, err := g.Send(big, channels.Compress()); n != 2 || err != nil {
+		t.Fatalf("Send with Compress: %d, %v", n, err)
 	}
 	if n, err := g.Send("small"); n != 2 || err != nil {
 		t.Fatalf("Send: %d, %v", n, err)

@@ -127,8 +127,8 @@ type Config struct {
 	Compression bool
 	// CompressOnRequest, with Compression, compresses only the messages
 	// that ask for it: a PreparedMessage made by NewCompressedMessage or
-	// PrepareCompressed (channels.Compress on a publish, a group's
-	// SendCompressed). Others go out uncompressed, to connections that
+	// PrepareCompressed (channels.Compress on a publish or a group
+	// send). Others go out uncompressed, to connections that
 	// negotiated permessage-deflate too. As uWebSockets' send(msg,
 	// compress=true).
 	CompressOnRequest bool
