@@ -23,6 +23,15 @@ func stalledDial(s *nexotest.Server) *nexotest.Conn {
 	return s.Dial("/ws", nexotest.WithReceiveBuffer(4096))
 }
 
+// readUntilText reads past binary messages and returns the first text one.
+func readUntilText(cl *nexotest.Conn) string {
+	for {
+		if typ, data := cl.Read(); typ == websocket.TextMessage {
+			return string(data)
+		}
+	}
+}
+
 // TestBufferedAmountAndOnDrain: to a client that does not read, the queue
 // grows past OnDrain's low-water mark (half of 256 KiB) and BufferedAmount
 // reports it; once the client reads, OnDrain is called with the queue at
@@ -173,14 +182,8 @@ func TestSlowConsumerBlockFanOut(t *testing.T) {
 	if st := <-dropped; st.Dropped != 1 || st.Waited != 0 {
 		t.Fatalf("stats %+v, want one drop and no wait", st)
 	}
-	for {
-		typ, data := cl.Read()
-		if typ == websocket.TextMessage {
-			if string(data) != "still open" {
-				t.Fatalf("got %q", data)
-			}
-			break
-		}
+	if got := readUntilText(cl); got != "still open" {
+		t.Fatalf("got %q", got)
 	}
 	cl.ExpectClose(ws.CloseNormal)
 }

@@ -13,19 +13,7 @@ import (
 
 // run serves h on a test server and returns a connected client and a stop
 // function.
-func run(h ws.HandlerFunc) (*websocket.Conn, func()) {
-	srv := ws.NewServer(context.Background())
-	ts := httptest.NewServer(srv.Handler(h))
-	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http"), nil)
-	if err != nil {
-		panic(err)
-	}
-	return c, func() {
-		c.Close()
-		srv.Shutdown(context.Background(), 0)
-		ts.Close()
-	}
-}
+func run(h ws.HandlerFunc) (*websocket.Conn, func()) { return exampleDial(h, false) }
 
 func ExampleHandlerFunc() {
 	c, stop := run(func(c *ws.Conn) error {
