@@ -14,12 +14,8 @@ func Compress() PublishOption { return func(c *publishConfig) { c.compress = tru
 
 // applyCompress marks m for compression when the Compress option was given.
 func (c publishConfig) applyCompress(m *Message) {
-	if !c.compress {
-		return
-	}
-	m.Compress = true
-	if m.pm != nil {
-		m.pm, _ = ws.PrepareCompressed(m.pm) // a copy sharing the bytes: no error
+	if c.compress {
+		m.Compress = true
 	}
 }
 

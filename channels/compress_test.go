@@ -70,6 +70,9 @@ func TestPublishCompress(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Compress = true
+	if !m.Prepared().Compressed() {
+		t.Fatal("a message set to Compress was framed uncompressed")
+	}
 	back, err := channels.DecodeMessage("news", channels.EncodeMessage(m))
 	if err != nil || !back.Compress || !back.Prepared().Compressed() {
 		t.Fatalf("through the wire form: %v, Compress %v", err, back != nil && back.Compress)

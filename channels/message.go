@@ -59,14 +59,21 @@ func NewMessage(topic string, v any) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Message{Topic: topic, Type: pm.Type(), Data: pm.Data(), JSON: isJSON(v), pm: pm}
-	m.once.Do(func() {})
-	return m, nil
+	return &Message{Topic: topic, Type: pm.Type(), Data: pm.Data(), JSON: isJSON(v), pm: pm}, nil
 }
 
-// Prepared returns the message framed once for all local subscribers.
+// Prepared returns the message framed once for all local subscribers
+// (NewMessage has framed it already), asking for compression when
+// Compress is set.
 func (m *Message) Prepared() *ws.PreparedMessage {
-	m.once.Do(func() { m.pm = prepare(m.Type, m.Data, m.Compress) })
+	m.once.Do(func() {
+		switch {
+		case m.pm == nil:
+			m.pm = prepare(m.Type, m.Data, m.Compress)
+		case m.Compress:
+			m.pm, _ = ws.PrepareCompressed(m.pm) // a copy sharing the bytes: no error
+		}
+	})
 	return m.pm
 }
 
