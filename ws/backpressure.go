@@ -70,7 +70,7 @@ func (c *Conn) armDrainLocked(full bool) {
 
 // drainedLocked calls OnDrain, on a goroutine of its own, when the queue
 // has fallen to its low-water mark since it was armed. Called with w.mu
-// held, once a flush has taken frames out of the queue.
+// held, once a batch has been written whole.
 func (c *Conn) drainedLocked() {
 	if !c.w.high || c.aboveLocked() {
 		return

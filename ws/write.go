@@ -464,7 +464,6 @@ func (c *Conn) takeBatch() (frames []frame, fin, ok bool) {
 	}
 	if i > start {
 		w.roomFreedLocked()
-		c.drainedLocked()
 	}
 	for _, f := range frames {
 		fin = fin || f.op == opClose
@@ -483,15 +482,17 @@ func (w *writer) idleLocked() bool {
 	return true
 }
 
-// wrote records the outcome of writing a batch.
+// wrote records the outcome of writing a batch, whole: what is buffered is
+// then what the queue holds, which OnDrain looks at.
 func (c *Conn) wrote(fin bool, err error) {
 	if err != nil {
 		c.writeFailed(err)
 		return
 	}
-	if fin {
+	if fin || c.cfg.OnDrain != nil {
 		c.w.mu.Lock()
-		c.w.sentFin = true
+		c.w.sentFin = c.w.sentFin || fin
+		c.drainedLocked()
 		c.w.mu.Unlock()
 	}
 }
