@@ -29,8 +29,9 @@ import (
 //
 // All send methods, Close, Context, Get, Set and the request accessors are
 // safe for concurrent use; sends never interleave and never block on the
-// network (a full send queue applies the SlowConsumerPolicy). Receive
-// methods may be called by one goroutine at a time.
+// network (a full send queue applies the SlowConsumerPolicy; only under
+// SlowConsumerBlock does a direct send wait for room in it, bounded by
+// WriteTimeout). Receive methods may be called by one goroutine at a time.
 type Conn struct {
 	id  string
 	req *http.Request
