@@ -12,9 +12,10 @@ import (
 func (a *App) Broker() channels.Broker { return a.broker }
 
 // Publish sends v to every subscriber of topic on every instance: bytes as
-// binary frames, strings as text, anything else as JSON.
-func (a *App) Publish(ctx context.Context, topic string, v any) error {
-	return channels.Publish(ctx, a.broker, topic, v)
+// binary frames, strings as text, anything else as JSON. channels.Compress
+// asks for compression where permessage-deflate was negotiated.
+func (a *App) Publish(ctx context.Context, topic string, v any, opts ...channels.PublishOption) error {
+	return channels.Publish(ctx, a.broker, topic, v, opts...)
 }
 
 // Broadcast sends v to every WebSocket connection of every instance

@@ -112,6 +112,14 @@ func (ch *Channel) Expired() bool {
 	return !ch.expires.IsZero() && !time.Now().Before(ch.expires)
 }
 
+// Closed reports whether the channel can no longer send or receive: its
+// connection is closing or closed (ws.Conn.Closed), its handshake failed,
+// or it has expired. It costs two atomic loads, and a clock read for a
+// channel with a TTL.
+func (ch *Channel) Closed() bool {
+	return ch.acceptErr != nil || ch.c.Closed() || ch.Expired()
+}
+
 // ended reports whether the channel's connection has ended or is closing.
 func (ch *Channel) ended() bool { return ch.c.Context().Err() != nil }
 

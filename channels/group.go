@@ -222,28 +222,36 @@ func (g *Group) snapshot() *snapshot {
 // ended or whose channel has expired are removed and not counted. Send
 // never waits for a member's socket. Concurrent sends to g reach every
 // member in the same order (see Group).
-func (g *Group) Send(v any) (int, error) { return g.fanout(v, 0) }
+//
+// Compress compresses the message once for the members whose connection
+// negotiated permessage-deflate; other PublishOptions have no effect on a
+// group send.
+func (g *Group) Send(v any, opts ...PublishOption) (int, error) { return g.fanout(v, 0, opts) }
 
 // SendJSON sends v as JSON to every member; it is Send restricted to JSON
 // members, and members of another payload type are reported with
 // ErrPayloadType.
-func (g *Group) SendJSON(v any) (int, error) { return g.fanout(v, JSON) }
+func (g *Group) SendJSON(v any, opts ...PublishOption) (int, error) { return g.fanout(v, JSON, opts) }
 
 // SendText sends s as a text frame to every Text member; members of
 // another payload type are reported with ErrPayloadType.
-func (g *Group) SendText(s string) (int, error) { return g.fanout(s, Text) }
+func (g *Group) SendText(s string, opts ...PublishOption) (int, error) {
+	return g.fanout(s, Text, opts)
+}
 
 // SendBytes sends b as a binary frame to every Bytes member; members of
 // another payload type are reported with ErrPayloadType. b is copied once,
 // so the caller may reuse it when SendBytes returns.
-func (g *Group) SendBytes(b []byte) (int, error) { return g.fanout(b, Bytes) }
+func (g *Group) SendBytes(b []byte, opts ...PublishOption) (int, error) {
+	return g.fanout(b, Bytes, opts)
+}
 
 // fanout queues v on every member; only, when set, is the one payload type
 // v may go to. v is encoded once per payload type present before g.sendMu
 // is taken, so a user's MarshalJSON never runs under the lock.
-func (g *Group) fanout(v any, only PayloadType) (int, error) {
+func (g *Group) fanout(v any, only PayloadType, opts []PublishOption) (int, error) {
 	if l := g.successor(); l != g {
-		return l.fanout(v, only)
+		return l.fanout(v, only, opts)
 	}
 	var (
 		enc  encoder
@@ -251,6 +259,7 @@ func (g *Group) fanout(v any, only PayloadType) (int, error) {
 		dead []*Channel
 		n    int
 	)
+	enc.compress = compressed(opts)
 	snap := g.snapshot()
 	for t := JSON; t <= Bytes; t++ {
 		if !snap.types[t] {
@@ -315,9 +324,10 @@ func (g *Group) fanout(v any, only PayloadType) (int, error) {
 // encoder holds one group send's payload, encoded at most once per payload
 // type.
 type encoder struct {
-	pm      [Bytes + 1]*ws.PreparedMessage
-	err     [Bytes + 1]error
-	skipped [Bytes + 1]int
+	pm       [Bytes + 1]*ws.PreparedMessage
+	err      [Bytes + 1]error
+	skipped  [Bytes + 1]int
+	compress bool // the Compress option (compress.go)
 }
 
 // prepare encodes and frames v for payload type t, or records why v does
@@ -330,9 +340,9 @@ func (e *encoder) prepare(t PayloadType, v any) {
 	case t == Bytes:
 		// The prepared message keeps its data; the caller's slice may be
 		// reused once the send returns.
-		e.pm[t] = ws.NewPreparedMessage(typ, bytes.Clone(data))
+		e.pm[t] = prepare(typ, bytes.Clone(data), e.compress)
 	default:
-		e.pm[t] = ws.NewPreparedMessage(typ, data)
+		e.pm[t] = prepare(typ, data, e.compress)
 	}
 }
 

@@ -165,7 +165,10 @@ func (s *Subscription) Deliver(m *Message) {
 // PublishOption changes how a message is published.
 type PublishOption func(*publishConfig)
 
-type publishConfig struct{ excludeSender bool }
+type publishConfig struct {
+	excludeSender bool
+	compress      bool // compress.go
+}
 
 // ExcludeSender keeps the message from the publishing connection.
 func ExcludeSender() PublishOption { return func(c *publishConfig) { c.excludeSender = true } }
@@ -184,6 +187,7 @@ func (s *Subscription) Publish(v any, opts ...PublishOption) error {
 	if cfg.excludeSender {
 		m.Exclude = s.c.ID()
 	}
+	cfg.applyCompress(m)
 	return s.broker.Publish(s.c.Context(), s.topic, m)
 }
 
@@ -241,11 +245,17 @@ func (s *Subscription) Presence() ([]PresenceEntry, error) {
 	return pb.Presence().List(s.c.Context(), s.topic)
 }
 
-// Publish sends v on topic through b, from outside any connection.
-func Publish(ctx context.Context, b Broker, topic string, v any) error {
+// Publish sends v on topic through b, from outside any connection. Of the
+// options, Compress applies (ExcludeSender has no sender to exclude).
+func Publish(ctx context.Context, b Broker, topic string, v any, opts ...PublishOption) error {
 	m, err := NewMessage(topic, v)
 	if err != nil {
 		return err
 	}
+	var cfg publishConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	cfg.applyCompress(m)
 	return b.Publish(ctx, topic, m)
 }

@@ -30,6 +30,11 @@ type Message struct {
 	// HistoryBroker when it publishes on a topic with history; zero
 	// otherwise.
 	Pos Position
+	// Compress asks for the message to be compressed for the subscribers
+	// whose connection negotiated permessage-deflate (the Compress publish
+	// option); it is compressed once per instance, not once per
+	// subscriber. It travels with the message through every broker.
+	Compress bool
 
 	once sync.Once
 	pm   *ws.PreparedMessage
@@ -54,14 +59,21 @@ func NewMessage(topic string, v any) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Message{Topic: topic, Type: pm.Type(), Data: pm.Data(), JSON: isJSON(v), pm: pm}
-	m.once.Do(func() {})
-	return m, nil
+	return &Message{Topic: topic, Type: pm.Type(), Data: pm.Data(), JSON: isJSON(v), pm: pm}, nil
 }
 
-// Prepared returns the message framed once for all local subscribers.
+// Prepared returns the message framed once for all local subscribers
+// (NewMessage has framed it already), asking for compression when
+// Compress is set.
 func (m *Message) Prepared() *ws.PreparedMessage {
-	m.once.Do(func() { m.pm = ws.NewPreparedMessage(m.Type, m.Data) })
+	m.once.Do(func() {
+		switch {
+		case m.pm == nil:
+			m.pm = prepare(m.Type, m.Data, m.Compress)
+		case m.Compress:
+			m.pm, _ = ws.PrepareCompressed(m.pm) // a copy sharing the bytes: no error
+		}
+	})
 	return m.pm
 }
 
@@ -81,6 +93,7 @@ const (
 const (
 	flagJSON = 1 << iota
 	flagPos
+	flagCompress // decoders that predate it ignore it
 )
 
 // ErrBadMessage is returned by DecodeMessage for bytes that are not an
@@ -99,6 +112,9 @@ func EncodeMessage(m *Message) []byte {
 	}
 	if m.Pos.Epoch != "" {
 		flags |= flagPos
+	}
+	if m.Compress {
+		flags |= flagCompress
 	}
 	b = append(b, wireVersion, byte(m.Type), flags)
 	b = appendString(b, m.Exclude)
@@ -133,7 +149,7 @@ func DecodeMessage(topic string, b []byte) (*Message, error) {
 		}
 		flags, b = b[0], b[1:]
 	}
-	m := &Message{Topic: topic, Type: typ, JSON: flags&flagJSON != 0}
+	m := &Message{Topic: topic, Type: typ, JSON: flags&flagJSON != 0, Compress: flags&flagCompress != 0}
 	var ok bool
 	if m.Exclude, b, ok = readString(b); !ok {
 		return nil, ErrBadMessage

@@ -84,7 +84,7 @@ func (m *Message) PubFrame() *ws.PreparedMessage {
 			f.Data, _ = json.Marshal(string(m.Data))
 		}
 		b, _ := json.Marshal(f)
-		m.pub = ws.NewPreparedMessage(ws.TextMessage, b)
+		m.pub = prepare(ws.TextMessage, b, m.Compress)
 	})
 	return m.pub
 }

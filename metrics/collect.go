@@ -26,7 +26,7 @@ func newDescs(ns string) descs {
 		msgsOut:    prometheus.NewDesc(name("ws", "messages_sent_total"), "Data messages sent, by route pattern.", route, nil),
 		bytesIn:    prometheus.NewDesc(name("ws", "received_bytes_total"), "Payload bytes received, by route pattern.", route, nil),
 		bytesOut:   prometheus.NewDesc(name("ws", "sent_bytes_total"), "Payload bytes sent, by route pattern.", route, nil),
-		drop:       prometheus.NewDesc(name("ws", "send_dropped_total"), "Sends refused because the send queue was full (SlowConsumerDrop), by route pattern.", route, nil),
+		drop:       prometheus.NewDesc(name("ws", "send_dropped_total"), "Sends refused because the send queue was full (SlowConsumerDrop, SlowConsumerBlock), by route pattern.", route, nil),
 		slow:       prometheus.NewDesc(name("ws", "slow_consumers_total"), "Connections closed because their send queue was full, by route pattern.", route, nil),
 		errors:     prometheus.NewDesc(name("ws", "handler_errors_total"), "WebSocket handlers that returned an error, by route pattern.", route, nil),
 		panics:     prometheus.NewDesc(name("ws", "handler_panics_total"), "WebSocket handlers that panicked, by route pattern.", route, nil),

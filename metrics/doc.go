@@ -54,7 +54,7 @@
 //	nexo_ws_messages_sent_total{route}            counter  data messages written
 //	nexo_ws_received_bytes_total{route}           counter  payload bytes read
 //	nexo_ws_sent_bytes_total{route}               counter  payload bytes written
-//	nexo_ws_send_dropped_total{route}             counter  sends refused by a full queue (SlowConsumerDrop)
+//	nexo_ws_send_dropped_total{route}             counter  sends refused by a full queue (SlowConsumerDrop, SlowConsumerBlock)
 //	nexo_ws_slow_consumers_total{route}           counter  connections closed with 1013, queue full
 //	nexo_ws_handler_errors_total{route}           counter  handlers that returned an error
 //	nexo_ws_handler_panics_total{route}           counter  handlers that panicked

@@ -176,6 +176,7 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 	if c.srv.Draining() {
 		c.closeWith(CloseGoingAway, "server shutting down", false)
 	}
+	c.startIdle()
 	if cfg.MaxLifetime > 0 {
 		c.life = time.AfterFunc(cfg.MaxLifetime, func() {
 			c.closeWith(CloseGoingAway, "maximum connection lifetime reached", false)

@@ -86,41 +86,8 @@ func BenchmarkFanOut(b *testing.B) {
 }
 
 func benchFanOut(b *testing.B, n int, mode string) {
-	server := make(chan *ws.Conn, n)
-	url, stop := benchServer(b, func(c *ws.Conn) error {
-		c.Accept()
-		server <- c
-		<-c.Context().Done()
-		return nil
-	})
-	defer stop()
-	var received sync.WaitGroup
-	clients := make([]*websocket.Conn, n)
-	conns := make([]*ws.Conn, n)
-	for i := range clients {
-		clients[i] = benchDial(b, url)
-		conns[i] = <-server
-	}
-	for _, c := range clients {
-		go func() {
-			for {
-				if _, _, err := c.ReadMessage(); err != nil {
-					return
-				}
-				received.Done()
-			}
-		}()
-	}
 	payload := strings.Repeat("x", 64)
-	b.ResetTimer()
-	// Up to window messages are in flight, well under the send queue, so
-	// that the slow-consumer policy never fires.
-	const window = 256
-	for i := range b.N {
-		if i%window == 0 {
-			received.Wait()
-			received.Add(n * min(window, b.N-i))
-		}
+	runFanOut(b, n, false, 256, func(conns []*ws.Conn) {
 		switch mode {
 		case "prepared":
 			pm := ws.NewPreparedMessage(ws.TextMessage, []byte(payload))
@@ -132,6 +99,57 @@ func benchFanOut(b *testing.B, n int, mode string) {
 				c.SendText(payload)
 			}
 		}
+	})
+}
+
+// runFanOut connects n clients, permessage-deflate negotiated when deflate
+// is set, and times b.N calls of send, each of which sends one message to
+// every connection, until every client has every message. Up to window
+// messages are in flight, well under the send queue, so that the
+// slow-consumer policy never fires.
+func runFanOut(b *testing.B, n int, deflate bool, window int, send func(conns []*ws.Conn)) {
+	server := make(chan *ws.Conn, n)
+	url, stop := benchServer(b, func(c *ws.Conn) error {
+		var opts []ws.Option
+		if deflate {
+			opts = append(opts, ws.WithCompression())
+		}
+		if err := c.Accept(opts...); err != nil {
+			return err
+		}
+		server <- c
+		<-c.Context().Done()
+		return nil
+	})
+	defer stop()
+	d := websocket.Dialer{EnableCompression: deflate}
+	var received sync.WaitGroup
+	clients := make([]*websocket.Conn, n)
+	conns := make([]*ws.Conn, n)
+	for i := range clients {
+		c, _, err := d.Dial(url, http.Header{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		clients[i], conns[i] = c, <-server
+	}
+	for _, c := range clients {
+		go func() {
+			for {
+				if _, _, err := c.ReadMessage(); err != nil {
+					return
+				}
+				received.Done()
+			}
+		}()
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		if i%window == 0 {
+			received.Wait()
+			received.Add(n * min(window, b.N-i))
+		}
+		send(conns)
 	}
 	received.Wait()
 	b.StopTimer()

@@ -153,6 +153,7 @@ func (c *Conn) release() {
 	if c.life != nil {
 		c.life.Stop()
 	}
+	c.stopIdle()
 	c.closeSocket()
 	c.runCleanups()
 	c.cleanups.closeDone()

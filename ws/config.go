@@ -31,8 +31,18 @@ const (
 	// It is the default.
 	SlowConsumerClose SlowConsumerPolicy = iota
 	// SlowConsumerDrop refuses the new message: the send returns
-	// ErrSendQueueFull and the connection stays open.
+	// ErrSendQueueFull, it is counted in Stats.Dropped, and the connection
+	// stays open.
 	SlowConsumerDrop
+	// SlowConsumerBlock makes a direct send (SendText, SendBytes,
+	// SendJSON, Send, SendMessage) wait until the queue has room, for
+	// WriteTimeout at most and never past the end of the connection: on
+	// time out it returns ErrSendQueueFull and counts it in Stats.Dropped,
+	// the connection stays open. SendPrepared (the path of topics, groups,
+	// SendTo and broadcasts) never waits, so that one slow member never
+	// holds up the others: there it drops, as SlowConsumerDrop does.
+	// Control frames are never waited for either.
+	SlowConsumerBlock
 )
 
 // Config holds the settings of a connection. The zero value is the safe
@@ -63,6 +73,16 @@ type Config struct {
 	SendQueueBytes int
 	// SlowConsumer says what happens when the send queue is full.
 	SlowConsumer SlowConsumerPolicy
+	// OnDrain, when set, is called once the send queue has fallen to its
+	// low-water mark after having been above it (or after a send found it
+	// full): at most DrainLowWater bytes and half of SendQueue messages
+	// queued. It runs on a goroutine of its own, never on the writer's,
+	// and may send. See Conn.BufferedAmount.
+	OnDrain func(c *Conn)
+	// DrainLowWater is the low-water mark of OnDrain, in bytes queued.
+	// Zero means half of SendQueueBytes (no mark in bytes when
+	// SendQueueBytes is unbounded).
+	DrainLowWater int
 	// PingInterval is the time between pings; negative disables heartbeats.
 	PingInterval time.Duration
 	// PongTimeout is how long a pong may take before the connection is
@@ -88,6 +108,11 @@ type Config struct {
 	// MaxLifetime closes a connection with 1001 once it has been open this
 	// long, so that load balancers can rebalance. Zero means no limit.
 	MaxLifetime time.Duration
+	// IdleTimeout closes a connection with 1001 and the reason
+	// "idle timeout" (IdleReason) once its peer has sent no data message
+	// for this long. Pings, pongs and the server's heartbeats do not count:
+	// a client that only answers heartbeats is idle. Zero means no limit.
+	IdleTimeout time.Duration
 	// Origins lists the origins allowed besides the request's own host:
 	// exact origins ("https://app.example.com") or wildcards
 	// ("https://*.example.com"). "*" allows any origin and must be set with
@@ -99,7 +124,16 @@ type Config struct {
 	// order.
 	Subprotocols []string
 	// Compression enables permessage-deflate when the client offers it.
+	// Every message to a connection that negotiated it is then compressed,
+	// unless CompressOnRequest is set.
 	Compression bool
+	// CompressOnRequest, with Compression, compresses only the messages
+	// that ask for it: a PreparedMessage made by NewCompressedMessage or
+	// PrepareCompressed (channels.Compress on a publish or a group
+	// send). Others go out uncompressed, to connections that
+	// negotiated permessage-deflate too. As uWebSockets' send(msg,
+	// compress=true).
+	CompressOnRequest bool
 	// Logger receives handler errors and panics. Nil means slog.Default().
 	Logger *slog.Logger
 	// Filters inspect every data message before the handler sees it.
@@ -133,6 +167,21 @@ func WithSendQueue(n int, policy SlowConsumerPolicy) Option {
 	return func(c *Config) { c.SendQueue, c.SlowConsumer = n, policy }
 }
 
+// WithSlowConsumerPolicy sets what happens when the send queue is full,
+// keeping its length: SlowConsumerClose (the default), SlowConsumerDrop or
+// SlowConsumerBlock. Given to a route, it applies to that route's
+// connections only.
+func WithSlowConsumerPolicy(p SlowConsumerPolicy) Option {
+	return func(c *Config) { c.SlowConsumer = p }
+}
+
+// WithOnDrain calls fn once a connection's send queue has fallen to
+// lowWater bytes (0: half of SendQueueBytes) and half of SendQueue messages
+// after having been above them. See Config.OnDrain.
+func WithOnDrain(lowWater int, fn func(c *Conn)) Option {
+	return func(c *Config) { c.DrainLowWater, c.OnDrain = lowWater, fn }
+}
+
 // WithSendQueueBytes bounds the bytes waiting in a connection's send queue.
 // See Config.SendQueueBytes.
 func WithSendQueueBytes(n int) Option { return func(c *Config) { c.SendQueueBytes = n } }
@@ -162,6 +211,10 @@ func WithMaxConnections(n int) Option { return func(c *Config) { c.MaxConnection
 // WithMaxLifetime closes connections with 1001 after d.
 func WithMaxLifetime(d time.Duration) Option { return func(c *Config) { c.MaxLifetime = d } }
 
+// WithIdleTimeout closes connections whose peer sent no data message for d,
+// with 1001 "idle timeout". See Config.IdleTimeout.
+func WithIdleTimeout(d time.Duration) Option { return func(c *Config) { c.IdleTimeout = d } }
+
 // WithOrigins allows these origins besides the same host. See Config.Origins.
 func WithOrigins(origins ...string) Option {
 	return func(c *Config) { c.Origins = append(c.Origins[:len(c.Origins):len(c.Origins)], origins...) }
@@ -182,6 +235,13 @@ func WithSubprotocols(protocols ...string) Option {
 
 // WithCompression enables permessage-deflate when the client offers it.
 func WithCompression() Option { return func(c *Config) { c.Compression = true } }
+
+// WithCompressionOnRequest enables permessage-deflate when the client
+// offers it, and compresses only the messages that ask for it. See
+// Config.CompressOnRequest.
+func WithCompressionOnRequest() Option {
+	return func(c *Config) { c.Compression, c.CompressOnRequest = true, true }
+}
 
 // WithIDPrefix puts prefix in front of every connection ID. See
 // Config.IDPrefix.

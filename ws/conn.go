@@ -29,8 +29,9 @@ import (
 //
 // All send methods, Close, Context, Get, Set and the request accessors are
 // safe for concurrent use; sends never interleave and never block on the
-// network (a full send queue applies the SlowConsumerPolicy). Receive
-// methods may be called by one goroutine at a time.
+// network (a full send queue applies the SlowConsumerPolicy; only under
+// SlowConsumerBlock does a direct send wait for room in it, bounded by
+// WriteTimeout). Receive methods may be called by one goroutine at a time.
 type Conn struct {
 	id  string
 	req *http.Request
@@ -61,6 +62,7 @@ type Conn struct {
 	closeErr atomic.Pointer[CloseError] // how the connection ended
 	force    atomic.Pointer[time.Timer] // closes the socket when the closing handshake stalls
 	life     *time.Timer
+	idle     *time.Timer // IdleTimeout: see idle.go
 
 	stats    connStats
 	cleanups cleanups
@@ -140,6 +142,15 @@ func (c *Conn) Done() <-chan struct{} {
 
 // CloseErr returns how the connection ended, or nil while it is open.
 func (c *Conn) CloseErr() *CloseError { return c.closeErr.Load() }
+
+// Closed reports whether the connection is closing or closed: a close
+// frame was sent or received, the socket failed, or the handshake was
+// refused. It is two atomic loads, cheap enough to check before every
+// send (a send to a closed connection fails anyway, with the close's
+// error). A connection whose handshake has not happened yet is not closed.
+func (c *Conn) Closed() bool {
+	return c.closeErr.Load() != nil || c.state.Load() == stateRejected
+}
 
 // Set stores a value for the connection, typically by middleware for the
 // handler (the authenticated user, for example).

@@ -42,7 +42,11 @@
 // goroutine, which also writes everything queued behind it in one writev.
 // No send ever waits for the network. The queue is bounded in messages
 // (1,024) and in bytes (4 MiB); when it is full the SlowConsumerPolicy
-// applies: by default the connection is closed with 1013.
+// applies: by default the connection is closed with 1013; it can drop the
+// message instead, or make a direct send wait for room (SlowConsumerBlock,
+// bounded by the write timeout; fan-out sends never wait).
+// Conn.BufferedAmount tells what is queued, and Config.OnDrain is called
+// when the queue falls back under its low-water mark.
 //
 // Receives happen on the handler's goroutine. A handler that never reads (a
 // server-push endpoint) still gets heartbeats and close detection: the

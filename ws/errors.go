@@ -9,7 +9,7 @@ import (
 // RFC 6455; the 4000 range is private to nexo and understood by its client.
 const (
 	CloseNormal          = 1000 // normal close
-	CloseGoingAway       = 1001 // server shutting down or lifetime reached
+	CloseGoingAway       = 1001 // server shutting down, lifetime reached, idle timeout
 	CloseProtocolError   = 1002 // the peer broke the WebSocket protocol
 	CloseUnsupportedData = 1003 // e.g. binary where only text is accepted
 	CloseNoStatus        = 1005 // received close frame carried no code

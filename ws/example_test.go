@@ -14,17 +14,7 @@ import (
 // run serves h on a test server with opts and returns a connected client
 // and a stop function.
 func run(h ws.HandlerFunc, opts ...ws.Option) (*websocket.Conn, func()) {
-	srv := ws.NewServer(context.Background(), opts...)
-	ts := httptest.NewServer(srv.Handler(h))
-	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http"), nil)
-	if err != nil {
-		panic(err)
-	}
-	return c, func() {
-		c.Close()
-		srv.Shutdown(context.Background(), 0)
-		ts.Close()
-	}
+	return exampleDial(h, false, opts...)
 }
 
 func ExampleHandlerFunc() {

@@ -389,14 +389,8 @@ func TestSendQueueBytes(t *testing.T) {
 			t.Fatalf("stats %+v", st)
 		}
 		close(release)
-		for {
-			typ, data := cl.Read()
-			if typ == websocket.TextMessage {
-				if string(data) != "still open" {
-					t.Fatalf("got %q", data)
-				}
-				break
-			}
+		if got := readUntilText(cl); got != "still open" {
+			t.Fatalf("got %q", got)
 		}
 		cl.ExpectClose(ws.CloseNormal)
 	})

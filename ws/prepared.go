@@ -16,6 +16,9 @@ type PreparedMessage struct {
 	typ    MessageType
 	data   []byte
 	framed []byte // header + payload, uncompressed server frame
+	// compress asks for compression where permessage-deflate was
+	// negotiated, whatever the connection's default (compress.go).
+	compress bool
 
 	once sync.Once
 	gpm  *websocket.PreparedMessage

@@ -29,6 +29,7 @@ type reader struct {
 	err      error       // sticky read error, owned by the reading goroutine
 	linger   bool        // err left our close frame unanswered: see drainReads
 	lastSeen atomic.Int64
+	lastData atomic.Int64 // when the last data message began to arrive: see idle.go
 	iterErr  error
 }
 
@@ -176,7 +177,9 @@ func (c *Conn) readMessage() (Message, error) {
 			r.err = c.readFailed(err)
 			break
 		}
-		c.seen()
+		now := time.Now().UnixNano()
+		r.lastSeen.Store(now)
+		r.lastData.Store(now)
 		data, err := readAll(rd, c.cfg.ReadLimit)
 		if c.w.isClosing() {
 			continue // after our close frame, data is discarded

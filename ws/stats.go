@@ -13,12 +13,17 @@ type Stats struct {
 	MessagesOut uint64
 	BytesIn     uint64
 	BytesOut    uint64
-	// Dropped counts messages refused under SlowConsumerDrop.
+	// Dropped counts messages refused because the send queue was full,
+	// under SlowConsumerDrop, and under SlowConsumerBlock (fan-out sends,
+	// and direct sends that waited WriteTimeout in vain).
 	Dropped uint64
+	// Waited counts sends that waited for room in the send queue under
+	// SlowConsumerBlock.
+	Waited uint64
 }
 
 type connStats struct {
-	msgsIn, msgsOut, bytesIn, bytesOut, dropped atomic.Uint64
+	msgsIn, msgsOut, bytesIn, bytesOut, dropped, waited atomic.Uint64
 }
 
 // Stats returns the connection's traffic counters so far.
@@ -29,6 +34,7 @@ func (c *Conn) Stats() Stats {
 		BytesIn:     c.stats.bytesIn.Load(),
 		BytesOut:    c.stats.bytesOut.Load(),
 		Dropped:     c.stats.dropped.Load(),
+		Waited:      c.stats.waited.Load(),
 	}
 }
 

@@ -28,8 +28,10 @@ type writer struct {
 	err      error   // sticky write error
 	idle     chan struct{}
 
-	queued    int  // bytes of the data frames in queue, as send added them (sendbudget.go)
-	upgrading bool // the handshake response is being written (early.go)
+	queued    int           // bytes of the data frames in queue, as send added them (sendbudget.go)
+	upgrading bool          // the handshake response is being written (early.go)
+	high      bool          // above OnDrain's low-water mark since the last drain (backpressure.go)
+	room      chan struct{} // closed when a flush frees room, for sends under SlowConsumerBlock
 }
 
 // maxBatchBytes bounds what one flush writes, so that a close frame queued
@@ -206,8 +208,18 @@ func (c *Conn) send(f frame, inline, copyPayload bool) error {
 		return c.endErr()
 	}
 	if len(w.queue) >= c.cfg.SendQueue || w.overBudget(f.size(), c.cfg.SendQueueBytes) {
+		if c.cfg.OnDrain != nil {
+			c.armDrainLocked(true)
+		}
 		w.mu.Unlock()
-		return c.queueFull()
+		if !inline || c.cfg.SlowConsumer != SlowConsumerBlock {
+			return c.queueFull()
+		}
+		// A direct send under SlowConsumerBlock waits for room; it comes
+		// back with w.mu held.
+		if err := c.waitRoom(f.size()); err != nil {
+			return err
+		}
 	}
 	// Only a reply writes inline: the handler received a message and
 	// answers on its own goroutine. Any other sender (a fan-out loop over
@@ -237,6 +249,9 @@ func (c *Conn) send(f frame, inline, copyPayload bool) error {
 	}
 	w.queue = append(w.queue, f)
 	w.queued += f.size()
+	if c.cfg.OnDrain != nil {
+		c.armDrainLocked(false)
+	}
 	c.countOut(&f)
 	c.kickLocked()
 	w.mu.Unlock()
@@ -264,9 +279,11 @@ func (c *Conn) countOut(f *frame) {
 	c.stats.bytesOut.Add(uint64(n))
 }
 
-// queueFull applies the slow-consumer policy.
+// queueFull applies the slow-consumer policy. Under SlowConsumerBlock it is
+// reached only by sends that never wait (SendPrepared, control frames),
+// which drop.
 func (c *Conn) queueFull() error {
-	if c.cfg.SlowConsumer == SlowConsumerDrop {
+	if c.cfg.SlowConsumer != SlowConsumerClose {
 		c.stats.dropped.Add(1)
 		return ErrSendQueueFull
 	}
@@ -445,6 +462,9 @@ func (c *Conn) takeBatch() (frames []frame, fin, ok bool) {
 		w.queue = nil
 		framePool.Put(&q)
 	}
+	if i > start {
+		w.roomFreedLocked()
+	}
 	for _, f := range frames {
 		fin = fin || f.op == opClose
 	}
@@ -462,15 +482,17 @@ func (w *writer) idleLocked() bool {
 	return true
 }
 
-// wrote records the outcome of writing a batch.
+// wrote records the outcome of writing a batch, whole: what is buffered is
+// then what the queue holds, which OnDrain looks at.
 func (c *Conn) wrote(fin bool, err error) {
 	if err != nil {
 		c.writeFailed(err)
 		return
 	}
-	if fin {
+	if fin || c.cfg.OnDrain != nil {
 		c.w.mu.Lock()
-		c.w.sentFin = true
+		c.w.sentFin = c.w.sentFin || fin
+		c.drainedLocked()
 		c.w.mu.Unlock()
 	}
 }
@@ -612,11 +634,15 @@ func (c *Conn) writeGorilla(frames []frame) error {
 		case isControl(f.op):
 			err = c.ws.WriteControl(int(f.op), f.payload, deadline)
 		case f.pm != nil:
+			// gorilla's prepared message keeps one frame per form: the
+			// compressed one is made once for every connection.
+			c.ws.EnableWriteCompression(c.compressFrame(f))
 			gpm, perr := f.pm.gorilla()
 			if err = perr; err == nil {
 				err = c.ws.WritePreparedMessage(gpm)
 			}
 		default:
+			c.ws.EnableWriteCompression(c.compressFrame(f))
 			err = c.ws.WriteMessage(int(f.op), f.payload)
 		}
 		if err != nil {
