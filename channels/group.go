@@ -43,6 +43,7 @@ type Group struct {
 
 	reg     *Registry   // the registry that made the group, or nil
 	retired atomic.Bool // emptied and dropped by reg; set and cleared with mu held
+	hist    *groupHistory // kept sends of a group outside a registry; guarded by mu
 
 	// sendMu orders the queueing of concurrent sends; it is held over
 	// queue insertions only, never over encoding, I/O or a callback.
@@ -222,28 +223,36 @@ func (g *Group) snapshot() *snapshot {
 // ended or whose channel has expired are removed and not counted. Send
 // never waits for a member's socket. Concurrent sends to g reach every
 // member in the same order (see Group).
-func (g *Group) Send(v any) (int, error) { return g.fanout(v, 0) }
+//
+// SaveHistory keeps the message in the group's history, NoHistory keeps
+// it out of a history that the Registry's WithGroupHistory turns on (see
+// AddWithHistory); other PublishOptions have no effect on a group send.
+func (g *Group) Send(v any, opts ...PublishOption) (int, error) { return g.fanout(v, 0, opts) }
 
 // SendJSON sends v as JSON to every member; it is Send restricted to JSON
 // members, and members of another payload type are reported with
 // ErrPayloadType.
-func (g *Group) SendJSON(v any) (int, error) { return g.fanout(v, JSON) }
+func (g *Group) SendJSON(v any, opts ...PublishOption) (int, error) { return g.fanout(v, JSON, opts) }
 
 // SendText sends s as a text frame to every Text member; members of
 // another payload type are reported with ErrPayloadType.
-func (g *Group) SendText(s string) (int, error) { return g.fanout(s, Text) }
+func (g *Group) SendText(s string, opts ...PublishOption) (int, error) {
+	return g.fanout(s, Text, opts)
+}
 
 // SendBytes sends b as a binary frame to every Bytes member; members of
 // another payload type are reported with ErrPayloadType. b is copied once,
 // so the caller may reuse it when SendBytes returns.
-func (g *Group) SendBytes(b []byte) (int, error) { return g.fanout(b, Bytes) }
+func (g *Group) SendBytes(b []byte, opts ...PublishOption) (int, error) {
+	return g.fanout(b, Bytes, opts)
+}
 
 // fanout queues v on every member; only, when set, is the one payload type
 // v may go to. v is encoded once per payload type present before g.sendMu
 // is taken, so a user's MarshalJSON never runs under the lock.
-func (g *Group) fanout(v any, only PayloadType) (int, error) {
+func (g *Group) fanout(v any, only PayloadType, opts []PublishOption) (int, error) {
 	if l := g.successor(); l != g {
-		return l.fanout(v, only)
+		return l.fanout(v, only, opts)
 	}
 	var (
 		enc  encoder
@@ -251,18 +260,19 @@ func (g *Group) fanout(v any, only PayloadType) (int, error) {
 		dead []*Channel
 		n    int
 	)
+	keep := g.keeper(v, only, opts)
 	snap := g.snapshot()
-	for t := JSON; t <= Bytes; t++ {
-		if !snap.types[t] {
-			continue
-		}
-		if only != 0 && t != only {
-			enc.err[t] = payloadError(t, v)
-			continue
-		}
-		enc.prepare(t, v)
-	}
+	enc.prepareFor(snap, v, only, keep)
 	g.sendMu.Lock()
+	if cur := g.snapshot(); cur != snap {
+		// Membership changed since: members added meanwhile (by
+		// AddWithHistory, which holds sendMu) get this send when their
+		// type was prepared; those removed do not.
+		snap = cur
+	}
+	if keep != nil {
+		keep.h.add(keep.e)
+	}
 	// The loop touches as little of each member as it can: at 5,000
 	// members a slower loop lets every flusher write its frame alone
 	// instead of several at once. An ended member is found by its failed
@@ -274,7 +284,9 @@ func (g *Group) fanout(v any, only PayloadType) (int, error) {
 		}
 		pm := enc.pm[ch.typ]
 		if pm == nil {
-			enc.skipped[ch.typ]++
+			if enc.err[ch.typ] != nil {
+				enc.skipped[ch.typ]++
+			}
 			continue
 		}
 		err := ws.ErrNotAccepted
@@ -318,6 +330,22 @@ type encoder struct {
 	pm      [Bytes + 1]*ws.PreparedMessage
 	err     [Bytes + 1]error
 	skipped [Bytes + 1]int
+}
+
+// prepareFor encodes v for the payload types of snap's members, only for
+// only when it is set; keep, when set, has v encoded already.
+func (e *encoder) prepareFor(snap *snapshot, v any, only PayloadType, keep *kept) {
+	for t := JSON; t <= Bytes; t++ {
+		switch {
+		case !snap.types[t]:
+		case only != 0 && t != only:
+			e.err[t] = payloadError(t, v)
+		case keep != nil && keep.e.pm[t] != nil:
+			e.pm[t] = keep.e.pm[t]
+		default:
+			e.prepare(t, v)
+		}
+	}
 }
 
 // prepare encodes and frames v for payload type t, or records why v does

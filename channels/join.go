@@ -165,7 +165,10 @@ func (s *Subscription) Deliver(m *Message) {
 // PublishOption changes how a message is published.
 type PublishOption func(*publishConfig)
 
-type publishConfig struct{ excludeSender bool }
+type publishConfig struct {
+	excludeSender bool
+	history       historyChoice // SaveHistory, NoHistory
+}
 
 // ExcludeSender keeps the message from the publishing connection.
 func ExcludeSender() PublishOption { return func(c *publishConfig) { c.excludeSender = true } }
@@ -177,9 +180,9 @@ func (s *Subscription) Publish(v any, opts ...PublishOption) error {
 	if err != nil {
 		return err
 	}
-	var cfg publishConfig
-	for _, o := range opts {
-		o(&cfg)
+	cfg := publishOptions(opts)
+	if err := cfg.history.check(s.broker, s.topic); err != nil {
+		return err
 	}
 	if cfg.excludeSender {
 		m.Exclude = s.c.ID()
@@ -242,7 +245,12 @@ func (s *Subscription) Presence() ([]PresenceEntry, error) {
 }
 
 // Publish sends v on topic through b, from outside any connection.
-func Publish(ctx context.Context, b Broker, topic string, v any) error {
+// SaveHistory and NoHistory are checked against the topic's history (see
+// SaveHistory); ExcludeSender has no effect here.
+func Publish(ctx context.Context, b Broker, topic string, v any, opts ...PublishOption) error {
+	if err := publishOptions(opts).history.check(b, topic); err != nil {
+		return err
+	}
 	m, err := NewMessage(topic, v)
 	if err != nil {
 		return err
