@@ -41,8 +41,8 @@ type Group struct {
 	snap atomic.Pointer[snapshot] // nil when membership changed since the last build
 	obs  atomic.Pointer[groupObserver]
 
-	reg     *Registry   // the registry that made the group, or nil
-	retired atomic.Bool // emptied and dropped by reg; set and cleared with mu held
+	reg     *Registry     // the registry that made the group, or nil
+	retired atomic.Bool   // emptied and dropped by reg; set and cleared with mu held
 	hist    *groupHistory // kept sends of a group outside a registry; guarded by mu
 
 	// sendMu orders the queueing of concurrent sends; it is held over
