@@ -260,15 +260,18 @@ func (g *Group) fanout(v any, only PayloadType, opts []PublishOption) (int, erro
 		dead []*Channel
 		n    int
 	)
-	keep := g.keeper(v, only, opts)
 	snap := g.snapshot()
+	keep := g.keeper(v, only, opts)
 	enc.prepareFor(snap, v, only, keep)
 	g.sendMu.Lock()
-	if cur := g.snapshot(); cur != snap {
-		// Membership changed since: members added meanwhile (by
-		// AddWithHistory, which holds sendMu) get this send when their
-		// type was prepared; those removed do not.
-		snap = cur
+	// The membership is read again under sendMu: members added meanwhile
+	// (AddWithHistory adds under it) get this send, those removed do not.
+	// A payload type new since is encoded with sendMu released, at most
+	// once per type.
+	for snap = g.snapshot(); enc.lacks(snap); snap = g.snapshot() {
+		g.sendMu.Unlock()
+		enc.prepareFor(snap, v, only, keep)
+		g.sendMu.Lock()
 	}
 	if keep != nil {
 		keep.h.add(keep.e)
@@ -284,9 +287,7 @@ func (g *Group) fanout(v any, only PayloadType, opts []PublishOption) (int, erro
 		}
 		pm := enc.pm[ch.typ]
 		if pm == nil {
-			if enc.err[ch.typ] != nil {
-				enc.skipped[ch.typ]++
-			}
+			enc.skipped[ch.typ]++
 			continue
 		}
 		err := ws.ErrNotAccepted
@@ -332,12 +333,13 @@ type encoder struct {
 	skipped [Bytes + 1]int
 }
 
-// prepareFor encodes v for the payload types of snap's members, only for
-// only when it is set; keep, when set, has v encoded already.
+// prepareFor encodes v for the payload types of snap's members not done
+// yet, only for only when it is set; keep, when set, has v encoded
+// already.
 func (e *encoder) prepareFor(snap *snapshot, v any, only PayloadType, keep *kept) {
 	for t := JSON; t <= Bytes; t++ {
 		switch {
-		case !snap.types[t]:
+		case !snap.types[t] || e.pm[t] != nil || e.err[t] != nil:
 		case only != 0 && t != only:
 			e.err[t] = payloadError(t, v)
 		case keep != nil && keep.e.pm[t] != nil:
@@ -346,6 +348,17 @@ func (e *encoder) prepareFor(snap *snapshot, v any, only PayloadType, keep *kept
 			e.prepare(t, v)
 		}
 	}
+}
+
+// lacks reports whether snap has members of a payload type that e has
+// neither encoded nor found v unfit for.
+func (e *encoder) lacks(snap *snapshot) bool {
+	for t := JSON; t <= Bytes; t++ {
+		if snap.types[t] && e.pm[t] == nil && e.err[t] == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // prepare encodes and frames v for payload type t, or records why v does

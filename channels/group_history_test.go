@@ -15,11 +15,16 @@ import (
 )
 
 // roomServer serves /ws: each connection becomes a channel of type typ
-// that joins the registry's group "room" with AddWithHistory.
+// (JSON with ?json=1) that joins the registry's group "room" (or
+// ?group=) with AddWithHistory.
 func roomServer(t *testing.T, r *channels.Registry, typ channels.PayloadType) (*env, <-chan *channels.Channel) {
 	t.Helper()
 	got := make(chan *channels.Channel, 16)
 	e := serve(t, func(c *ws.Conn) error {
+		typ := typ
+		if c.Query().Get("json") != "" {
+			typ = channels.JSON
+		}
 		ch := channels.NewChannel(c, typ)
 		group := "room"
 		if g := c.Query().Get("group"); g != "" {
@@ -116,7 +121,8 @@ func TestGroupHistoryPolicyAndNoHistory(t *testing.T) {
 
 // Members joining with AddWithHistory while another goroutine sends with
 // SaveHistory each get every message exactly once, in order: nothing is
-// lost or doubled between the replay and the live sends.
+// lost or doubled between the replay and the live sends, also when the
+// joiner brings a payload type the group had no member of.
 func TestGroupHistorySeam(t *testing.T) {
 	const sends, joiners = 600, 6
 	r := channels.NewRegistry()
@@ -126,7 +132,7 @@ func TestGroupHistorySeam(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for i := range sends {
-			room.SendText(strconv.Itoa(i), channels.SaveHistory())
+			room.Send(strconv.Itoa(i), channels.SaveHistory())
 			sent.Add(1)
 		}
 	})
@@ -140,13 +146,21 @@ func TestGroupHistorySeam(t *testing.T) {
 			}
 			runtime.Gosched()
 		}
-		clients = append(clients, e.dial())
+		path := "/ws"
+		if k%2 == 1 {
+			path += "?json=1"
+		}
+		clients = append(clients, e.dialPath(path))
 		recv(t, got)
 	}
 	wg.Wait()
 	for k, c := range clients {
 		for i := range sends {
-			if m := c.ReadText(); m != strconv.Itoa(i) {
+			want := strconv.Itoa(i)
+			if k%2 == 1 {
+				want = strconv.Quote(want) // a JSON member
+			}
+			if m := c.ReadText(); m != want {
 				t.Fatalf("joiner %d: message %d is %q", k, i, m)
 			}
 		}
@@ -224,4 +238,91 @@ func TestPublishHistoryOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	plain.ExpectText("typing") // the refused "x" never went out
+}
+
+// The administration calls run safely beside sends, joins and leaves (run
+// with -race): a flush during sends leaves a history no longer than the
+// sends that came after it.
+func TestGroupAdminConcurrent(t *testing.T) {
+	const sends = 300
+	r := channels.NewRegistry(channels.WithGroupHistory(channels.HistoryPolicy{Pattern: "room"}))
+	e, got := roomServer(t, r, channels.Text)
+	room := r.Group("room")
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(done)
+		for i := range sends {
+			room.SendText(strconv.Itoa(i))
+		}
+	})
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			r.ListGroups()
+			r.History("room")
+			r.FlushHistory("room")
+			r.Sweep()
+		}
+	})
+	for range 4 {
+		c := e.dial()
+		ch := recv(t, got)
+		c.CloseNormal()
+		waitDone(t, ch.Conn())
+	}
+	wg.Wait()
+	if n := len(r.History("room")); n > sends {
+		t.Fatalf("history of %d after %d sends", n, sends)
+	}
+	room.SendText("last")
+	if h := r.History("room"); len(h) == 0 || string(h[len(h)-1].Data) != "last" {
+		t.Fatalf("history does not end with the last send: %d messages", len(h))
+	}
+}
+
+// slowJSON's encoding waits for release: a send of it is stopped after it
+// read the group's members and before it queues.
+type slowJSON struct{ entered, release chan struct{} }
+
+func (s slowJSON) MarshalJSON() ([]byte, error) {
+	close(s.entered)
+	<-s.release
+	return []byte(`"slow"`), nil
+}
+
+// A member that joins with AddWithHistory while a kept send is being
+// encoded, into a group that had no member, gets that send once: live,
+// since the history did not hold it yet. A later joiner gets it from the
+// history.
+func TestGroupHistoryJoinDuringSend(t *testing.T) {
+	r := channels.NewRegistry()
+	e, got := roomServer(t, r, channels.JSON)
+	room := r.Group("room")
+	v := slowJSON{make(chan struct{}), make(chan struct{})}
+	sent := make(chan int, 1)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		n, _ := room.Send(v, channels.SaveHistory())
+		sent <- n
+	})
+	<-v.entered
+	joiner := e.dial()
+	recv(t, got) // AddWithHistory returned: nothing to replay yet
+	close(v.release)
+	wg.Wait()
+	if n := <-sent; n != 1 {
+		t.Fatalf("the send reached %d members, want the joiner", n)
+	}
+	late := e.dial()
+	recv(t, got)
+	mustSend(t, 2)(room.Send("next"))
+	for _, c := range []*nexotest.Conn{joiner, late} {
+		c.ExpectText(`"slow"`)
+		c.ExpectText(`"next"`)
+	}
 }
