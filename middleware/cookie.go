@@ -54,13 +54,14 @@ type CookieKeys struct {
 // the timestamp, so a cookie older than MaxAge is refused whatever the
 // browser does with its expiry; signatures are compared in constant time
 // (crypto/subtle), and CookieOptions.RetiredKeys lets keys rotate without
-// logging everyone out. It implements
-// SessionStore, so that SessionAuth can read the cookie of a WebSocket
-// handshake; Save and Clear are for the HTTP login and logout handlers.
+// logging everyone out. It implements SessionStore, so that SessionAuth
+// can read the cookie of a WebSocket handshake; Save and Clear are for
+// the HTTP login and logout handlers.
 //
 // The cookie is a bearer credential that cannot be revoked before MaxAge:
 // keep MaxAge short, or use a server-side SessionStore when sessions must
-// end at once (password change, logout everywhere).
+// end at once (password change, logout everywhere), such as the Redis one
+// of package middleware/redissession.
 //
 // A CookieStore is safe for concurrent use. Create it with NewCookieStore.
 type CookieStore[T any] struct {
