@@ -44,6 +44,12 @@ type Snapshot struct {
 	Topics []TopicSnapshot `json:"topics,omitempty"`
 	// Presence holds the presence of the topics asked for.
 	Presence []PresenceSnapshot `json:"presence,omitempty"`
+	// Groups lists the groups of the registries given with WithRegistry,
+	// with their members on this instance and their history length: up
+	// to MaxSnapshotGroups of them, largest first; GroupCount tells how
+	// many there are.
+	Groups     []channels.GroupInfo `json:"groups,omitempty"`
+	GroupCount int                  `json:"group_count,omitempty"`
 }
 
 // RouteSnapshot is the number of connections open on a route pattern.
@@ -78,7 +84,8 @@ type (
 
 // Introspect returns a Snapshot of the App: its connections by route
 // pattern, its broker's topics with their subscriber counts when the broker
-// tells them, and the presence of the given topics when the broker keeps
+// tells them, the groups of the registries given with WithRegistry, and
+// the presence of the given topics when the broker keeps
 // presence (a channels.PresenceBroker). ctx bounds the presence look-ups.
 func (a *App) Introspect(ctx context.Context, presenceTopics ...string) Snapshot {
 	s := Snapshot{
@@ -88,6 +95,7 @@ func (a *App) Introspect(ctx context.Context, presenceTopics ...string) Snapshot
 		TopicCount: -1,
 		Routes:     []RouteSnapshot{},
 	}
+	s.Groups, s.GroupCount = a.groupsSnapshot()
 	byRoute := make(map[string]int)
 	for _, c := range a.ws.Conns() {
 		if !c.Accepted() {

@@ -24,6 +24,7 @@ type config struct {
 	logger          *slog.Logger
 	userID          func(*ws.Conn) string
 	servers         []func(*http.Server)
+	registries      []*channels.Registry // WithRegistry
 }
 
 // WithServer changes the http.Server that Run, RunTLS, Serve and

@@ -136,6 +136,8 @@ func newFleet(b *testing.B, conns, perConn int) *fleet {
 // is the same per member. Every 64 sends the timer stops until the clients
 // have read everything, so queues never fill. marshals/op is the number of
 // JSON encodings per send; ns/member is ns/op divided by the members.
+// group+history is the group send with SaveHistory (kept in a history of
+// DefaultHistoryCount messages).
 func BenchmarkGroupSend(b *testing.B) {
 	frameLen := benchFrameLen()
 	for _, size := range []struct{ conns, perConn int }{{1000, 1}, {1000, 10}} {
@@ -170,6 +172,15 @@ func BenchmarkGroupSend(b *testing.B) {
 		b.Run(fmt.Sprintf("members=%d/group", members), func(b *testing.B) {
 			run(b, func(p benchPayload) int {
 				n, err := f.g.Send(p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return n
+			})
+		})
+		b.Run(fmt.Sprintf("members=%d/group+history", members), func(b *testing.B) {
+			run(b, func(p benchPayload) int {
+				n, err := f.g.Send(p, channels.SaveHistory())
 				if err != nil {
 					b.Fatal(err)
 				}

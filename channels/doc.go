@@ -30,7 +30,12 @@
 // as a failure.
 //
 // A Registry finds channels by UUID and holds named groups; its janitor
-// (Run or Start) sweeps expired and ended channels in bulk.
+// (Run or Start) sweeps expired and ended channels in bulk. It administers
+// its groups as Nexios's ChannelBox does: ListGroups, History,
+// FlushHistory and CloseGroup. A group send keeps its message in the
+// group's history with SaveHistory (Nexios's save_history=True), or by
+// the registry's WithGroupHistory policy unless NoHistory, and
+// Group.AddWithHistory replays it to a newcomer.
 //
 // How members leave, without a goroutine per member: a channel in a group
 // or registry has one context.AfterFunc hook on its connection's context,
@@ -103,10 +108,13 @@
 // callback runs. A group send reads an immutable snapshot of the members
 // (rebuilt on the first send after a membership change), so membership
 // changes cost O(1) and never wait for a send. Concurrent sends to one
-// group encode in parallel, then queue one after the other, so every
-// member receives the group's messages in the same order. Lock order: a
-// Group's or Registry's lock may be held while a Channel's is taken, never
-// the reverse. The only goroutine of this part of the package is the
+// group encode in parallel, then queue one after the other (and keep
+// their history) under the group's send lock, re-reading the membership
+// under it, so every member receives the group's messages in the same
+// order, and AddWithHistory, which joins under that lock, meets the live
+// sends with no gap and no duplicate. Lock order: a group's send lock
+// before the Registry's and the Group's own; a Group's or Registry's lock
+// may be held while a Channel's is taken, never the reverse. The only goroutine of this part of the package is the
 // janitor, owned by the caller of Run or by Start's stop function.
 //
 // # Security

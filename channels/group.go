@@ -41,8 +41,9 @@ type Group struct {
 	snap atomic.Pointer[snapshot] // nil when membership changed since the last build
 	obs  atomic.Pointer[groupObserver]
 
-	reg     *Registry   // the registry that made the group, or nil
-	retired atomic.Bool // emptied and dropped by reg; set and cleared with mu held
+	reg     *Registry     // the registry that made the group, or nil
+	retired atomic.Bool   // emptied and dropped by reg; set and cleared with mu held
+	hist    *groupHistory // kept sends of a group outside a registry; guarded by mu
 
 	// sendMu orders the queueing of concurrent sends; it is held over
 	// queue insertions only, never over encoding, I/O or a callback.
@@ -224,8 +225,10 @@ func (g *Group) snapshot() *snapshot {
 // member in the same order (see Group).
 //
 // Compress compresses the message once for the members whose connection
-// negotiated permessage-deflate; other PublishOptions have no effect on a
-// group send.
+// negotiated permessage-deflate. SaveHistory keeps the message in the
+// group's history, NoHistory keeps it out of a history that the Registry's
+// WithGroupHistory turns on (see AddWithHistory). ExcludeSender has no
+// effect on a group send.
 func (g *Group) Send(v any, opts ...PublishOption) (int, error) { return g.fanout(v, 0, opts) }
 
 // SendJSON sends v as JSON to every member; it is Send restricted to JSON
@@ -261,17 +264,21 @@ func (g *Group) fanout(v any, only PayloadType, opts []PublishOption) (int, erro
 	)
 	enc.compress = compressed(opts)
 	snap := g.snapshot()
-	for t := JSON; t <= Bytes; t++ {
-		if !snap.types[t] {
-			continue
-		}
-		if only != 0 && t != only {
-			enc.err[t] = payloadError(t, v)
-			continue
-		}
-		enc.prepare(t, v)
-	}
+	keep := g.keeper(v, only, opts)
+	enc.prepareFor(snap, v, only, keep)
 	g.sendMu.Lock()
+	// The membership is read again under sendMu: members added meanwhile
+	// (AddWithHistory adds under it) get this send, those removed do not.
+	// A payload type new since is encoded with sendMu released, at most
+	// once per type.
+	for snap = g.snapshot(); enc.lacks(snap); snap = g.snapshot() {
+		g.sendMu.Unlock()
+		enc.prepareFor(snap, v, only, keep)
+		g.sendMu.Lock()
+	}
+	if keep != nil {
+		keep.h.add(keep.e)
+	}
 	// The loop touches as little of each member as it can: at 5,000
 	// members a slower loop lets every flusher write its frame alone
 	// instead of several at once. An ended member is found by its failed
@@ -328,6 +335,34 @@ type encoder struct {
 	err      [Bytes + 1]error
 	skipped  [Bytes + 1]int
 	compress bool // the Compress option (compress.go)
+}
+
+// prepareFor encodes v for the payload types of snap's members not done
+// yet, only for only when it is set; keep, when set, has v encoded
+// already.
+func (e *encoder) prepareFor(snap *snapshot, v any, only PayloadType, keep *kept) {
+	for t := JSON; t <= Bytes; t++ {
+		switch {
+		case !snap.types[t] || e.pm[t] != nil || e.err[t] != nil:
+		case only != 0 && t != only:
+			e.err[t] = payloadError(t, v)
+		case keep != nil && keep.e.pm[t] != nil:
+			e.pm[t] = keep.e.pm[t]
+		default:
+			e.prepare(t, v)
+		}
+	}
+}
+
+// lacks reports whether snap has members of a payload type that e has
+// neither encoded nor found v unfit for.
+func (e *encoder) lacks(snap *snapshot) bool {
+	for t := JSON; t <= Bytes; t++ {
+		if snap.types[t] && e.pm[t] == nil && e.err[t] == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // prepare encodes and frames v for payload type t, or records why v does

@@ -16,6 +16,7 @@ type RegistryOption func(*registryConfig)
 type registryConfig struct {
 	interval time.Duration
 	groupObs GroupObserver
+	history  HistoryPolicies // WithGroupHistory
 }
 
 // WithSweepInterval sets how often the janitor sweeps (default

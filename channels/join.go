@@ -167,7 +167,8 @@ type PublishOption func(*publishConfig)
 
 type publishConfig struct {
 	excludeSender bool
-	compress      bool // compress.go
+	compress      bool          // compress.go
+	history       historyChoice // SaveHistory, NoHistory
 }
 
 // ExcludeSender keeps the message from the publishing connection.
@@ -180,9 +181,9 @@ func (s *Subscription) Publish(v any, opts ...PublishOption) error {
 	if err != nil {
 		return err
 	}
-	var cfg publishConfig
-	for _, o := range opts {
-		o(&cfg)
+	cfg := publishOptions(opts)
+	if err := cfg.history.check(s.broker, s.topic); err != nil {
+		return err
 	}
 	if cfg.excludeSender {
 		m.Exclude = s.c.ID()
@@ -245,16 +246,17 @@ func (s *Subscription) Presence() ([]PresenceEntry, error) {
 	return pb.Presence().List(s.c.Context(), s.topic)
 }
 
-// Publish sends v on topic through b, from outside any connection. Of the
-// options, Compress applies (ExcludeSender has no sender to exclude).
+// Publish sends v on topic through b, from outside any connection.
+// Compress applies; SaveHistory and NoHistory are checked against the
+// topic's history (see SaveHistory); ExcludeSender has no effect here.
 func Publish(ctx context.Context, b Broker, topic string, v any, opts ...PublishOption) error {
+	cfg := publishOptions(opts)
+	if err := cfg.history.check(b, topic); err != nil {
+		return err
+	}
 	m, err := NewMessage(topic, v)
 	if err != nil {
 		return err
-	}
-	var cfg publishConfig
-	for _, o := range opts {
-		o(&cfg)
 	}
 	cfg.applyCompress(m)
 	return b.Publish(ctx, topic, m)

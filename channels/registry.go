@@ -17,18 +17,20 @@ import (
 type Registry struct {
 	cfg registryConfig
 
-	mu     sync.Mutex
-	chans  map[string]*Channel
-	groups map[string]*Group
+	mu        sync.Mutex
+	chans     map[string]*Channel
+	groups    map[string]*Group
+	histories map[string]*groupHistory // by group name; see group_history.go
 }
 
 // NewRegistry returns an empty registry. Channels made WithTTL expire
 // without its janitor; Run or Start adds a periodic sweep.
 func NewRegistry(opts ...RegistryOption) *Registry {
 	r := &Registry{
-		cfg:    registryConfig{interval: DefaultSweepInterval},
-		chans:  make(map[string]*Channel),
-		groups: make(map[string]*Group),
+		cfg:       registryConfig{interval: DefaultSweepInterval},
+		chans:     make(map[string]*Channel),
+		groups:    make(map[string]*Group),
+		histories: make(map[string]*groupHistory),
 	}
 	for _, o := range opts {
 		o(&r.cfg)
@@ -104,7 +106,8 @@ func (r *Registry) Len() int {
 // it removed: channels whose connection ended (normally gone already,
 // through their close hook) and expired channels, which it also closes with
 // 1001 and ExpiredReason. Removed channels leave every group and registry.
-// It also drops groups with no member (made by Group but never joined).
+// It also drops groups with no member (made by Group but never joined),
+// and group histories emptied by their MaxAge.
 func (r *Registry) Sweep() int {
 	r.mu.Lock()
 	var gone []*Channel
@@ -114,6 +117,7 @@ func (r *Registry) Sweep() int {
 		}
 	}
 	r.mu.Unlock()
+	defer r.sweepHistories()
 	defer r.sweepGroups()
 	for _, ch := range gone {
 		// NewChannel accepted the connection, so closing it here performs

@@ -91,7 +91,8 @@ func (r *Registry) sweepGroups() {
 
 // successor returns the group that g's methods act on: g itself unless it
 // is retired, else the registry's group of its name, or a new empty group
-// outside the registry when there is none (reading never creates one).
+// outside the registry's groups when there is none (reading never creates
+// one); that one still reaches the registry's history of the name.
 func (g *Group) successor() *Group {
 	if !g.retired.Load() {
 		return g
@@ -100,7 +101,7 @@ func (g *Group) successor() *Group {
 	cur, ok := g.reg.groups[g.name]
 	g.reg.mu.Unlock()
 	if !ok {
-		return &Group{name: g.name}
+		return &Group{name: g.name, reg: g.reg}
 	}
 	return cur
 }

@@ -86,7 +86,7 @@ func FuzzCookieDecode(f *testing.F) {
 	want := user{42, "ada"}
 	for _, block := range [][]byte{nil, bytes.Repeat([]byte{2}, 32)} {
 		store := NewCookieStore[user](bytes.Repeat([]byte{1}, 32), block, CookieOptions{})
-		v, err := store.sc.Encode(store.opts.Name, want)
+		v, err := store.codecs[0].Encode(store.opts.Name, want)
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -33,22 +33,40 @@ type CookieOptions struct {
 	Insecure bool
 	// SameSite of the cookie. Default http.SameSiteLaxMode.
 	SameSite http.SameSite
+	// RetiredKeys are the keys of earlier deployments, newest first:
+	// cookies they signed are still accepted until they expire, new ones
+	// are signed with the store's own keys. To rotate, make the current
+	// keys the first retired pair and give new ones; drop a retired pair
+	// once MaxAge has passed. Each pair follows NewCookieStore's rules.
+	RetiredKeys []CookieKeys
+}
+
+// CookieKeys is a pair of CookieStore keys: Hash signs (HMAC-SHA256, 32
+// or 64 random bytes), Block, when not nil, encrypts (AES, 16, 24 or 32
+// bytes).
+type CookieKeys struct {
+	Hash, Block []byte
 }
 
 // CookieStore keeps a user of type T in a signed (and, with a block key,
 // encrypted) cookie, with gorilla/securecookie: the user is JSON-encoded,
-// timestamped and authenticated with HMAC-SHA256. It implements
-// SessionStore, so that SessionAuth can read the cookie of a WebSocket
-// handshake; Save and Clear are for the HTTP login and logout handlers.
+// timestamped and authenticated with HMAC-SHA256. The signature covers
+// the timestamp, so a cookie older than MaxAge is refused whatever the
+// browser does with its expiry; signatures are compared in constant time
+// (crypto/subtle), and CookieOptions.RetiredKeys lets keys rotate without
+// logging everyone out. It implements SessionStore, so that SessionAuth
+// can read the cookie of a WebSocket handshake; Save and Clear are for
+// the HTTP login and logout handlers.
 //
 // The cookie is a bearer credential that cannot be revoked before MaxAge:
 // keep MaxAge short, or use a server-side SessionStore when sessions must
-// end at once (password change, logout everywhere).
+// end at once (password change, logout everywhere), such as the Redis one
+// of package middleware/redissession.
 //
 // A CookieStore is safe for concurrent use. Create it with NewCookieStore.
 type CookieStore[T any] struct {
-	sc   *securecookie.SecureCookie
-	opts CookieOptions
+	codecs []securecookie.Codec // the signing one first, then the retired ones
+	opts   CookieOptions
 }
 
 var _ SessionStore = (*CookieStore[string])(nil)
@@ -57,19 +75,40 @@ var _ SessionStore = (*CookieStore[string])(nil)
 // bytes) and, when blockKey is not nil, encrypts with AES (a 16, 24 or 32
 // byte key) so that the client cannot read the user either. Keys come from
 // configuration, never from the source; rotating hashKey logs everyone
-// out. NewCookieStore panics on keys of the wrong length.
+// out unless the old keys are kept in opts.RetiredKeys. NewCookieStore
+// panics on keys of the wrong length.
 func NewCookieStore[T any](hashKey, blockKey []byte, opts CookieOptions) *CookieStore[T] {
-	if len(hashKey) < 32 {
+	opts = opts.withDefaults()
+	keys := append([]CookieKeys{{hashKey, blockKey}}, opts.RetiredKeys...)
+	codecs := make([]securecookie.Codec, len(keys))
+	for i, k := range keys {
+		codecs[i] = k.codec(opts.MaxAge)
+	}
+	return &CookieStore[T]{codecs: codecs, opts: opts}
+}
+
+// codec returns the securecookie codec of k, checking the key lengths.
+func (k CookieKeys) codec(maxAge time.Duration) *securecookie.SecureCookie {
+	if len(k.Hash) < 32 {
 		panic("middleware: NewCookieStore needs a hash key of at least 32 bytes")
 	}
-	switch len(blockKey) {
+	switch len(k.Block) {
 	case 0, 16, 24, 32:
 	default:
 		panic("middleware: NewCookieStore needs a block key of 16, 24 or 32 bytes, or none")
 	}
-	if blockKey != nil && len(blockKey) == 0 {
-		blockKey = nil
+	block := k.Block
+	if len(block) == 0 {
+		block = nil
 	}
+	return securecookie.New(k.Hash, block).
+		MaxAge(int(maxAge / time.Second)).
+		SetSerializer(securecookie.JSONEncoder{})
+}
+
+// withDefaults returns o with its zero fields set to the defaults.
+func (o CookieOptions) withDefaults() CookieOptions {
+	opts := o
 	if opts.Name == "" {
 		opts.Name = DefaultCookieName
 	}
@@ -82,40 +121,35 @@ func NewCookieStore[T any](hashKey, blockKey []byte, opts CookieOptions) *Cookie
 	if opts.SameSite == 0 {
 		opts.SameSite = http.SameSiteLaxMode
 	}
-	sc := securecookie.New(hashKey, blockKey).
-		MaxAge(int(opts.MaxAge / time.Second)).
-		SetSerializer(securecookie.JSONEncoder{})
-	return &CookieStore[T]{sc: sc, opts: opts}
+	return opts
 }
 
 // Save sets the session cookie for user on w, as a login handler does.
 func (s *CookieStore[T]) Save(w http.ResponseWriter, user T) error {
-	v, err := s.sc.Encode(s.opts.Name, user)
+	v, err := s.codecs[0].Encode(s.opts.Name, user)
 	if err != nil {
 		return fmt.Errorf("middleware: encode session cookie: %w", err)
 	}
-	http.SetCookie(w, s.cookie(v, int(s.opts.MaxAge/time.Second)))
+	http.SetCookie(w, s.opts.Cookie(v))
 	return nil
 }
 
 // Clear removes the session cookie on w, as a logout handler does.
 func (s *CookieStore[T]) Clear(w http.ResponseWriter) {
-	http.SetCookie(w, s.cookie("", -1))
+	http.SetCookie(w, s.opts.ClearCookie())
 }
 
 // Load returns the user of r's session cookie: ErrNoSession when there is
 // none, ErrInvalidSession (wrapping securecookie's error) when the cookie
-// is tampered with, expired or not a T.
+// is tampered with, expired, signed by a key neither current nor retired,
+// or not a T.
 func (s *CookieStore[T]) Load(r *http.Request) (T, error) {
 	var user T
-	ck, err := r.Cookie(s.opts.Name)
-	if errors.Is(err, http.ErrNoCookie) || (err == nil && ck.Value == "") {
-		return user, ErrNoSession
-	}
+	value, err := s.opts.Value(r)
 	if err != nil {
-		return user, fmt.Errorf("%w: %w", ErrInvalidSession, err)
+		return user, err
 	}
-	if err := s.sc.Decode(s.opts.Name, ck.Value, &user); err != nil {
+	if err := securecookie.DecodeMulti(s.opts.Name, value, &user, s.codecs...); err != nil {
 		var zero T
 		return zero, fmt.Errorf("%w: %w", ErrInvalidSession, err)
 	}
@@ -131,15 +165,41 @@ func (s *CookieStore[T]) User(r *http.Request) (any, error) {
 	return u, nil
 }
 
-func (s *CookieStore[T]) cookie(value string, maxAge int) *http.Cookie {
+// Value returns the value of r's cookie named by o (after its defaults):
+// ErrNoSession when there is none or it is empty. It is for stores that
+// keep their own sessions behind the cookie, as redissession does.
+func (o CookieOptions) Value(r *http.Request) (string, error) {
+	ck, err := r.Cookie(o.withDefaults().Name)
+	if errors.Is(err, http.ErrNoCookie) || (err == nil && ck.Value == "") {
+		return "", ErrNoSession
+	}
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalidSession, err)
+	}
+	return ck.Value, nil
+}
+
+// Cookie returns the session cookie holding value, with o's attributes
+// (after its defaults): HttpOnly, Secure unless Insecure, o's SameSite,
+// lasting MaxAge.
+func (o CookieOptions) Cookie(value string) *http.Cookie {
+	o = o.withDefaults()
+	return o.cookie(value, int(o.MaxAge/time.Second))
+}
+
+// ClearCookie returns the cookie that removes o's session cookie, as a
+// logout handler sets.
+func (o CookieOptions) ClearCookie() *http.Cookie { return o.withDefaults().cookie("", -1) }
+
+func (o CookieOptions) cookie(value string, maxAge int) *http.Cookie {
 	return &http.Cookie{
-		Name:     s.opts.Name,
+		Name:     o.Name,
 		Value:    value,
-		Path:     s.opts.Path,
-		Domain:   s.opts.Domain,
+		Path:     o.Path,
+		Domain:   o.Domain,
 		MaxAge:   maxAge,
-		Secure:   !s.opts.Insecure,
+		Secure:   !o.Insecure,
 		HttpOnly: true,
-		SameSite: s.opts.SameSite,
+		SameSite: o.SameSite,
 	}
 }

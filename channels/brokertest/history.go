@@ -50,8 +50,9 @@ type HistoryOptions struct {
 // WithRecovery, over real WebSocket connections: replay after a
 // disconnection, exactly once and in order, through the seam between
 // replay and live delivery; recovered:false for a gap larger than the
-// history, for a lost history, and for an impossible position; and no harm
-// from a malformed nexo_since.
+// history, for a lost history, and for an impossible position; no harm
+// from a malformed nexo_since; and SaveHistory / NoHistory publishes
+// checked against the broker's policy.
 func RunHistory(t *testing.T, newBroker HistoryFactory, opts HistoryOptions) {
 	t.Run("Position", func(t *testing.T) { historyPosition(t, newBroker) })
 	t.Run("PayloadEncoding", func(t *testing.T) { historyEncoding(t, newBroker) })
@@ -68,6 +69,7 @@ func RunHistory(t *testing.T, newBroker HistoryFactory, opts HistoryOptions) {
 	t.Run("BoundedByAge", func(t *testing.T) { historyAge(t, newBroker) })
 	t.Run("RecoverLast", func(t *testing.T) { historyLast(t, newBroker) })
 	t.Run("BadSince", func(t *testing.T) { historyBadSince(t, newBroker) })
+	t.Run("PublishOptions", func(t *testing.T) { historyOptions(t, newBroker) })
 	if opts.Lose != nil {
 		t.Run("EpochChange", func(t *testing.T) { historyEpoch(t, newBroker, opts.Lose) })
 	}
