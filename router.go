@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gorilla/websocket"
+	"github.com/nexogo/nexo/contract"
 	"github.com/nexogo/nexo/ws"
 )
 
@@ -154,7 +155,8 @@ func (r *Router) entry(pattern string) *entry {
 	if !ok {
 		e = &entry{}
 		r.entries[pattern] = e
-		r.mux.Get(pattern, e.ServeHTTP)
+		r.mux.Method(http.MethodGet, pattern, e) // e itself: WebSocketRoutes finds it
+
 	}
 	return e
 }
@@ -164,6 +166,7 @@ func (r *Router) entry(pattern string) *entry {
 type entry struct {
 	page atomic.Pointer[http.HandlerFunc]
 	ws   atomic.Pointer[http.Handler]
+	desc atomic.Pointer[contract.Describer] // the WS handler's contract, if it tells
 }
 
 func (e *entry) bind(srv *ws.Server, chain ws.Chain, rt wsRoute) {
