@@ -53,11 +53,13 @@ func CheckAsyncAPI(t testing.TB, path string) (string, error) {
 }
 
 // Tsc runs tsc --noEmit with the tsconfig.json of project (a directory)
-// and returns its output and whether it passed.
+// and returns its output (file(line,col): error TSn: ..., paths relative
+// to project) and whether it passed.
 func Tsc(t testing.TB, project string) (string, bool) {
 	t.Helper()
 	dir := Dir(t)
-	cmd := exec.Command("node", filepath.Join(dir, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", project)
+	cmd := exec.Command("node", filepath.Join(dir, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "--pretty", "false", "-p", ".")
+	cmd.Dir = project // errors name files relative to it
 	out, err := cmd.CombinedOutput()
 	if _, exit := err.(*exec.ExitError); err != nil && !exit {
 		t.Fatalf("tsc: %v", err)
