@@ -34,7 +34,7 @@ func (r *Router) WebSocketRoutes() []contract.Route {
 	var routes []contract.Route
 	chi.Walk(r.mux, func(method, route string, h http.Handler, _ ...func(http.Handler) http.Handler) error {
 		e, ok := h.(*entry)
-		if !ok || method != http.MethodGet || e.ws.Load() == nil {
+		if !ok || method != http.MethodGet || !e.isWS.Load() {
 			return nil
 		}
 		route = strings.ReplaceAll(route, "/*/", "/")

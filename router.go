@@ -110,6 +110,7 @@ func (r *Router) WebSocketRoute(pattern string, h ws.HandlerFunc, mw ...ws.Middl
 	}
 	r.mu.Unlock()
 	e := r.entry(pattern)
+	e.isWS.Store(true)
 	if srv != nil {
 		e.bind(srv, chain, rt)
 	}
@@ -167,6 +168,7 @@ type entry struct {
 	page atomic.Pointer[http.HandlerFunc]
 	ws   atomic.Pointer[http.Handler]
 	desc atomic.Pointer[contract.Describer] // the WS handler's contract, if it tells
+	isWS atomic.Bool                        // a WS route, bound to a server or not yet
 }
 
 func (e *entry) bind(srv *ws.Server, chain ws.Chain, rt wsRoute) {
