@@ -48,6 +48,9 @@ func TypeScript(routes []contract.Route) []byte {
 		for _, e := range rt.Description.Events {
 			evName := name + pascal(e.Name)
 			req, rep := g.ts(e.Data, true), g.ts(e.Reply, false)
+			if e.Reply == nil {
+				rep = "null | undefined" // a reply without data: null, or absent
+			}
 			routeDecls = append(routeDecls, fmt.Sprintf("/** Event %q of %s: the data it sends and the data of its reply. */\nexport interface %s {\n  request: %s;\n  reply: %s;\n}\n",
 				e.Name, rt.Pattern, evName, req, rep))
 			fmt.Fprintf(&events, "  %s: %s;\n", propName(e.Name), evName)

@@ -26,13 +26,13 @@ export interface SendData {
 /** Event "message" of /chat/{room}: the data it sends and the data of its reply. */
 export interface ChatRoomMessage {
   request: SendData;
-  reply: null;
+  reply: null | undefined;
 }
 
 /** Event "private" of /chat/{room}: the data it sends and the data of its reply. */
 export interface ChatRoomPrivate {
   request: PrivateData;
-  reply: null;
+  reply: null | undefined;
 }
 
 /** Event "rename" of /chat/{room}: the data it sends and the data of its reply. */
