@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/nexogo/nexo/asyncapi"
+	"github.com/nexogo/nexo/contract"
 	"github.com/nexogo/nexo/internal/jscheck"
 )
 
@@ -80,6 +81,20 @@ func TestTypeScriptContractRejects(t *testing.T) {
 	for n := range want {
 		if !got[n] {
 			t.Errorf("line %d compiled, want an error: %s", n, strings.Split(string(src), "\n")[n-1])
+		}
+	}
+}
+
+// Event names that spell the same in Pascal case, and routes that do, get
+// declarations of their own.
+func TestTypeScriptNamesUnique(t *testing.T) {
+	d := &contract.Description{Events: []contract.Event{
+		contract.EventOf[int, int]("a.b"), contract.EventOf[string, string]("a_b"),
+	}}
+	ts := string(asyncapi.TypeScript([]contract.Route{{Pattern: "/x-y", Description: d}, {Pattern: "/x/y", Description: d}}))
+	for _, want := range []string{"export interface XYAB {", "export interface XYAB2 {", "export interface XYEvents {", "export interface XY2Events {", "export interface XY2AB {"} {
+		if !strings.Contains(ts, want) {
+			t.Errorf("no %q in\n%s", want, ts)
 		}
 	}
 }
