@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gorilla/websocket"
+	"github.com/nexogo/nexo/contract"
 	"github.com/nexogo/nexo/ws"
 )
 
@@ -40,6 +41,7 @@ func (r *Router) UseWS(mw ...ws.Middleware) {
 // middleware of those routers and groups first.
 func (r *Router) WebSocketRoute(pattern string, h ws.HandlerFunc, mw ...ws.Middleware) {
 	e := r.entry(pattern)
+	e.isWS.Store(true)
 	rt := wsRoute{r, pattern, h, mw, slices.Clip(r.inline)}
 	r.t.mu.Lock()
 	for g := r; g != nil; g = g.parent {
@@ -122,7 +124,7 @@ func (r *Router) entry(pattern string) *entry {
 	e, ok := t.entries[pattern]
 	if !ok {
 		e = &entry{mux: t.root}
-		t.root.Get(pattern, e.ServeHTTP)
+		t.root.Method(http.MethodGet, pattern, e) // e itself: WebSocketRoutes finds it
 		t.entries[pattern] = e
 	}
 	return e
@@ -136,6 +138,8 @@ type entry struct {
 	mux  *chi.Mux
 	page atomic.Pointer[http.Handler]
 	ws   atomic.Pointer[http.Handler]
+	desc atomic.Pointer[contract.Describer] // the WS handler's contract, if it tells
+	isWS atomic.Bool                        // a WS route, bound to a server or not yet
 }
 
 func (e *entry) bind(srv *ws.Server, chain ws.Chain, rt wsRoute) {

@@ -208,3 +208,54 @@ func ExampleEvents() {
 	// {"text":"hello"}
 	// {"type":"error","error":"validation","message":"validation failed","fields":{"text":"required"}}
 }
+
+func ExampleHandle() {
+	type Sum struct {
+		A int `json:"a" validate:"min=0"`
+		B int `json:"b" validate:"min=0"`
+	}
+	type Total struct {
+		N int `json:"n"`
+	}
+	r := channels.NewEventRouter()
+	channels.Handle(r, "sum", func(ctx context.Context, c *ws.Conn, in Sum) (Total, error) {
+		return Total{N: in.A + in.B}, nil
+	})
+	url, stop := exampleServer(r.Handler())
+	defer stop()
+	c := dial(url)
+	defer c.Close()
+
+	c.WriteMessage(websocket.TextMessage, []byte(`{"event":"sum","data":{"a":1,"b":2},"ref":1}`))
+	fmt.Println(read(c))
+	for _, e := range r.Describe().Events {
+		fmt.Println(e.Name, e.Data.Name(), "->", e.Reply.Name())
+	}
+	// Output:
+	// {"type":"reply","ref":1,"data":{"n":3}}
+	// sum Sum -> Total
+}
+
+func ExampleDeclarePush() {
+	type Tick struct {
+		N int `json:"n"`
+	}
+	r := channels.NewEventRouter()
+	tick := channels.DeclarePush[Tick](r, "tick")
+	channels.Handle(r, "start", func(ctx context.Context, c *ws.Conn, _ struct{}) (bool, error) {
+		return true, tick.Emit(c, Tick{N: 1})
+	})
+	url, stop := exampleServer(r.Handler())
+	defer stop()
+	c := dial(url)
+	defer c.Close()
+
+	c.WriteMessage(websocket.TextMessage, []byte(`{"event":"start","ref":1}`))
+	fmt.Println(read(c))
+	fmt.Println(read(c))
+	fmt.Println(r.Describe().Pushes[0].Name)
+	// Output:
+	// {"event":"tick","data":{"n":1}}
+	// {"type":"reply","ref":1,"data":true}
+	// tick
+}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/nexogo/nexo/contract"
 	"github.com/nexogo/nexo/ws"
 )
 
@@ -40,6 +41,8 @@ type EventRouter struct {
 	mu       sync.RWMutex
 	handlers map[string]eventHandler
 	obs      atomic.Pointer[eventObserver] // see Observe
+	specs    map[string]contract.Event     // the types of each event
+	pushes   map[string]contract.Push      // declared with DeclarePush
 }
 
 // eventHandler decodes data, validates it and runs the user's handler.
@@ -61,20 +64,12 @@ func NewEventRouter() *EventRouter { return &EventRouter{} }
 // On panics when event is empty or already registered: registration is
 // setup, like chi's.
 func On[T any](r *EventRouter, event string, h func(c *ws.Conn, data T) (any, error)) {
-	if event == "" {
-		panic("channels: On with an empty event name")
-	}
 	if h == nil {
 		panic("channels: On " + event + " with a nil handler")
 	}
-	eh := func(c *ws.Conn, data json.RawMessage) (any, error) {
-		var v T
-		if data != nil {
-			if err := (ws.Message{Type: ws.TextMessage, Data: data}).JSON(&v); err != nil {
-				return nil, err
-			}
-		}
-		if err := c.Validate(&v); err != nil {
+	register(r, contract.EventOf[T, any](event), func(c *ws.Conn, data json.RawMessage) (any, error) {
+		v, err := decodeData[T](c, data)
+		if err != nil {
 			return nil, err
 		}
 		res, err := h(c, v)
@@ -82,16 +77,40 @@ func On[T any](r *EventRouter, event string, h func(c *ws.Conn, data T) (any, er
 			return nil, &handlerError{err: err}
 		}
 		return res, nil
+	})
+}
+
+// decodeData decodes an event's data into a T (absent data leaves the
+// zero value) and validates it.
+func decodeData[T any](c *ws.Conn, data json.RawMessage) (T, error) {
+	var v T
+	if data != nil {
+		if err := (ws.Message{Type: ws.TextMessage, Data: data}).JSON(&v); err != nil {
+			return v, err
+		}
+	}
+	if err := c.Validate(&v); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+// register adds the handler of an event and its description.
+func register(r *EventRouter, spec contract.Event, eh eventHandler) {
+	if spec.Name == "" {
+		panic("channels: On with an empty event name")
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, dup := r.handlers[event]; dup {
-		panic("channels: event " + event + " registered twice")
+	if _, dup := r.handlers[spec.Name]; dup {
+		panic("channels: event " + spec.Name + " registered twice")
 	}
 	if r.handlers == nil {
 		r.handlers = make(map[string]eventHandler)
+		r.specs = make(map[string]contract.Event)
 	}
-	r.handlers[event] = eh
+	r.handlers[spec.Name] = eh
+	r.specs[spec.Name] = spec
 }
 
 // Events returns the registered event names, sorted.

@@ -537,3 +537,20 @@ function fromBase64(s) {
 export function connect(url, options = {}) {
     return new NexoSocket(url, options);
 }
+/**
+ * Types a socket with a contract generated from the Go handlers, so that
+ * tsc checks every event name, request and reply:
+ *
+ * @example
+ * import type { CalcEvents, CalcPushes } from './contract';
+ * const calc = typed<CalcEvents, CalcPushes>(connect('/calc'));
+ * const total = await calc.request('sum', { a: 1, b: 2 }); // typed reply
+ */
+export function typed(socket) {
+    return {
+        socket,
+        request: (event, ...[data, opts]) => socket.request(event, data, opts),
+        emit: (event, ...[data]) => socket.emit(event, data),
+        on: (event, fn) => socket.on(event, fn),
+    };
+}

@@ -663,3 +663,52 @@ function fromBase64(s: string): ArrayBuffer | string {
 export function connect(url: string, options: Options = {}): NexoSocket {
   return new NexoSocket(url, options);
 }
+
+/**
+ * One event of a typed contract: the data its request sends and the data
+ * of its reply. The Go server's generated declarations (asyncapi.TypeScript)
+ * give one per event, gathered in a map such as `ChatRoomEvents`.
+ */
+export interface EventSpec {
+  request: unknown;
+  reply: unknown;
+}
+
+/** A map of event names to their {@link EventSpec}. */
+export type EventMap<E> = { [K in keyof E]: EventSpec };
+
+// The arguments of a typed request: data may be left out when the event
+// takes none or all of its fields are optional.
+type RequestArgs<S extends EventSpec> = {} extends S['request']
+  ? [data?: S['request'], opts?: RequestOptions]
+  : [data: S['request'], opts?: RequestOptions];
+
+/**
+ * A {@link NexoSocket} seen through a contract: `request`, `emit` and `on`
+ * take only the contract's event names, with their data types, and a
+ * request resolves with its reply's type. Everything else is on `socket`.
+ */
+export interface TypedSocket<E extends EventMap<E>, P = {}> {
+  readonly socket: NexoSocket;
+  request<K extends keyof E & string>(event: K, ...args: RequestArgs<E[K]>): Promise<E[K]['reply']>;
+  emit<K extends keyof E & string>(event: K, ...args: RequestArgs<E[K]>): boolean;
+  on<K extends keyof P & string>(event: K, fn: (data: P[K]) => void): () => void;
+}
+
+/**
+ * Types a socket with a contract generated from the Go handlers, so that
+ * tsc checks every event name, request and reply:
+ *
+ * @example
+ * import type { CalcEvents, CalcPushes } from './contract';
+ * const calc = typed<CalcEvents, CalcPushes>(connect('/calc'));
+ * const total = await calc.request('sum', { a: 1, b: 2 }); // typed reply
+ */
+export function typed<E extends EventMap<E>, P = {}>(socket: NexoSocket): TypedSocket<E, P> {
+  return {
+    socket,
+    request: (event, ...[data, opts]) => socket.request(event, data, opts),
+    emit: (event, ...[data]) => socket.emit(event, data),
+    on: (event, fn) => socket.on(event, fn as (data: unknown) => void),
+  };
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/channels/natsbroker"
 	"github.com/nexogo/nexo/channels/redisbroker"
+	"github.com/nexogo/nexo/contract"
 	"github.com/nexogo/nexo/ws"
 )
 
@@ -44,7 +45,9 @@ func newApp(opts ...nexo.Option) *nexo.App {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(page)
 	})
-	app.WebSocketRoute("/chat/{room}", ch.serve)
+	app.WebSocketHandler("/chat/{room}", contract.Describe(ch.serve, chatContract()))
+	// The contract of the route (contract.go), for other teams and tools.
+	app.Get("/nexo/asyncapi.json", app.AsyncAPIHandler(contractInfo()).ServeHTTP)
 	// The probes of docs/deployment.md: /readyz fails while the broker
 	// is unreachable and once shutdown starts, so that a balancer sends
 	// new pages elsewhere.
