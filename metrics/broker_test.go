@@ -58,7 +58,7 @@ func TestBrokerDecorator(t *testing.T) {
 		{"nexo_broker_publish_duration_seconds", before + 1},
 		{"nexo_broker_publish_errors_total", 0},
 		{"nexo_broker_messages_delivered_total", 2},
-		{"nexo_broker_topics", 4}, // room, and the App's broadcast, shared direct and own direct topics
+		{"nexo_broker_topics", 5}, // room, and the App's broadcast, route broadcast, shared direct and own direct topics
 	} {
 		if got := value(fams, tc.name); got != tc.want {
 			t.Errorf("%s = %v, want %v", tc.name, got, tc.want)
@@ -149,8 +149,8 @@ func TestBrokerReconnectsFromAttachedApp(t *testing.T) {
 	if got := value(fams, "nexo_broker_reconnects_total"); got != 3 {
 		t.Errorf("reconnects = %v, want 3", got)
 	}
-	if got := value(fams, "nexo_broker_topics"); got != 3 {
-		t.Errorf("topics = %v, want 3 (the App's own: broadcast, shared and own direct)", got)
+	if got := value(fams, "nexo_broker_topics"); got != 4 {
+		t.Errorf("topics = %v, want 4 (the App's own: broadcast, route broadcast, shared and own direct)", got)
 	}
 	if _, ok := fams["nexo_broker_messages_delivered_total"]; ok {
 		t.Error("delivered is reported although no broker was wrapped")

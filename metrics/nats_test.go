@@ -34,8 +34,8 @@ func TestReconnectsOfARealNATSBroker(t *testing.T) {
 	if got := value(fams, "nexo_broker_reconnects_total"); got != 0 {
 		t.Fatalf("reconnects before any outage = %v", got)
 	}
-	if got := value(fams, "nexo_broker_topics"); got != 3 {
-		t.Errorf("topics = %v, want the App's 3 (broadcast, shared and own direct)", got)
+	if got := value(fams, "nexo_broker_topics"); got != 4 {
+		t.Errorf("topics = %v, want the App's 4 (broadcast, route broadcast, shared and own direct)", got)
 	}
 	ns.Stop()
 	// The broker notices the loss (its Ping fails) before the server returns.
