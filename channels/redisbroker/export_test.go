@@ -171,3 +171,10 @@ func PresenceTopicsKey(b *Broker) string { return b.presence.topics() }
 
 // PresenceKey returns the key of topic's presence hash.
 func PresenceKey(b *Broker, topic string) string { return b.presence.hash(topic) }
+
+// RunHint returns the server run_id the broker believes in.
+func (b *Broker) RunHint() string { return b.serverRun() }
+
+// SetRunHint makes the broker believe in run, as a publish that read its
+// hint just before the server restarted does.
+func (b *Broker) SetRunHint(run string) { b.runID.Store(&run) }
