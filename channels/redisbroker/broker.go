@@ -44,7 +44,7 @@ type Broker struct {
 	closed     atomic.Bool
 	reconnects atomic.Uint64
 	positions  positions              // last delivered per topic with history
-	runID      atomic.Pointer[string] // the server's run_id, learnt on every new connection
+	runID      atomic.Pointer[string] // the server's run_id last seen (learnRun), for the log
 	started    atomic.Int64           // when the server started (Unix ns, from its uptime), learnt likewise; 0 unknown
 
 	presence *presence

@@ -27,39 +27,33 @@ import (
 // A restarted server may reload an older snapshot of the history (RDB,
 // AOF everysec), whose offsets the clients have already seen beyond: the
 // hash records the run_id of the server that started the epoch, and a
-// script run by another server starts a new epoch, once (epochLua). The
-// broker learns the run_id on every new connection (a restart breaks them
-// all), before the connection's first command, and from every script's
-// answer.
+// script run by another server starts a new epoch, once (epochLua).
 
 // epochLua is the start of the history scripts: it sets epoch to the
 // topic's epoch, starting a new one (ARGV[newEpoch]) when there is none or
-// when the server that started it is not this one. ARGV[run] is the
-// server's run_id as the broker knows it: when it matches the hash's, the
-// epoch is current without asking; otherwise the script reads the
-// server's own run_id from INFO (about 17 µs), so that a caller that
-// still holds the previous run_id never starts a second epoch, and the
-// new epoch is started exactly once per server run. run is left set to
-// the server's run_id, or to the hint when it matched. ARGV[ttl] is the
-// keys' time to live in ms (0: none), which it sets, and refreshes (see
-// keysTTL).
-func epochLua(run, newEpoch, ttl int) string {
+// when the server that started it is not this one. The script reads the
+// server's run_id from INFO itself (about 17 µs) on every call: a run_id
+// the broker passed in could be the previous server's (read before a
+// reconnect, or resent by a retry), and a reloaded snapshot's hash names
+// that same run_id, so trusting it would continue the old epoch and hand
+// out offsets again (TestStaleRunHintStartsNewEpoch). run is left set to
+// the server's run_id. ARGV[ttl] is the keys' time to live in ms (0:
+// none), which it sets, and refreshes (see keysTTL).
+func epochLua(newEpoch, ttl int) string {
 	return fmt.Sprintf(`
 local cur = redis.call('HMGET', meta, 'epoch', 'run')
-local epoch, run = cur[1], ARGV[%d]
+local epoch = cur[1]
+local run = string.match(redis.call('INFO', 'server'), 'run_id:(%%x+)') or ''
 if not epoch or cur[2] ~= run then
-  run = string.match(redis.call('INFO', 'server'), 'run_id:(%%x+)') or ''
-  if not epoch or cur[2] ~= run then
-    epoch = ARGV[%d]
-    redis.call('DEL', stream)
-    redis.call('HSET', meta, 'epoch', epoch, 'top', 0, 'bytes', 0, 'run', run)
-  end
+  epoch = ARGV[%d]
+  redis.call('DEL', stream)
+  redis.call('HSET', meta, 'epoch', epoch, 'top', 0, 'bytes', 0, 'run', run)
 end
 local ttl = tonumber(ARGV[%d])
 if ttl > 0 then
   redis.call('PEXPIRE', meta, ttl)
   redis.call('PEXPIRE', stream, ttl)
-end`, run, newEpoch, ttl)
+end`, newEpoch, ttl)
 }
 
 // keysTTL is the time to live of a topic's history keys, refreshed by
@@ -87,7 +81,7 @@ func (b *Broker) watchServer() {
 		for line := range strings.Lines(info) {
 			line = strings.TrimSpace(line)
 			if id, ok := strings.CutPrefix(line, "run_id:"); ok {
-				b.runID.Store(&id)
+				b.learnRun(id)
 			}
 			if up, ok := strings.CutPrefix(line, "uptime_in_seconds:"); ok {
 				if sec, err := strconv.ParseInt(up, 10, 64); err == nil {
@@ -107,14 +101,20 @@ func (b *Broker) restartedWithin(d time.Duration) bool {
 	return started != 0 && time.Since(time.Unix(0, started)) < d+time.Second
 }
 
-// learnRun records the run_id a script answered, when it is new.
+// learnRun records the server's run_id, as a new connection or a script's
+// answer tells it, and logs a restart when it changed. It is what the
+// broker last saw, for its log: the scripts never trust it (epochLua).
 func (b *Broker) learnRun(v any) {
-	if id, _ := v.(string); id != "" && id != b.serverRun() {
-		b.runID.Store(&id)
+	id, _ := v.(string)
+	if id == "" {
+		return
+	}
+	if prev := b.runID.Swap(&id); prev != nil && *prev != id {
+		b.cfg.logger.Info("redisbroker: the server restarted; topics with history start new epochs", "run_id", id)
 	}
 }
 
-// serverRun returns the run_id of the server, or "" when not known yet.
+// serverRun returns the run_id the broker last saw, or "" when none yet.
 func (b *Broker) serverRun() string {
 	if p := b.runID.Load(); p != nil {
 		return *p
@@ -142,11 +142,11 @@ const envelopeTag = 'h'
 // publishScript appends the message to the stream, trims the stream to
 // the policy's bounds and publishes it with its position.
 // KEYS: stream, meta. ARGV: channel, new epoch, max count, max bytes,
-// max age in ms, encoded message, the server's run_id as the broker
-// knows it, the keys' time to live in ms. It returns the epoch, the offset and the server's run_id.
+// max age in ms, encoded message, the keys' time to live in ms. It
+// returns the epoch, the offset and the server's run_id.
 var publishScript = redis.NewScript(`
 local stream, meta = KEYS[1], KEYS[2]
-` + epochLua(7, 2, 8) + `
+` + epochLua(2, 7) + `
 local top = redis.call('HINCRBY', meta, 'top', 1)
 local msg = ARGV[6]
 local count, maxb, age = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -183,21 +183,20 @@ return {epoch, top, run}
 
 // recoverScript reads a topic's position, its oldest offset and the
 // entries from a first offset on. KEYS: stream, meta. ARGV: new epoch,
-// since epoch ("" for none), since offset, last, the server's run_id as
-// the broker knows it, max age in ms (0: none), the keys' time to live in
-// ms. It returns the epoch, the
-// last offset, the oldest offset held, the entries and the run_id. Entries older than the max age count as gone even
-// when no publish has trimmed them yet.
+// since epoch ("" for none), since offset, last, max age in ms (0: none),
+// the keys' time to live in ms. It returns the epoch, the last offset, the
+// oldest offset held, the entries and the run_id. Entries older than the
+// max age count as gone even when no publish has trimmed them yet.
 var recoverScript = redis.NewScript(`
 local stream, meta = KEYS[1], KEYS[2]
-` + epochLua(5, 1, 7) + `
+` + epochLua(1, 6) + `
 local top = tonumber(redis.call('HGET', meta, 'top'))
 local oldest = top + 1
 local first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)
 if #first > 0 then
   oldest = tonumber(string.match(first[1][1], '^(%d+)'))
 end
-local age = tonumber(ARGV[6])
+local age = tonumber(ARGV[5])
 if age > 0 and #first > 0 then
   local now = redis.call('TIME')
   local limit = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - age
@@ -243,7 +242,7 @@ func (b *Broker) HasHistory(topic string) bool {
 func (b *Broker) publishHistory(ctx context.Context, topic string, p channels.HistoryPolicy, m *channels.Message) error {
 	res, err := publishScript.Run(ctx, b.rc, []string{b.streamKey(topic), b.metaKey(topic)},
 		b.Channel(topic), channels.NewEpoch(), p.Count(), p.MaxBytes, p.MaxAge.Milliseconds(),
-		channels.EncodeMessage(m), b.serverRun(), keysTTL(p)).Slice()
+		channels.EncodeMessage(m), keysTTL(p)).Slice()
 	if err != nil {
 		return fmt.Errorf("redisbroker: publish %q: %w", topic, err)
 	}
@@ -280,7 +279,7 @@ func (b *Broker) Recover(ctx context.Context, topic string, q channels.RecoverQu
 	var err error
 	for attempt := 1; attempt <= recoverAttempts; attempt++ {
 		res, err = recoverScript.Run(ctx, b.rc, []string{b.streamKey(topic), b.metaKey(topic)},
-			channels.NewEpoch(), sinceEpoch, sinceOff, q.Last, b.serverRun(), p.MaxAge.Milliseconds(), keysTTL(p)).Slice()
+			channels.NewEpoch(), sinceEpoch, sinceOff, q.Last, p.MaxAge.Milliseconds(), keysTTL(p)).Slice()
 		if err == nil || ctx.Err() != nil || errors.Is(err, redis.ErrClosed) {
 			break
 		}
