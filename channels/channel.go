@@ -2,7 +2,6 @@ package channels
 
 import (
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -59,35 +58,9 @@ type Channel struct {
 //
 // NewChannel panics when t is not JSON, Text or Bytes.
 func NewChannel(c *ws.Conn, t PayloadType, opts ...ChannelOption) *Channel {
-	if !t.valid() {
-		panic(fmt.Sprintf("channels: NewChannel with invalid payload type %d", int(t)))
-	}
-	ch := &Channel{c: c, id: newID(), typ: t, created: time.Now()}
-	for _, o := range opts {
-		o(&ch.cfg)
-	}
-	if ch.cfg.ttl > 0 {
-		ch.expires = ch.created.Add(ch.cfg.ttl)
-	}
-	if rl := ch.cfg.rate; rl != nil {
-		if err := c.Configure(ws.WithMessageFilter(rl.filter())); err != nil {
-			ch.bucket = rl.newBucket()
-		}
-	}
-	// The close hook makes leaving complete before Done is closed; see
-	// armLeave for leaving earlier.
-	c.AfterClose(func() {
-		ch.stopExpiry()
-		ch.detach()
-	})
-	if err := acceptOnce(c); err != nil {
-		ch.acceptErr = err
-		ch.detach()
-		return ch
-	}
-	if ch.cfg.ttl > 0 {
-		ch.startExpiry(ch.cfg.ttl)
-	}
+	// Kept to two calls around the handshake: see newChannel.
+	ch := newChannel(c, t, opts)
+	ch.opened(c.Accept())
 	return ch
 }
 
