@@ -2,7 +2,6 @@ package channels
 
 import (
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -16,7 +15,8 @@ import (
 //
 // A Channel leaves every Group and Registry it is in as soon as its
 // connection starts to close, when c.Context() ends (through
-// context.AfterFunc: no goroutine per channel until then), without waiting
+// context.AfterFunc, registered by a goroutine that ends at once: no
+// goroutine per channel until then), without waiting
 // for the closing handshake; at the latest when it is torn down. A channel
 // made WithTTL expires on a timer of its own (no goroutine until it
 // fires): see ErrExpired.
@@ -59,35 +59,9 @@ type Channel struct {
 //
 // NewChannel panics when t is not JSON, Text or Bytes.
 func NewChannel(c *ws.Conn, t PayloadType, opts ...ChannelOption) *Channel {
-	if !t.valid() {
-		panic(fmt.Sprintf("channels: NewChannel with invalid payload type %d", int(t)))
-	}
-	ch := &Channel{c: c, id: newID(), typ: t, created: time.Now()}
-	for _, o := range opts {
-		o(&ch.cfg)
-	}
-	if ch.cfg.ttl > 0 {
-		ch.expires = ch.created.Add(ch.cfg.ttl)
-	}
-	if rl := ch.cfg.rate; rl != nil {
-		if err := c.Configure(ws.WithMessageFilter(rl.filter())); err != nil {
-			ch.bucket = rl.newBucket()
-		}
-	}
-	// The close hook makes leaving complete before Done is closed; see
-	// armLeave for leaving earlier.
-	c.AfterClose(func() {
-		ch.stopExpiry()
-		ch.detach()
-	})
-	if err := acceptOnce(c); err != nil {
-		ch.acceptErr = err
-		ch.detach()
-		return ch
-	}
-	if ch.cfg.ttl > 0 {
-		ch.startExpiry(ch.cfg.ttl)
-	}
+	// Kept to two calls around the handshake: see newChannel.
+	ch := newChannel(c, t, opts)
+	ch.opened(c.Accept())
 	return ch
 }
 

@@ -38,7 +38,8 @@
 // Group.AddWithHistory replays it to a newcomer.
 //
 // How members leave, without a goroutine per member: a channel in a group
-// or registry has one context.AfterFunc hook on its connection's context,
+// or registry has one context.AfterFunc hook on its connection's context
+// (set off the handler's goroutine, whose idle stack it would double),
 // which removes it from every group and registry that holds it as soon as
 // the connection starts to close (when c.Context() ends), without waiting
 // for the closing handshake, which may take CloseTimeout with a peer that

@@ -32,12 +32,22 @@ func (ch *Channel) joined(g *Group) bool {
 // membership, so that a channel in no group or registry pays nothing for
 // it (context.AfterFunc costs about 470 bytes, no goroutine until it
 // runs). Called with ch.mu held.
+//
+// The hook is registered on a goroutine of its own, which ends at once:
+// registering it takes the caller's stack deep (context's propagation,
+// the parent's children map), and the caller is usually a handler that
+// is about to wait for its next message, whose goroutine would then keep
+// a stack twice the size for as long as the connection idles. If the
+// connection ends before the hook is set, AfterFunc runs it at once.
 func (ch *Channel) armLeave() {
 	if !ch.armed {
 		ch.armed = true
-		context.AfterFunc(ch.c.Context(), ch.detach)
+		go ch.leaveOnClose()
 	}
 }
+
+// leaveOnClose registers armLeave's hook.
+func (ch *Channel) leaveOnClose() { context.AfterFunc(ch.c.Context(), ch.detach) }
 
 // left records that g no longer holds ch.
 func (ch *Channel) left(g *Group) {

@@ -31,9 +31,7 @@ func (c *Conn) Accept(opts ...Option) error {
 	if err != nil || !refused {
 		return err
 	}
-	ce := &CloseError{Code: CloseForbidden, Reason: reasonOrigin}
-	c.closeWithErr(ce, false)
-	return fmt.Errorf("ws: origin %q: %w", c.req.Header.Get("Origin"), ce)
+	return c.refuseOrigin()
 }
 
 // accept performs the handshake and reports whether the origin was refused,

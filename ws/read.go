@@ -43,20 +43,18 @@ var errTooBig = errors.New("ws: message too big")
 // Receive returns the next data message. It answers pings and notes pongs
 // while it waits.
 func (c *Conn) Receive() (Message, error) {
+	// Every frame of this function stays on the stack of a connection
+	// waiting for its next message, so the rarer paths are calls of their
+	// own (see waitShallow).
 	if c.state.Load() != stateOpen {
-		if err := c.Accept(); err != nil && err != ErrAlreadyAccepted {
+		if err := c.acceptToRead(); err != nil {
 			return Message{}, err
 		}
 	}
 	r := &c.r
 	r.mu.Lock()
 	if r.bg != nil {
-		r.mu.Unlock()
-		res, ok := <-r.bg
-		if !ok {
-			return Message{}, c.endErr()
-		}
-		return res.m, res.err
+		return c.receiveBackground()
 	}
 	r.replying.Store(false)
 	if g := c.gate; g != nil && g.left == 0 {

@@ -1,0 +1,190 @@
+package channels_test
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/nexotest"
+	"github.com/nexogo/nexo/ws"
+)
+
+// An idle connection's handler goroutine must keep the 2 KiB stack a
+// goroutine starts with: Go never shrinks a stack back while the
+// goroutine waits in Receive, so whatever the handler's set-up grows it
+// to is kept for the life of the connection. These tests hold idle
+// connections over real sockets and measure the stacks the runtime holds
+// for them (StackInuse after a GC, before and after), for a handler that
+// makes a channel and adds it to a group, as a fan-out endpoint does, and
+// for the plain ws handler as the reference. The handlers run behind
+// channels.Attach, the WS middleware every nexo App puts first.
+//
+// They are skipped under the race detector, which enlarges every frame's
+// stack guard (BenchmarkIdleConn reports the same figures without it).
+
+// idleConns is how many idle connections a measurement holds.
+const idleConns = 1000
+
+// idleStackBound is the most stack per idle connection the tests accept:
+// 2 KiB stacks measure about 2.1 KiB per connection (the runtime's own
+// goroutines and spans move a little), a stack grown to 4 KiB about 4.1.
+const idleStackBound = 3 << 10
+
+// idleHandlers are the handlers measured, behind nexo's WS middleware.
+func idleHandlers() map[string]ws.HandlerFunc {
+	g := channels.NewGroup("idle")
+	chain := ws.Chain{channels.Attach(channels.NewMemoryBroker())}
+	return map[string]ws.HandlerFunc{
+		// ws alone: accept, then wait for messages.
+		"ws": chain.Then(func(c *ws.Conn) error {
+			if err := c.Accept(); err != nil {
+				return err
+			}
+			return readLoop(c)
+		}),
+		// a fan-out endpoint: NewChannel accepts, Group.Add, then wait
+		// for messages (bench/server's nexo-group /fanout).
+		"group": chain.Then(func(c *ws.Conn) error {
+			ch := channels.NewChannel(c, channels.Text)
+			g.Add(ch)
+			defer g.Remove(ch)
+			for {
+				m, err := c.Receive()
+				if err != nil {
+					return err
+				}
+				g.SendText(string(m.Data))
+			}
+		}),
+	}
+}
+
+// idleCost holds n idle connections to h and returns the stack and heap
+// bytes the process holds for each.
+func idleCost(tb testing.TB, h ws.HandlerFunc, n int) (stack, heap float64) {
+	tb.Helper()
+	e := serve(tb, h)
+	addr := strings.TrimPrefix(e.ts.URL, "http://")
+	before := memAfterGC()
+	conns := make([]net.Conn, 0, n)
+	defer func() {
+		// Released here rather than at the end of the test, so that a
+		// benchmark's iterations do not pile up connections.
+		for _, nc := range conns {
+			nc.Close()
+		}
+		e.ts.Shutdown()
+	}()
+	for range n {
+		conns = append(conns, dialRaw(tb, addr))
+	}
+	waitIdle(tb, n)
+	after := memAfterGC()
+	return float64(after.StackInuse-before.StackInuse) / float64(n),
+		float64(after.HeapInuse-before.HeapInuse) / float64(n)
+}
+
+// memAfterGC returns the memory statistics after a full collection, which
+// also shrinks the stacks that can be shrunk.
+func memAfterGC() runtime.MemStats {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms
+}
+
+// dialRaw opens a WebSocket connection to /ws with a bare socket: no
+// client goroutine, no buffer kept, so that the process's stacks and heap
+// grow by the server's side only.
+func dialRaw(tb testing.TB, addr string) net.Conn {
+	tb.Helper()
+	nc, err := net.DialTimeout("tcp", addr, nexotest.DefaultTimeout)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	nc.SetDeadline(time.Now().Add(nexotest.DefaultTimeout))
+	fmt.Fprintf(nc, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", addr)
+	resp, err := http.ReadResponse(bufio.NewReaderSize(nc, 256), nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		nc.Close()
+		tb.Fatalf("handshake: %v %v", resp, err)
+	}
+	nc.SetDeadline(time.Time{})
+	return nc
+}
+
+// waitIdle waits until n handler goroutines wait in Receive for the
+// socket, where they idle: their stacks have then grown as far as the
+// handshake and the handler's set-up took them.
+func waitIdle(tb testing.TB, n int) {
+	tb.Helper()
+	deadline := time.Now().Add(nexotest.DefaultTimeout)
+	buf := make([]byte, 1<<20)
+	for {
+		for {
+			buf = buf[:runtime.Stack(buf[:cap(buf)], true)]
+			if len(buf) < cap(buf) {
+				break
+			}
+			buf = make([]byte, 2*cap(buf))
+		}
+		idle := 0
+		for g := range strings.SplitSeq(string(buf), "\n\n") {
+			if strings.Contains(g, "[IO wait") && strings.Contains(g, "ws.(*Conn).Receive(") {
+				idle++
+			}
+		}
+		if idle >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%d of %d handlers waiting in Receive", idle, n)
+		}
+		runtime.Gosched()
+	}
+}
+
+func TestIdleConnStack(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector enlarges stack frames; BenchmarkIdleConn measures without it")
+	}
+	hs := idleHandlers()
+	for _, name := range []string{"group", "ws"} {
+		t.Run(name, func(t *testing.T) {
+			stack, heap := idleCost(t, hs[name], idleConns)
+			t.Logf("%s: %.0f B of stack, %.0f B of heap per idle connection", name, stack, heap)
+			if stack > idleStackBound {
+				t.Errorf("%s: %.0f B of stack per idle connection, want at most %d: the handler's goroutine grew past 2 KiB before its first wait", name, stack, idleStackBound)
+			}
+		})
+	}
+}
+
+// BenchmarkIdleConn reports the stack and heap an idle connection costs
+// (stack-B/conn, heap-B/conn), for the handlers of TestIdleConnStack. Run
+// it without the race detector, with -benchtime=1x:
+//
+//	go test -run '^$' -bench IdleConn -benchtime=1x ./channels/
+func BenchmarkIdleConn(b *testing.B) {
+	hs := idleHandlers()
+	for _, name := range []string{"group", "ws"} {
+		b.Run(name, func(b *testing.B) {
+			var stack, heap float64
+			for b.Loop() {
+				s, h := idleCost(b, hs[name], idleConns)
+				stack += s
+				heap += h
+			}
+			b.ReportMetric(stack/float64(b.N), "stack-B/conn")
+			b.ReportMetric(heap/float64(b.N), "heap-B/conn")
+		})
+	}
+}
