@@ -1,6 +1,6 @@
 // Helpers of the chat failure-path tests: open a chat page, type, read
 // its log, and run the chat as a separate process that can be killed.
-import { build, freePort, start } from './helpers.mjs';
+import { build, freePort, start, stop } from './helpers.mjs';
 
 /** Runs the chat binary on a free loopback port: { base, start(), kill(), stop() }. */
 export async function chatServer(env = {}) {
@@ -13,11 +13,7 @@ export async function chatServer(env = {}) {
     s.proc.once('exit', resolve);
     s.proc.kill('SIGKILL');
   });
-  s.stop = () => new Promise(resolve => {
-    if (!s.proc || s.proc.exitCode !== null || s.proc.signalCode) return resolve();
-    s.proc.once('exit', resolve);
-    s.proc.kill('SIGTERM');
-  });
+  s.stop = () => (s.proc ? stop(s.proc) : Promise.resolve());
   await s.start();
   return s;
 }

@@ -59,8 +59,22 @@ process.on('exit', () => {
   for (const proc of children) proc.kill('SIGKILL');
 });
 
-// The file's last hook: whatever its own after() left running is stopped.
+// Browsers launched by this file, closed by its hook below.
+const browsers = new Set();
+
+/** Resolves after ms milliseconds. */
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+
+// The file's hook, run before the file's own after(): every browser is
+// closed and every process stopped, each within a bound, so that a
+// Chromium slow to quit or a server slow to stop fails nothing and hangs
+// nothing (package.json's --test-force-exit ends the file's process even if
+// something is left).
 after(async () => {
+  await Promise.all([...browsers].map(async b => {
+    const closed = await Promise.race([b.close().then(() => true, () => true), sleep(15000).then(() => false)]);
+    if (!closed) console.error('e2e: a browser did not close within 15 s; it is killed when this file exits');
+  }));
   await Promise.all([...children].map(proc => stop(proc)));
 });
 
@@ -96,11 +110,14 @@ export function stop(proc, signal = 'SIGTERM') {
 }
 
 /** Launches Debian's Chromium headless with a fresh profile (playwright makes a new user data dir per launch). */
-export function launch() {
-  return chromium.launch({
+export async function launch() {
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  browsers.add(browser);
+  browser.once('disconnected', () => browsers.delete(browser));
+  return browser;
 }
