@@ -661,6 +661,7 @@ func (c *Conn) writeFailed(err error) {
 	}
 	clear(w.queue)
 	w.queue = w.queue[:0]
+	w.queued = 0
 	w.mu.Unlock()
 	c.abort(&CloseError{Code: CloseAbnormal, Reason: "write failed: " + err.Error()})
 }
