@@ -28,10 +28,12 @@ type writer struct {
 	err      error   // sticky write error
 	idle     chan struct{}
 
-	queued    int           // bytes of the data frames in queue, as send added them (sendbudget.go)
-	upgrading bool          // the handshake response is being written (early.go)
-	high      bool          // above OnDrain's low-water mark since the last drain (backpressure.go)
-	room      chan struct{} // closed when a flush frees room, for sends under SlowConsumerBlock
+	queued     int           // bytes of the data frames in queue, as send added them (sendbudget.go)
+	upgrading  bool          // the handshake response is being written (early.go)
+	high       bool          // above OnDrain's low-water mark since the last drain (backpressure.go)
+	draining   bool          // an OnDrain call runs
+	drainAgain bool          // a drain came during that call: call OnDrain again after it
+	room       chan struct{} // closed when a flush frees room, for sends under SlowConsumerBlock
 }
 
 // maxBatchBytes bounds what one flush writes, so that a close frame queued
