@@ -287,6 +287,22 @@ func TestGroupSetupMistakesPanic(t *testing.T) {
 			app.Group(func(g *nexo.Router) { g.WebSocketRoute("/ws", hello) })
 			app.UseWS(noop)
 		},
+		"app UseWS after mounting a Router with a WS route": func(app *nexo.App) {
+			r := nexo.NewRouter()
+			r.WebSocketRoute("/ws", hello)
+			app.Mount("/api", r)
+			app.UseWS(noop) // would not run on /api/ws
+		},
+		"app UseWS after Route": func(app *nexo.App) {
+			app.Route("/api", func(r *nexo.Router) { r.WebSocketRoute("/ws", hello) })
+			app.UseWS(noop)
+		},
+		"app UseWS after a group's Route": func(app *nexo.App) {
+			app.Group(func(g *nexo.Router) {
+				g.Route("/api", func(r *nexo.Router) { r.WebSocketRoute("/ws", hello) })
+			})
+			app.UseWS(noop)
+		},
 		"mount a group": func(app *nexo.App) {
 			r := nexo.NewRouter()
 			app.Mount("/g", r.With())
