@@ -278,6 +278,21 @@ func TestGroupSetupMistakesPanic(t *testing.T) {
 			g.Get("/p", func(http.ResponseWriter, *http.Request) {})
 			g.Use(requireHeader)
 		},
+		"group Use after Post": func(app *nexo.App) {
+			g := app.With()
+			g.Post("/p", func(http.ResponseWriter, *http.Request) {})
+			g.Use(requireHeader) // would not run on POST /p
+		},
+		"group Use after Handle": func(app *nexo.App) {
+			g := app.Group(nil)
+			g.Handle("/h", http.NotFoundHandler())
+			g.Use(requireHeader)
+		},
+		"group Use after Method": func(app *nexo.App) {
+			g := app.Group(nil)
+			g.MethodFunc(http.MethodDelete, "/d", func(http.ResponseWriter, *http.Request) {})
+			g.Use(requireHeader)
+		},
 		"group UseWS after WS route": func(app *nexo.App) {
 			g := app.Group(nil)
 			g.WebSocketRoute("/ws", hello)
