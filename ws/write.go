@@ -464,7 +464,7 @@ func (c *Conn) takeBatch() (frames []frame, fin, ok bool) {
 		w.queue = nil
 		framePool.Put(&q)
 	}
-	if i > start {
+	if i > 0 { // the unwritten rest of a frame held a place too
 		w.roomFreedLocked()
 	}
 	for _, f := range frames {
