@@ -19,15 +19,8 @@ func TestBufferedAmountAfterSlowConsumerClose(t *testing.T) {
 		if err := c.Accept(); err != nil {
 			return err
 		}
-		pm := ws.NewPreparedMessage(ws.BinaryMessage, make([]byte, 32<<10))
-		for {
-			err := c.SendPrepared(pm)
-			if errors.Is(err, ws.ErrSendQueueFull) {
-				break
-			}
-			if err != nil {
-				return err
-			}
+		if err := sendUntilFull(c); err != nil {
+			return err
 		}
 		conns <- c
 		_, err := c.Receive()
@@ -68,4 +61,19 @@ func TestSlowConsumerBlockOneMessageQueue(t *testing.T) {
 	}
 	cl.ExpectText("dropped 0")
 	cl.ExpectClose(ws.CloseNormal)
+}
+
+// sendUntilFull sends 32 KiB fan-out messages to c until its send queue
+// is full, and returns nil then, or the send's error.
+func sendUntilFull(c *ws.Conn) error {
+	pm := ws.NewPreparedMessage(ws.BinaryMessage, make([]byte, 32<<10))
+	for {
+		err := c.SendPrepared(pm)
+		if errors.Is(err, ws.ErrSendQueueFull) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
