@@ -45,7 +45,8 @@ func (r *Router) Route(pattern string, fn func(r *Router)) *Router {
 // Mount attaches sub under prefix. A *Router keeps its WebSocket routes,
 // which then run the WS middleware of every router above them first, and
 // gets the NotFound and MethodNotAllowed handlers of r unless it has its
-// own. A group (With, Group) cannot be mounted: mount its router.
+// own. A group (With, Group) cannot be mounted: mount its router. WS
+// middleware of r and the routers above must be added (UseWS) before.
 func (r *Router) Mount(prefix string, sub http.Handler) {
 	child, ok := sub.(*Router)
 	if !ok {
@@ -64,6 +65,11 @@ func (r *Router) Mount(prefix string, sub http.Handler) {
 	}
 	r.mux.Mount(prefix, child.t.root)
 	r.t.mu.Lock()
+	// The child's WS routes take the chain as it is now: WS middleware
+	// added above afterwards would silently skip them, so UseWS panics.
+	for g := r; g != nil; g = g.parent {
+		g.hasRoutes = true
+	}
 	srv, chain := r.t.srv, r.chainLocked()
 	if srv == nil {
 		r.t.children = append(r.t.children, mounted{r, child})

@@ -278,6 +278,21 @@ func TestGroupSetupMistakesPanic(t *testing.T) {
 			g.Get("/p", func(http.ResponseWriter, *http.Request) {})
 			g.Use(requireHeader)
 		},
+		"group Use after Post": func(app *nexo.App) {
+			g := app.With()
+			g.Post("/p", func(http.ResponseWriter, *http.Request) {})
+			g.Use(requireHeader) // would not run on POST /p
+		},
+		"group Use after Handle": func(app *nexo.App) {
+			g := app.Group(nil)
+			g.Handle("/h", http.NotFoundHandler())
+			g.Use(requireHeader)
+		},
+		"group Use after Method": func(app *nexo.App) {
+			g := app.Group(nil)
+			g.MethodFunc(http.MethodDelete, "/d", func(http.ResponseWriter, *http.Request) {})
+			g.Use(requireHeader)
+		},
 		"group UseWS after WS route": func(app *nexo.App) {
 			g := app.Group(nil)
 			g.WebSocketRoute("/ws", hello)
@@ -285,6 +300,22 @@ func TestGroupSetupMistakesPanic(t *testing.T) {
 		},
 		"app UseWS after a group's WS route": func(app *nexo.App) {
 			app.Group(func(g *nexo.Router) { g.WebSocketRoute("/ws", hello) })
+			app.UseWS(noop)
+		},
+		"app UseWS after mounting a Router with a WS route": func(app *nexo.App) {
+			r := nexo.NewRouter()
+			r.WebSocketRoute("/ws", hello)
+			app.Mount("/api", r)
+			app.UseWS(noop) // would not run on /api/ws
+		},
+		"app UseWS after Route": func(app *nexo.App) {
+			app.Route("/api", func(r *nexo.Router) { r.WebSocketRoute("/ws", hello) })
+			app.UseWS(noop)
+		},
+		"app UseWS after a group's Route": func(app *nexo.App) {
+			app.Group(func(g *nexo.Router) {
+				g.Route("/api", func(r *nexo.Router) { r.WebSocketRoute("/ws", hello) })
+			})
 			app.UseWS(noop)
 		},
 		"mount a group": func(app *nexo.App) {

@@ -26,6 +26,8 @@ type wsRoute struct {
 // UseWS appends WebSocket middleware for every WebSocket route of the
 // router, including those of its groups and of routers mounted on it
 // later. On a group (With, Group) it applies to the group's routes only.
+// It panics after a WS route or a mounted Router (Mount, Route) of the
+// router or of its groups, which it would not reach.
 func (r *Router) UseWS(mw ...ws.Middleware) {
 	r.t.mu.Lock()
 	defer r.t.mu.Unlock()

@@ -69,15 +69,43 @@ func (c *Conn) armDrainLocked(full bool) {
 }
 
 // drainedLocked calls OnDrain, on a goroutine of its own, when the queue
-// has fallen to its low-water mark since it was armed. Called with w.mu
-// held, once a batch has been written whole.
+// has fallen to its low-water mark since it was armed; while a call runs,
+// it notes the drain for that goroutine to call OnDrain again (runDrain),
+// so that calls never overlap. Called with w.mu held, once a batch has
+// been written whole.
 func (c *Conn) drainedLocked() {
 	if !c.w.high || c.aboveLocked() {
 		return
 	}
 	c.w.high = false
 	if fn := c.cfg.OnDrain; fn != nil && !c.w.closing {
-		go fn(c)
+		if c.w.draining {
+			c.w.drainAgain = true
+			return
+		}
+		c.w.draining = true
+		go c.runDrain(fn)
+	}
+}
+
+// runDrain calls fn, and again as long as a drain came during the call
+// and the queue is still at its low-water mark (fn may have filled it:
+// the drain is then armed again).
+func (c *Conn) runDrain(fn func(c *Conn)) {
+	w := &c.w
+	for {
+		fn(c)
+		w.mu.Lock()
+		again := w.drainAgain && !w.closing && w.err == nil
+		w.drainAgain = false
+		if again && c.aboveLocked() {
+			w.high, again = true, false
+		}
+		w.draining = again
+		w.mu.Unlock()
+		if !again {
+			return
+		}
 	}
 }
 

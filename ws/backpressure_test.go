@@ -162,15 +162,8 @@ func TestSlowConsumerBlockFanOut(t *testing.T) {
 		if err := c.Accept(); err != nil {
 			return err
 		}
-		pm := ws.NewPreparedMessage(ws.BinaryMessage, make([]byte, 32<<10))
-		for {
-			err := c.SendPrepared(pm)
-			if errors.Is(err, ws.ErrSendQueueFull) {
-				break
-			}
-			if err != nil {
-				return err
-			}
+		if err := sendUntilFull(c); err != nil {
+			return err
 		}
 		if c.Closed() {
 			return errors.New("closed by a dropped fan-out send")

@@ -59,6 +59,7 @@ func (c *Conn) closeWithErr(ce *CloseError, drop bool) bool {
 		}
 		clear(w.queue[keep:])
 		w.queue = w.queue[:keep]
+		w.queued = 0 // a partly written frame is not counted (sendbudget.go)
 	}
 	if w.err == nil {
 		w.queue = append(c.takeQueue(), frame{op: opClose, payload: closePayload(ce.Code, ce.Reason)})

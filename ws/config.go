@@ -77,7 +77,9 @@ type Config struct {
 	// low-water mark after having been above it (or after a send found it
 	// full): at most DrainLowWater bytes and half of SendQueue messages
 	// queued. It runs on a goroutine of its own, never on the writer's,
-	// and may send. See Conn.BufferedAmount.
+	// and may send. Calls never overlap: a drain that comes while OnDrain
+	// runs calls it again once it returns, if the queue is still at the
+	// mark then. See Conn.BufferedAmount.
 	OnDrain func(c *Conn)
 	// DrainLowWater is the low-water mark of OnDrain, in bytes queued.
 	// Zero means half of SendQueueBytes (no mark in bytes when

@@ -28,10 +28,12 @@ type writer struct {
 	err      error   // sticky write error
 	idle     chan struct{}
 
-	queued    int           // bytes of the data frames in queue, as send added them (sendbudget.go)
-	upgrading bool          // the handshake response is being written (early.go)
-	high      bool          // above OnDrain's low-water mark since the last drain (backpressure.go)
-	room      chan struct{} // closed when a flush frees room, for sends under SlowConsumerBlock
+	queued     int           // bytes of the data frames in queue, as send added them (sendbudget.go)
+	upgrading  bool          // the handshake response is being written (early.go)
+	high       bool          // above OnDrain's low-water mark since the last drain (backpressure.go)
+	draining   bool          // an OnDrain call runs
+	drainAgain bool          // a drain came during that call: call OnDrain again after it
+	room       chan struct{} // closed when a flush frees room, for sends under SlowConsumerBlock
 }
 
 // maxBatchBytes bounds what one flush writes, so that a close frame queued
@@ -462,7 +464,7 @@ func (c *Conn) takeBatch() (frames []frame, fin, ok bool) {
 		w.queue = nil
 		framePool.Put(&q)
 	}
-	if i > start {
+	if i > 0 { // the unwritten rest of a frame held a place too
 		w.roomFreedLocked()
 	}
 	for _, f := range frames {
@@ -661,6 +663,7 @@ func (c *Conn) writeFailed(err error) {
 	}
 	clear(w.queue)
 	w.queue = w.queue[:0]
+	w.queued = 0
 	w.mu.Unlock()
 	c.abort(&CloseError{Code: CloseAbnormal, Reason: "write failed: " + err.Error()})
 }
