@@ -2,6 +2,7 @@ package nexo_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/nexogo/nexo"
@@ -30,8 +31,8 @@ func TestReservedTopics(t *testing.T) {
 			t.Errorf("a client joined the App's own topic %q", topic)
 		}
 		cl.Close()
-		if err := app.Publish(context.Background(), topic, "forged"); err == nil {
-			t.Errorf("Publish(%q) accepted", topic)
+		if err := app.Publish(context.Background(), topic, "forged"); !errors.Is(err, channels.ErrReservedTopic) {
+			t.Errorf("Publish(%q) = %v, want ErrReservedTopic", topic, err)
 		}
 	}
 	cl := s.Dial("/join/room:nexo.direct")

@@ -93,6 +93,9 @@ func Join(c *ws.Conn, topic string, opts ...JoinOption) (*Subscription, error) {
 	if b == nil {
 		return nil, ErrNoBroker
 	}
+	if err := checkTopic(topic); err != nil {
+		return nil, err
+	}
 	if err := c.Context().Err(); err != nil {
 		return nil, ws.ErrClosed
 	}
@@ -250,6 +253,9 @@ func (s *Subscription) Presence() ([]PresenceEntry, error) {
 // Compress applies; SaveHistory and NoHistory are checked against the
 // topic's history (see SaveHistory); ExcludeSender has no effect here.
 func Publish(ctx context.Context, b Broker, topic string, v any, opts ...PublishOption) error {
+	if err := checkTopic(topic); err != nil {
+		return err
+	}
 	cfg := publishOptions(opts)
 	if err := cfg.history.check(b, topic); err != nil {
 		return err
