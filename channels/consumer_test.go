@@ -10,13 +10,14 @@ import (
 
 // op is what the consumer test's clients send.
 type op struct {
-	Op    string `json:"op" validate:"oneof=join leave send ping"`
+	Op    string `json:"op" validate:"oneof=join leave send keep ping"`
 	Group string `json:"group"`
 	Text  string `json:"text"`
 }
 
 // consumer answers each op with its result: {"joined"}, {"left"},
-// {"sent": n} or "pong"; group messages arrive as {"text": ...}.
+// {"sent": n} or "pong"; group messages arrive as {"text": ...}. "keep"
+// is "send" with SaveHistory.
 func consumer(reg *channels.Registry, connected chan<- *channels.Channel) ws.HandlerFunc {
 	return channels.Events[op]{
 		Registry: reg,
@@ -36,8 +37,12 @@ func consumer(reg *channels.Registry, connected chan<- *channels.Channel) ws.Han
 					return err
 				}
 				return ch.Send(map[string]string{"left": m.Group})
-			case "send":
-				n, err := ch.SendGroup(m.Group, map[string]string{"text": m.Text})
+			case "send", "keep":
+				var opts []channels.PublishOption
+				if m.Op == "keep" {
+					opts = append(opts, channels.SaveHistory())
+				}
+				n, err := ch.SendGroup(m.Group, map[string]string{"text": m.Text}, opts...)
 				if err != nil {
 					return err
 				}
@@ -86,6 +91,29 @@ func TestChannelGroupMethods(t *testing.T) {
 	waitDone(t, chA.Conn())
 	b.SendJSON(op{Op: "send", Group: "room", Text: "empty"})
 	b.ExpectText(`{"sent":0}`)
+}
+
+// SendGroup takes Group.Send's options: a send with SaveHistory (Nexios's
+// broadcast with save_history) is in the group's history, one without is
+// not.
+func TestChannelSendGroupOptions(t *testing.T) {
+	reg := channels.NewRegistry()
+	connected := make(chan *channels.Channel, 1)
+	e := serve(t, consumer(reg, connected))
+	a := e.dial()
+	recv(t, connected)
+	a.SendJSON(op{Op: "join", Group: "room"})
+	a.ExpectText(`{"joined":"room"}`)
+	a.SendJSON(op{Op: "keep", Group: "room", Text: "kept"})
+	a.ExpectText(`{"text":"kept"}`)
+	a.ExpectText(`{"sent":1}`)
+	a.SendJSON(op{Op: "send", Group: "room", Text: "not kept"})
+	a.ExpectText(`{"text":"not kept"}`)
+	a.ExpectText(`{"sent":1}`)
+	h := reg.History("room")
+	if len(h) != 1 || string(h[0].Data) != `{"text":"kept"}` {
+		t.Fatalf("History = %+v, want the kept send only", h)
+	}
 }
 
 func TestChannelGroupMethodsErrors(t *testing.T) {
