@@ -49,9 +49,10 @@ func (ch *Channel) LeaveGroup(name string) error {
 // SendGroup sends v to every member of its registry's group called name,
 // this channel too when it is a member, as Group.Send does (Nexios's
 // consumer broadcast), and returns how many members it reached. A group
-// that does not exist reaches no one, and is not created. The errors are
+// that does not exist reaches no one, and is not created. opts are
+// Group.Send's (SaveHistory, NoHistory, Compress). The errors are
 // Group.Send's and JoinGroup's.
-func (ch *Channel) SendGroup(name string, v any) (int, error) {
+func (ch *Channel) SendGroup(name string, v any, opts ...PublishOption) (int, error) {
 	r, err := ch.registry()
 	if err != nil {
 		return 0, err
@@ -60,7 +61,7 @@ func (ch *Channel) SendGroup(name string, v any) (int, error) {
 	if g == nil {
 		return 0, nil
 	}
-	return g.Send(v)
+	return g.Send(v, opts...)
 }
 
 // registry returns the registry that holds the channel, or why the

@@ -112,9 +112,7 @@ func (r *Registry) CloseGroup(name string, code int, reason string) int {
 	if reason == "" {
 		reason = GroupClosedReason
 	}
-	r.mu.Lock()
-	g := r.groups[name]
-	r.mu.Unlock()
+	g := r.lookup(name)
 	if g == nil {
 		return 0
 	}
