@@ -25,12 +25,13 @@ import (
 // Receive methods, like those of ws.Conn, may be called by one goroutine at
 // a time. The zero Channel is not usable; call NewChannel.
 type Channel struct {
+	// What a group send reads of each member comes first.
 	c       *ws.Conn
-	id      string
 	typ     PayloadType
-	created time.Time
 	expires time.Time
 	cfg     channelConfig
+	id      string
+	created time.Time
 	bucket  *rateBucket // set when the rate limit could not be a filter
 
 	mu       sync.Mutex

@@ -26,12 +26,12 @@ func (c *Conn) BufferedAmount() Buffered {
 // bufferedLocked is BufferedAmount with w.mu held.
 func (w *writer) bufferedLocked() Buffered {
 	b := Buffered{Messages: len(w.queue), Bytes: w.queued}
-	if b.Messages > 0 && w.queue[0].raw != nil {
+	if b.Messages > 0 && w.queue[0].isRaw() {
 		// The unwritten rest of a batch: its frames were counted as sent.
 		b.Messages--
-		b.Bytes += len(w.queue[0].raw)
+		b.Bytes += w.queue[0].n
 	}
-	if n := len(w.queue); n > 0 && w.queue[n-1].op == opClose && w.queue[n-1].raw == nil {
+	if n := len(w.queue); n > 0 && w.queue[n-1].op == opClose && !w.queue[n-1].isRaw() {
 		b.Messages--
 	}
 	return b

@@ -54,7 +54,7 @@ func (c *Conn) closeWithErr(ce *CloseError, drop bool) bool {
 		// A partly written frame must still be finished, or the stream
 		// breaks before the close frame.
 		keep := 0
-		if len(w.queue) > 0 && w.queue[0].raw != nil {
+		if len(w.queue) > 0 && w.queue[0].isRaw() {
 			keep = 1
 		}
 		clear(w.queue[keep:])
@@ -62,7 +62,7 @@ func (c *Conn) closeWithErr(ce *CloseError, drop bool) bool {
 		w.queued = 0 // a partly written frame is not counted (sendbudget.go)
 	}
 	if w.err == nil {
-		w.queue = append(c.takeQueue(), frame{op: opClose, payload: closePayload(ce.Code, ce.Reason)})
+		w.queue = append(c.takeQueue(), payloadFrame(opClose, closePayload(ce.Code, ce.Reason)))
 		c.kickLocked()
 	}
 	w.mu.Unlock()

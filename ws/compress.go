@@ -35,5 +35,5 @@ func (pm *PreparedMessage) Compressed() bool { return pm.compress }
 // that negotiated permessage-deflate: every data frame unless c compresses
 // on request only, then those of a message that asks.
 func (c *Conn) compressFrame(f *frame) bool {
-	return !c.cfg.CompressOnRequest || (f.pm != nil && f.pm.compress)
+	return !c.cfg.CompressOnRequest || (f.kind == kindPrepared && f.prepared().compress)
 }

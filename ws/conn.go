@@ -33,10 +33,23 @@ import (
 // SlowConsumerBlock does a direct send wait for room in it, bounded by
 // WriteTimeout). Receive methods may be called by one goroutine at a time.
 type Conn struct {
+	// What every send reads comes first, and the writer's hot fields next:
+	// see writer.
+	state    atomic.Int32
+	compress bool
+	released atomic.Bool
+	srv      *Server
+	cfg      *Config // shared with the Server until Configure or Accept changes it
+	gate     *gate   // in front of gorilla's reader, over TCP, Unix and TLS sockets alike
+	ws       *websocket.Conn
+	nc       net.Conn
+
+	w  writer
+	r  reader
+	hb heartbeat
+
 	id  string
 	req *http.Request
-	srv *Server
-	cfg *Config // shared with the Server until Configure or Accept changes it
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -44,20 +57,9 @@ type Conn struct {
 	vmu    sync.Mutex
 	values []keyValue
 
-	amu      sync.Mutex // guards the handshake
-	rw       http.ResponseWriter
-	handoff  chan handshakeCall // to and from Serve's goroutine; closed on refusal
-	state    atomic.Int32
-	compress bool
-	released atomic.Bool
-
-	ws   *websocket.Conn
-	nc   net.Conn
-	gate *gate // in front of gorilla's reader, over TCP, Unix and TLS sockets alike
-
-	w  writer
-	r  reader
-	hb heartbeat
+	amu     sync.Mutex // guards the handshake
+	rw      http.ResponseWriter
+	handoff chan handshakeCall // to and from Serve's goroutine; closed on refusal
 
 	closeErr atomic.Pointer[CloseError] // how the connection ended
 	force    atomic.Pointer[time.Timer] // closes the socket when the closing handshake stalls

@@ -57,6 +57,6 @@ func (c *Conn) holdEarly(f frame) (held bool, err error) {
 	}
 	w.queue = append(c.takeQueue(), f)
 	w.queued += f.size()
-	c.countOut(&f)
+	w.countOut(&f)
 	return true, nil
 }

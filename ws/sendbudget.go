@@ -17,7 +17,7 @@ func (w *writer) overBudget(n, limit int) bool {
 // dequeued takes f, of the given size, off the count once a flush has
 // taken it out of the queue. Called with w.mu held.
 func (w *writer) dequeued(f *frame, size int) {
-	if f.raw == nil && f.op != opClose {
+	if !f.isRaw() && f.op != opClose {
 		w.queued -= size
 	}
 }

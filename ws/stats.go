@@ -23,16 +23,19 @@ type Stats struct {
 }
 
 type connStats struct {
-	msgsIn, msgsOut, bytesIn, bytesOut, dropped, waited atomic.Uint64
+	msgsIn, bytesIn, dropped, waited atomic.Uint64
 }
 
 // Stats returns the connection's traffic counters so far.
 func (c *Conn) Stats() Stats {
+	c.w.mu.Lock()
+	msgsOut, bytesOut := c.w.msgsOut, c.w.bytesOut
+	c.w.mu.Unlock()
 	return Stats{
 		MessagesIn:  c.stats.msgsIn.Load(),
-		MessagesOut: c.stats.msgsOut.Load(),
+		MessagesOut: msgsOut,
 		BytesIn:     c.stats.bytesIn.Load(),
-		BytesOut:    c.stats.bytesOut.Load(),
+		BytesOut:    bytesOut,
 		Dropped:     c.stats.dropped.Load(),
 		Waited:      c.stats.waited.Load(),
 	}

@@ -18,18 +18,24 @@ import (
 // connection whose socket is full to a goroutine of its own (flushLoop)
 // that lives only while there is something to write.
 type writer struct {
-	mu       sync.Mutex
-	queue    []frame // data frames, and the close frame
-	ctrl     []frame // pings and pongs, written before queued data
-	owed     int     // pongs asked for while one was already queued: see sendControl
-	flushing bool    // a goroutine owns writing
-	closing  bool    // a close frame is queued or sent: no more data
-	sentFin  bool    // the close frame has been written
-	err      error   // sticky write error
-	idle     chan struct{}
+	// The first 64 bytes are what a send touches: a fan-out goes through
+	// thousands of writers per message, and every further cache line a
+	// send writes is one more miss per delivery.
+	mu        sync.Mutex
+	queue     []frame // data frames, and the close frame
+	queued    int     // bytes of the data frames in queue, as send added them (sendbudget.go)
+	msgsOut   uint64  // messages queued: Stats' MessagesOut, counted under mu, which every send holds anyway
+	bytesOut  uint64  // their payload bytes: Stats' BytesOut
+	flushing  bool    // a goroutine owns writing
+	closing   bool    // a close frame is queued or sent: no more data
+	failed    bool    // err is set
+	sentFin   bool    // the close frame has been written
+	upgrading bool    // the handshake response is being written (early.go)
 
-	queued     int           // bytes of the data frames in queue, as send added them (sendbudget.go)
-	upgrading  bool          // the handshake response is being written (early.go)
+	ctrl       []frame       // pings and pongs, written before queued data
+	owed       int           // pongs asked for while one was already queued: see sendControl
+	err        error         // sticky write error
+	idle       chan struct{} // closed when the queue drains: see waitFlushed
 	high       bool          // above OnDrain's low-water mark since the last drain (backpressure.go)
 	draining   bool          // an OnDrain call runs
 	drainAgain bool          // a drain came during that call: call OnDrain again after it
@@ -70,13 +76,13 @@ func (b *batch) build(frames []frame) {
 	need := 0
 	for i := range frames {
 		f := &frames[i]
-		switch {
-		case f.raw != nil:
-			need += flatSize(len(f.raw))
-		case f.pm != nil:
-			need += flatSize(len(f.pm.framed))
+		switch f.kind {
+		case kindRaw:
+			need += flatSize(f.n)
+		case kindPrepared:
+			need += flatSize(len(f.prepared().framed))
 		default:
-			need += maxHeaderLen + flatSize(len(f.payload))
+			need += maxHeaderLen + flatSize(f.n)
 		}
 	}
 	if cap(b.flat) < need {
@@ -101,14 +107,14 @@ func (b *batch) build(frames []frame) {
 	}
 	for i := range frames {
 		f := &frames[i]
-		switch {
-		case f.raw != nil:
-			add(f.raw)
-		case f.pm != nil:
-			add(f.pm.framed)
+		switch f.kind {
+		case kindRaw:
+			add(f.bytes())
+		case kindPrepared:
+			add(f.prepared().framed)
 		default:
-			b.flat = appendHeader(b.flat, f.op, len(f.payload))
-			add(f.payload)
+			b.flat = appendHeader(b.flat, f.op, f.n)
+			add(f.bytes())
 		}
 	}
 	if run < len(b.flat) {
@@ -139,12 +145,12 @@ func (b *batch) reset() {
 
 // SendText sends s as a text message.
 func (c *Conn) SendText(s string) error {
-	return c.send(frame{op: opText, payload: unsafe.Slice(unsafe.StringData(s), len(s))}, true, false)
+	return c.send(payloadFrame(opText, unsafe.Slice(unsafe.StringData(s), len(s))), true, false)
 }
 
 // SendBytes sends b as a binary message. b is not retained after the call.
 func (c *Conn) SendBytes(b []byte) error {
-	return c.send(frame{op: opBinary, payload: b}, true, true)
+	return c.send(payloadFrame(opBinary, b), true, true)
 }
 
 // SendJSON sends v encoded as JSON in a text message.
@@ -153,7 +159,7 @@ func (c *Conn) SendJSON(v any) error {
 	if err != nil {
 		return &EncodeError{Err: err}
 	}
-	return c.send(frame{op: opText, payload: b}, true, false)
+	return c.send(payloadFrame(opText, b), true, false)
 }
 
 // Send sends v by its type: a []byte as a binary message, a string as a
@@ -167,7 +173,7 @@ func (c *Conn) Send(v any) error {
 	case *PreparedMessage:
 		return c.SendPrepared(x)
 	case Message:
-		return c.send(frame{op: byte(x.Type), payload: x.Data}, true, true)
+		return c.send(payloadFrame(byte(x.Type), x.Data), true, true)
 	}
 	return c.SendJSON(v)
 }
@@ -175,7 +181,7 @@ func (c *Conn) Send(v any) error {
 // SendMessage sends data with the given message type. data is not retained
 // after the call.
 func (c *Conn) SendMessage(typ MessageType, data []byte) error {
-	return c.send(frame{op: byte(typ), payload: data}, true, true)
+	return c.send(payloadFrame(byte(typ), data), true, true)
 }
 
 // SendPrepared queues a message framed once for many connections. It never
@@ -186,7 +192,7 @@ func (c *Conn) SendMessage(typ MessageType, data []byte) error {
 // never holds up the fan-out (a message sent while Accept is writing the
 // handshake response is written after it).
 func (c *Conn) SendPrepared(pm *PreparedMessage) error {
-	f := frame{op: byte(pm.typ), pm: pm}
+	f := preparedFrame(pm)
 	if c.state.Load() != stateOpen {
 		if held, err := c.holdEarly(f); held || err != nil {
 			return err
@@ -195,8 +201,6 @@ func (c *Conn) SendPrepared(pm *PreparedMessage) error {
 	return c.send(f, false, false)
 }
 
-// send queues f. inline allows a non-blocking write on this goroutine when
-// nothing else is queued; copy says the payload belongs to the caller.
 func (c *Conn) send(f frame, inline, copyPayload bool) error {
 	if c.state.Load() != stateOpen {
 		if err := c.Accept(); err != nil && err != ErrAlreadyAccepted {
@@ -205,7 +209,7 @@ func (c *Conn) send(f frame, inline, copyPayload bool) error {
 	}
 	w := &c.w
 	w.mu.Lock()
-	if w.closing || w.err != nil {
+	if w.closing || w.failed {
 		w.mu.Unlock()
 		return c.endErr()
 	}
@@ -229,10 +233,10 @@ func (c *Conn) send(f frame, inline, copyPayload bool) error {
 	// coalesce.
 	if inline && !w.flushing && c.onRaw() && !c.compress && len(w.queue) == 0 && len(w.ctrl) == 0 && c.r.replying.Load() {
 		w.flushing = true
-		w.mu.Unlock()
 		// Counted before it can reach the peer, as a queued frame is: a
 		// client that has the reply sees it in the figures.
-		c.countOut(&f)
+		w.countOut(&f)
+		w.mu.Unlock()
 		rest, err := c.writeNow(&f)
 		if err != nil {
 			c.writeFailed(err)
@@ -243,8 +247,8 @@ func (c *Conn) send(f frame, inline, copyPayload bool) error {
 		}
 		return nil
 	}
-	if copyPayload && f.payload != nil {
-		f.payload = append([]byte(nil), f.payload...)
+	if copyPayload && f.ptr != nil {
+		f = payloadFrame(f.op, append([]byte(nil), f.bytes()...))
 	}
 	if w.queue == nil {
 		w.queue = *framePool.Get().(*[]frame)
@@ -254,7 +258,7 @@ func (c *Conn) send(f frame, inline, copyPayload bool) error {
 	if c.cfg.OnDrain != nil {
 		c.armDrainLocked(false)
 	}
-	c.countOut(&f)
+	w.countOut(&f)
 	c.kickLocked()
 	w.mu.Unlock()
 	return nil
@@ -269,16 +273,17 @@ func (c *Conn) takeQueue() []frame {
 	return c.w.queue
 }
 
-func (c *Conn) countOut(f *frame) {
-	if f.raw != nil || isControl(f.op) {
+// countOut counts a data frame as sent. Called with w.mu held.
+func (w *writer) countOut(f *frame) {
+	if f.isRaw() || isControl(f.op) {
 		return
 	}
-	n := len(f.payload)
-	if f.pm != nil {
-		n = len(f.pm.data)
+	n := f.n
+	if pm := f.prepared(); pm != nil {
+		n = len(pm.data)
 	}
-	c.stats.msgsOut.Add(1)
-	c.stats.bytesOut.Add(uint64(n))
+	w.msgsOut++
+	w.bytesOut += uint64(n)
 }
 
 // queueFull applies the slow-consumer policy. Under SlowConsumerBlock it is
@@ -309,7 +314,7 @@ func (c *Conn) sendControl(op byte, payload []byte) {
 		return
 	}
 	if i := slices.IndexFunc(w.ctrl, func(f frame) bool { return f.op == opPong }); op == opPong && i >= 0 {
-		w.ctrl[i].payload = payload
+		w.ctrl[i] = payloadFrame(opPong, payload)
 		w.owed++
 		full := w.owed+len(w.queue) > c.cfg.SendQueue
 		w.mu.Unlock()
@@ -318,7 +323,7 @@ func (c *Conn) sendControl(op byte, payload []byte) {
 		}
 		return
 	}
-	w.ctrl = append(w.ctrl, frame{op: op, payload: payload})
+	w.ctrl = append(w.ctrl, payloadFrame(op, payload))
 	c.kickLocked()
 	w.mu.Unlock()
 }
@@ -386,7 +391,7 @@ func (c *Conn) afterWrite(left []byte, fin bool) {
 	if left != nil {
 		q := append(c.takeQueue(), frame{})
 		copy(q[1:], q)
-		q[0] = frame{raw: left}
+		q[0] = rawFrame(left, 0)
 		if fin {
 			q[0].op = opClose // so that its writer marks the close frame sent
 		}
@@ -430,16 +435,20 @@ func (c *Conn) takeBatch() (frames []frame, fin, ok bool) {
 	if w.idleLocked() {
 		return nil, false, false
 	}
-	frames = *framePool.Get().(*[]frame)
 	start := 0
-	if len(w.queue) > 0 && w.queue[0].raw != nil {
+	if len(w.queue) > 0 && w.queue[0].isRaw() {
 		// A frame the socket took only in part: nothing may cut into it.
-		frames = append(frames, w.queue[0])
+		frames = append(*framePool.Get().(*[]frame), w.queue[0])
 		start = 1
 	}
-	frames = append(frames, w.ctrl...)
-	clear(w.ctrl)
-	w.ctrl = w.ctrl[:0]
+	if len(w.ctrl) > 0 {
+		if frames == nil {
+			frames = *framePool.Get().(*[]frame)
+		}
+		frames = append(frames, w.ctrl...)
+		clear(w.ctrl)
+		w.ctrl = w.ctrl[:0]
+	}
 	w.owed = 0
 	n := 0
 	for _, f := range frames {
@@ -455,14 +464,23 @@ func (c *Conn) takeBatch() (frames []frame, fin, ok bool) {
 		n += size
 		w.dequeued(f, size)
 	}
-	frames = append(frames, w.queue[start:i]...)
-	rest := copy(w.queue, w.queue[i:])
-	clear(w.queue[rest:])
-	w.queue = w.queue[:rest]
-	if rest == 0 {
-		q := w.queue
-		w.queue = nil
-		framePool.Put(&q)
+	if frames == nil && i == len(w.queue) {
+		// The whole queue is the batch (the common case): it is handed
+		// over as it is, and the next send starts a queue afresh.
+		frames, w.queue = w.queue, nil
+	} else {
+		if frames == nil {
+			frames = *framePool.Get().(*[]frame)
+		}
+		frames = append(frames, w.queue[start:i]...)
+		rest := copy(w.queue, w.queue[i:])
+		clear(w.queue[rest:])
+		w.queue = w.queue[:rest]
+		if rest == 0 && cap(w.queue) > 0 {
+			q := w.queue
+			w.queue = nil
+			framePool.Put(&q)
+		}
 	}
 	if i > 0 { // the unwritten rest of a frame held a place too
 		w.roomFreedLocked()
@@ -631,21 +649,21 @@ func (c *Conn) writeGorilla(frames []frame) error {
 		f := &frames[i]
 		var err error
 		switch {
-		case f.raw != nil:
-			_, err = c.nc.Write(f.raw)
+		case f.isRaw():
+			_, err = c.nc.Write(f.bytes())
 		case isControl(f.op):
-			err = c.ws.WriteControl(int(f.op), f.payload, deadline)
-		case f.pm != nil:
+			err = c.ws.WriteControl(int(f.op), f.bytes(), deadline)
+		case f.kind == kindPrepared:
 			// gorilla's prepared message keeps one frame per form: the
 			// compressed one is made once for every connection.
 			c.ws.EnableWriteCompression(c.compressFrame(f))
-			gpm, perr := f.pm.gorilla()
+			gpm, perr := f.prepared().gorilla()
 			if err = perr; err == nil {
 				err = c.ws.WritePreparedMessage(gpm)
 			}
 		default:
 			c.ws.EnableWriteCompression(c.compressFrame(f))
-			err = c.ws.WriteMessage(int(f.op), f.payload)
+			err = c.ws.WriteMessage(int(f.op), f.bytes())
 		}
 		if err != nil {
 			return err
@@ -659,7 +677,7 @@ func (c *Conn) writeFailed(err error) {
 	w := &c.w
 	w.mu.Lock()
 	if w.err == nil {
-		w.err = err
+		w.err, w.failed = err, true
 	}
 	clear(w.queue)
 	w.queue = w.queue[:0]

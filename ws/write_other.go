@@ -18,6 +18,7 @@ func (w *rawWriter) write(syscall.RawConn, net.Buffers) (int, error) { return 0,
 // writeNow writes nothing here: it returns the whole frame, which the
 // caller queues for the flusher.
 func (c *Conn) writeNow(f *frame) ([]byte, error) {
-	rest := appendHeader(make([]byte, 0, maxHeaderLen+len(f.payload)), f.op, len(f.payload))
-	return append(rest, f.payload...), nil
+	p := f.bytes()
+	rest := appendHeader(make([]byte, 0, maxHeaderLen+len(p)), f.op, len(p))
+	return append(rest, p...), nil
 }
