@@ -54,7 +54,19 @@ type Group struct {
 // order, and which payload types they have.
 type snapshot struct {
 	members []*Channel
+	refs    []memberRef // refs[i] describes members[i]
 	types   [Bytes + 1]bool
+}
+
+// memberRef is what a group send reads of a member, copied from its
+// Channel (where it never changes) into the snapshot: the send walks one
+// array and touches of each member only its connection, one cache line
+// fewer per delivery than reading the Channel too.
+type memberRef struct {
+	c     *ws.Conn
+	typ   PayloadType
+	ttl   bool // the channel expires (Channel.Expired must be asked)
+	authz bool // the channel requires a user (Channel.authorised must be asked)
 }
 
 // NewGroup returns an empty group called name.
@@ -203,10 +215,11 @@ func (g *Group) snapshot() *snapshot {
 	if p := g.snap.Load(); p != nil {
 		return p
 	}
-	s := &snapshot{members: make([]*Channel, 0, len(g.index))}
+	s := &snapshot{members: make([]*Channel, 0, len(g.index)), refs: make([]memberRef, 0, len(g.index))}
 	for _, ch := range g.slots {
 		if ch != nil {
 			s.members = append(s.members, ch)
+			s.refs = append(s.refs, memberRef{c: ch.c, typ: ch.typ, ttl: !ch.expires.IsZero(), authz: ch.cfg.authRequired})
 			s.types[ch.typ] = true
 		}
 	}
@@ -283,26 +296,32 @@ func (g *Group) fanout(v any, only PayloadType, opts []PublishOption) (int, erro
 	// members a slower loop lets every flusher write its frame alone
 	// instead of several at once. An ended member is found by its failed
 	// send rather than checked for first.
-	for _, ch := range snap.members {
-		if ch.Expired() {
-			dead = append(dead, ch)
+	for i := range snap.refs {
+		m := &snap.refs[i]
+		if m.ttl && snap.members[i].Expired() {
+			dead = append(dead, snap.members[i])
 			continue
 		}
-		pm := enc.pm[ch.typ]
+		pm := enc.pm[m.typ]
 		if pm == nil {
-			enc.skipped[ch.typ]++
+			enc.skipped[m.typ]++
 			continue
 		}
 		err := ws.ErrNotAccepted
-		if ch.c.Accepted() {
-			if err = ch.authorised(); err == nil {
-				err = ch.c.SendPrepared(pm)
+		if m.c.Accepted() {
+			err = nil
+			if m.authz {
+				err = snap.members[i].authorised()
+			}
+			if err == nil {
+				err = m.c.SendPrepared(pm)
 			}
 		}
 		if err == nil {
 			n++
 			continue
 		}
+		ch := snap.members[i]
 		if ch.ended() {
 			dead = append(dead, ch)
 			if !errors.Is(err, ws.ErrSendQueueFull) {
