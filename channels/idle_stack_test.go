@@ -22,7 +22,8 @@ import (
 // connections over real sockets and measure the stacks the runtime holds
 // for them (StackInuse after a GC, before and after), for a handler that
 // makes a channel and adds it to a group, as a fan-out endpoint does, and
-// for the plain ws handler as the reference. The handlers run behind
+// for a handler that joins a topic of the App's broker (bench/server's
+// nexo-join /fanout), and for the plain ws handler as the reference. The handlers run behind
 // channels.Attach, the WS middleware every nexo App puts first.
 //
 // They are skipped under the race detector, which enlarges every frame's
@@ -61,6 +62,19 @@ func idleHandlers() map[string]ws.HandlerFunc {
 				}
 				g.SendText(string(m.Data))
 			}
+		}),
+		// a pub/sub endpoint: Accept, Join the App's broker, then wait
+		// for messages (bench/server's nexo-join /fanout).
+		"join": chain.Then(func(c *ws.Conn) error {
+			if err := c.Accept(); err != nil {
+				return err
+			}
+			sub, err := channels.Join(c, "idle")
+			if err != nil {
+				return err
+			}
+			defer sub.Leave()
+			return readLoop(c)
 		}),
 	}
 }
@@ -157,7 +171,7 @@ func TestIdleConnStack(t *testing.T) {
 		t.Skip("the race detector enlarges stack frames; BenchmarkIdleConn measures without it")
 	}
 	hs := idleHandlers()
-	for _, name := range []string{"group", "ws"} {
+	for _, name := range []string{"group", "join", "ws"} {
 		t.Run(name, func(t *testing.T) {
 			stack, heap := idleCost(t, hs[name], idleConns)
 			t.Logf("%s: %.0f B of stack, %.0f B of heap per idle connection", name, stack, heap)
@@ -175,7 +189,7 @@ func TestIdleConnStack(t *testing.T) {
 //	go test -run '^$' -bench IdleConn -benchtime=1x ./channels/
 func BenchmarkIdleConn(b *testing.B) {
 	hs := idleHandlers()
-	for _, name := range []string{"group", "ws"} {
+	for _, name := range []string{"group", "join", "ws"} {
 		b.Run(name, func(b *testing.B) {
 			var stack, heap float64
 			for b.Loop() {
