@@ -15,8 +15,7 @@ import (
 //
 // A Channel leaves every Group and Registry it is in as soon as its
 // connection starts to close, when c.Context() ends (through
-// context.AfterFunc, registered by a goroutine that ends at once: no
-// goroutine per channel until then), without waiting
+// ws.Conn.OnClosing: no goroutine per channel until then), without waiting
 // for the closing handshake; at the latest when it is torn down. A channel
 // made WithTTL expires on a timer of its own (no goroutine until it
 // fires): see ErrExpired.

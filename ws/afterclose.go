@@ -8,15 +8,18 @@ import (
 
 // cleanups are functions run when a connection is torn down, kept in the
 // order they were registered (ids ascend), so that stop finds its entry by
-// binary search and teardown runs them newest first.
+// binary search and teardown runs them newest first; and the functions
+// run when it starts to close (OnClosing), kept the same way.
 type cleanups struct {
-	mu     sync.Mutex
-	fns    []cleanup
-	next   int
-	doneCh chan struct{} // Conn.Done, made when first asked for
-	dead   int32         // entries of fns whose f was cancelled
-	done   bool          // the functions have been taken to run
-	closed bool          // Done is closed, or is made closed
+	mu      sync.Mutex
+	fns     []cleanup
+	early   []cleanup // OnClosing's; nil once they have been started
+	next    int
+	doneCh  chan struct{} // Conn.Done, made when first asked for
+	dead    int32         // entries of fns whose f was cancelled
+	done    bool          // the functions have been taken to run
+	closed  bool          // Done is closed, or is made closed
+	closing bool          // the OnClosing functions have been started
 }
 
 type cleanup struct {
@@ -49,7 +52,11 @@ func (c *Conn) AfterClose(f func()) (stop func() bool) {
 func (cl *cleanups) cancel(id int) bool {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
-	i, ok := slices.BinarySearchFunc(cl.fns, id, func(e cleanup, id int) int { return cmp.Compare(e.id, id) })
+	if i, ok := slices.BinarySearchFunc(cl.early, id, byID); ok {
+		cl.early = slices.Delete(cl.early, i, i+1)
+		return true
+	}
+	i, ok := slices.BinarySearchFunc(cl.fns, id, byID)
 	if !ok || cl.fns[i].f == nil {
 		return false
 	}
@@ -61,6 +68,8 @@ func (cl *cleanups) cancel(id int) bool {
 	}
 	return true
 }
+
+func byID(e cleanup, id int) int { return cmp.Compare(e.id, id) }
 
 // runCleanups calls every registered function, most recent first.
 func (c *Conn) runCleanups() {

@@ -38,8 +38,8 @@ type Conn struct {
 	srv *Server
 	cfg *Config // shared with the Server until Configure or Accept changes it
 
-	ctx    context.Context
-	cancel context.CancelCauseFunc
+	ctx       context.Context
+	cancelCtx context.CancelCauseFunc // through cancel, which starts the OnClosing functions
 
 	vmu    sync.Mutex
 	values []keyValue
@@ -83,7 +83,7 @@ func newConn(s *Server, w http.ResponseWriter, r *http.Request) *Conn {
 		rw:      w,
 		handoff: make(chan handshakeCall),
 	}
-	c.ctx, c.cancel = context.WithCancelCause(s.base)
+	c.ctx, c.cancelCtx = context.WithCancelCause(s.base)
 	return c
 }
 

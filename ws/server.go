@@ -45,7 +45,7 @@ func NewServer(base context.Context, opts ...Option) *Server {
 	}
 	cfg := Config{}.with(opts)
 	defaults := cfg.withDefaults()
-	return &Server{
+	s := &Server{
 		cfg:       cfg,
 		defaults:  &defaults,
 		base:      base,
@@ -57,6 +57,8 @@ func NewServer(base context.Context, opts ...Option) *Server {
 		readPools: make(map[int]*sync.Pool),
 		byID:      make(map[string]*Conn),
 	}
+	context.AfterFunc(base, s.baseEnded)
+	return s
 }
 
 // Handler returns an http.Handler that upgrades each request and runs h
