@@ -103,12 +103,12 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, h HandlerFunc) {
 	// handshake timeout, and while the client is there.
 	handoff := c.handoff
 	go c.serve(h)
-	stop := c.watchHandshake(r.Context(), s.defaults.HandshakeTimeout)
-	if call, ok := <-handoff; ok {
+	timeout := time.AfterFunc(s.defaults.HandshakeTimeout, c.handshakeTimedOut)
+	if call, ok := c.awaitAccept(r.Context(), handoff); ok {
 		call.refused, call.err = c.serveHandshake(call.opts)
 		handoff <- call
 	}
-	stop()
+	timeout.Stop()
 }
 
 // track registers c unless the server is draining, and reports whether
