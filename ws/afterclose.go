@@ -6,26 +6,30 @@ import (
 	"sync"
 )
 
-// cleanups are functions run when a connection is torn down, kept in the
-// order they were registered (ids ascend), so that stop finds its entry by
-// binary search and teardown runs them newest first; and the functions
-// run when it starts to close (OnClosing), kept the same way.
+// cleanups are the functions run when a connection is torn down
+// (AfterClose) and when it starts to close (OnClosing), in one list kept
+// in the order they were registered (ids ascend), so that stop finds its
+// entry by binary search and teardown runs them newest first. An
+// AfterClose function's id is even, an OnClosing function's odd.
 type cleanups struct {
-	mu      sync.Mutex
-	fns     []cleanup
-	early   []cleanup // OnClosing's; nil once they have been started
-	next    int
-	doneCh  chan struct{} // Conn.Done, made when first asked for
-	dead    int32         // entries of fns whose f was cancelled
-	done    bool          // the functions have been taken to run
-	closed  bool          // Done is closed, or is made closed
-	closing bool          // the OnClosing functions have been started
+	mu       sync.Mutex
+	fns      []cleanup
+	next     int           // even
+	doneCh   chan struct{} // Conn.Done, made when first asked for
+	dead     int32         // entries of fns whose f was cancelled or started
+	done     bool          // the functions have been taken to run
+	closed   bool          // Done is closed, or is made closed
+	closing  bool          // the OnClosing functions have been started
+	released bool          // release has begun
 }
 
 type cleanup struct {
 	id int
-	f  func() // nil once cancelled
+	f  func() // nil once cancelled (or, for OnClosing, started)
 }
+
+// early reports whether e is an OnClosing function.
+func (e cleanup) early() bool { return e.id&1 == 1 }
 
 // AfterClose arranges for f to run once the connection has ended, before
 // Done is closed, on the goroutine that tears it down. When the connection
@@ -40,11 +44,21 @@ func (c *Conn) AfterClose(f func()) (stop func() bool) {
 		go f()
 		return func() bool { return false }
 	}
-	id := cl.next
-	cl.next++
-	cl.fns = append(cl.fns, cleanup{id, f})
+	id := cl.add(f, false)
 	cl.mu.Unlock()
 	return func() bool { return cl.cancel(id) }
+}
+
+// add registers f, an OnClosing function when early, and returns its id.
+// The caller holds mu.
+func (cl *cleanups) add(f func(), early bool) int {
+	id := cl.next
+	if early {
+		id++
+	}
+	cl.next += 2
+	cl.fns = append(cl.fns, cleanup{id, f})
+	return id
 }
 
 // cancel removes the function registered as id, reporting whether it was
@@ -52,24 +66,36 @@ func (c *Conn) AfterClose(f func()) (stop func() bool) {
 func (cl *cleanups) cancel(id int) bool {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
-	if i, ok := slices.BinarySearchFunc(cl.early, id, byID); ok {
-		cl.early = slices.Delete(cl.early, i, i+1)
-		return true
-	}
 	i, ok := slices.BinarySearchFunc(cl.fns, id, byID)
 	if !ok || cl.fns[i].f == nil {
 		return false
 	}
 	cl.fns[i].f = nil
 	cl.dead++
+	cl.compact()
+	return true
+}
+
+// compact removes the clear entries once they are most of the list. The
+// caller holds mu.
+func (cl *cleanups) compact() {
 	if int(cl.dead) > len(cl.fns)/2 {
 		cl.fns = slices.DeleteFunc(cl.fns, func(e cleanup) bool { return e.f == nil })
 		cl.dead = 0
 	}
-	return true
 }
 
 func byID(e cleanup, id int) int { return cmp.Compare(e.id, id) }
+
+// release reports whether this is the first call, which releases the
+// connection.
+func (cl *cleanups) release() bool {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	first := !cl.released
+	cl.released = true
+	return first
+}
 
 // runCleanups calls every registered function, most recent first.
 func (c *Conn) runCleanups() {
@@ -80,7 +106,7 @@ func (c *Conn) runCleanups() {
 	cl.fns = nil
 	cl.mu.Unlock()
 	for _, e := range slices.Backward(fns) {
-		if e.f != nil {
+		if e.f != nil && !e.early() { // OnClosing's ran when the close started
 			e.f()
 		}
 	}

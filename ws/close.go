@@ -140,7 +140,7 @@ func (c *Conn) finish(err error, stack []byte) {
 
 // release frees everything the connection holds.
 func (c *Conn) release() {
-	if !c.released.CompareAndSwap(false, true) {
+	if !c.cleanups.release() {
 		return
 	}
 	c.closeErr.CompareAndSwap(nil, &CloseError{Code: CloseNormal})

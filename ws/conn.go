@@ -49,7 +49,6 @@ type Conn struct {
 	handoff  chan handshakeCall // to and from Serve's goroutine; closed on refusal
 	state    atomic.Int32
 	compress bool
-	released atomic.Bool
 
 	ws   *websocket.Conn
 	nc   net.Conn

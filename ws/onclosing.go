@@ -18,9 +18,7 @@ func (c *Conn) OnClosing(f func()) (stop func() bool) {
 		go f()
 		return func() bool { return false }
 	}
-	id := cl.next
-	cl.next++
-	cl.early = append(cl.early, cleanup{id, f})
+	id := cl.add(f, true)
 	cl.mu.Unlock()
 	return func() bool { return cl.cancel(id) }
 }
@@ -43,11 +41,18 @@ func (c *Conn) startClosing() {
 		return
 	}
 	cl.closing = true
-	fns := cl.early
-	cl.early = nil
+	var fns []func()
+	for i, e := range cl.fns {
+		if e.early() && e.f != nil {
+			fns = append(fns, e.f)
+			cl.fns[i].f = nil
+			cl.dead++
+		}
+	}
+	cl.compact()
 	cl.mu.Unlock()
-	for _, e := range fns {
-		go e.f()
+	for _, f := range fns {
+		go f()
 	}
 }
 

@@ -13,7 +13,8 @@ import (
 // TestOnClosing: functions registered with OnClosing run as soon as the
 // close starts, before the teardown that waits for the peer's answer,
 // except those stopped; stop reports whether it came in time; a function
-// registered once the close has started runs at once.
+// registered once the close has started runs at once. AfterClose
+// functions registered among them run at teardown only, once.
 func TestOnClosing(t *testing.T) {
 	ran := make(chan string, 4)
 	stops := make(chan [2]bool, 1)
@@ -22,8 +23,11 @@ func TestOnClosing(t *testing.T) {
 		if err := c.Accept(); err != nil {
 			return err
 		}
+		c.AfterClose(func() { ran <- "teardown" })
 		c.OnClosing(func() { ran <- "a" })
+		stopT := c.AfterClose(func() { ran <- "stopped teardown" })
 		stopB := c.OnClosing(func() { ran <- "b" })
+		stopT()
 		stopC := c.OnClosing(func() { ran <- "c" })
 		stops <- [2]bool{stopB(), stopB()}
 		conns <- c
@@ -61,6 +65,23 @@ func TestOnClosing(t *testing.T) {
 	case <-c.Done():
 		t.Fatal("the connection was torn down before its close was answered or timed out")
 	default:
+	}
+	cl.nc.Close()
+	select {
+	case f := <-ran:
+		if f != "teardown" {
+			t.Fatalf("ran %q at teardown, want the AfterClose function", f)
+		}
+	case <-time.After(wireTimeout):
+		t.Fatal("the AfterClose function did not run at teardown")
+	}
+	select {
+	case <-c.Done():
+	case <-time.After(wireTimeout):
+		t.Fatal("the connection was not torn down")
+	}
+	if len(ran) != 0 {
+		t.Fatalf("ran %q too", <-ran)
 	}
 }
 
