@@ -12,7 +12,7 @@ import (
 // entry by binary search and teardown runs them newest first. An
 // AfterClose function's id is even, an OnClosing function's odd.
 type cleanups struct {
-	mu       sync.Mutex
+	mu       sync.Mutex // also guards Conn.values: held briefly, never across a call out
 	fns      []cleanup
 	next     int           // even
 	doneCh   chan struct{} // Conn.Done, made when first asked for

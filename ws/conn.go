@@ -41,12 +41,10 @@ type Conn struct {
 	ctx       context.Context
 	cancelCtx context.CancelCauseFunc // through cancel, which starts the OnClosing functions
 
-	vmu    sync.Mutex
-	values []keyValue
+	values []keyValue // guarded by cleanups.mu, a lock held only briefly
 
 	amu      sync.Mutex // guards the handshake
-	rw       http.ResponseWriter
-	handoff  chan handshakeCall // to and from Serve's goroutine; closed on refusal
+	pending  *pending   // until the handshake is done or refused
 	state    atomic.Int32
 	compress bool
 
@@ -60,11 +58,24 @@ type Conn struct {
 
 	closeErr atomic.Pointer[CloseError] // how the connection ended
 	force    atomic.Pointer[time.Timer] // closes the socket when the closing handshake stalls
-	life     *time.Timer
-	idle     *time.Timer // IdleTimeout: see idle.go
+	limits   *limitTimers               // nil without MaxLifetime and IdleTimeout
 
 	stats    connStats
 	cleanups cleanups
+}
+
+// pending is what a connection holds until its handshake is done or
+// refused, apart so that an open connection does not carry it.
+type pending struct {
+	rw      http.ResponseWriter // nil once the handshake has taken the socket over
+	handoff chan handshakeCall  // to and from Serve's goroutine; closed on refusal
+}
+
+// limitTimers are the timers of the optional limits; most connections have
+// neither, so they are apart.
+type limitTimers struct {
+	life *time.Timer // MaxLifetime
+	idle *time.Timer // IdleTimeout: see idle.go
 }
 
 const (
@@ -79,8 +90,7 @@ func newConn(s *Server, w http.ResponseWriter, r *http.Request) *Conn {
 		req:     r,
 		srv:     s,
 		cfg:     &s.cfg,
-		rw:      w,
-		handoff: make(chan handshakeCall),
+		pending: &pending{rw: w, handoff: make(chan handshakeCall)},
 	}
 	c.ctx, c.cancelCtx = context.WithCancelCause(s.base)
 	return c
@@ -154,8 +164,8 @@ func (c *Conn) Closed() bool {
 // Set stores a value for the connection, typically by middleware for the
 // handler (the authenticated user, for example).
 func (c *Conn) Set(key string, v any) {
-	c.vmu.Lock()
-	defer c.vmu.Unlock()
+	c.cleanups.mu.Lock()
+	defer c.cleanups.mu.Unlock()
 	for i := range c.values {
 		if c.values[i].key == key {
 			c.values[i].v = v
@@ -167,8 +177,8 @@ func (c *Conn) Set(key string, v any) {
 
 // Get returns a value stored with Set.
 func (c *Conn) Get(key string) (any, bool) {
-	c.vmu.Lock()
-	defer c.vmu.Unlock()
+	c.cleanups.mu.Lock()
+	defer c.cleanups.mu.Unlock()
 	for _, kv := range c.values {
 		if kv.key == key {
 			return kv.v, true
@@ -200,9 +210,8 @@ func (c *Conn) Configure(opts ...Option) error {
 // dropRW gives up the ResponseWriter once a refusal has been written,
 // which lets Serve return to net/http. The caller holds amu.
 func (c *Conn) dropRW() {
-	c.rw = nil
-	close(c.handoff)
-	c.handoff = nil
+	close(c.pending.handoff)
+	c.pending = nil
 }
 
 // Config returns the connection's settings, defaults applied.

@@ -100,7 +100,7 @@ func (c *Conn) handshakeTimedOut() { c.expire(RefusedTimeout, c.srv.defaults.Han
 func (c *Conn) expire(reason string, d time.Duration) {
 	c.amu.Lock()
 	defer c.amu.Unlock()
-	if c.state.Load() != stateNew || c.rw == nil {
+	if c.state.Load() != stateNew || c.pending == nil || c.pending.rw == nil {
 		return
 	}
 	c.state.Store(stateRejected)
@@ -108,7 +108,7 @@ func (c *Conn) expire(reason string, d time.Duration) {
 	cause := fmt.Errorf("%w: the client left before the handshake", ErrNotAccepted)
 	if reason == RefusedTimeout {
 		cause = fmt.Errorf("%w: no handshake within %v", ErrNotAccepted, d)
-		http.Error(c.rw, "handshake timeout", http.StatusServiceUnavailable)
+		http.Error(c.pending.rw, "handshake timeout", http.StatusServiceUnavailable)
 	}
 	c.dropRW()
 	c.cancel(cause)

@@ -101,7 +101,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, h HandlerFunc) {
 	// The origin is checked by Accept, with the connection's settings as
 	// middleware left them. The handler must accept or refuse within the
 	// handshake timeout, and while the client is there.
-	handoff := c.handoff
+	handoff := c.pending.handoff
 	go c.serve(h)
 	timeout := time.AfterFunc(s.defaults.HandshakeTimeout, c.handshakeTimedOut)
 	if call, ok := c.awaitAccept(r.Context(), handoff); ok {
