@@ -27,17 +27,16 @@ type Channel struct {
 	c       *ws.Conn
 	id      string
 	typ     PayloadType
-	created time.Time
-	expires time.Time
+	created time.Time // it expires cfg.ttl later, when cfg.ttl > 0
 	cfg     channelConfig
 	bucket  *rateBucket // set when the rate limit could not be a filter
 
 	mu       sync.Mutex
 	groups   set[*Group]
 	regs     set[*Registry]
-	detached bool        // left everything for good: the connection ended or the channel expired
 	timer    *time.Timer // expires the channel; nil without a TTL
-	armed    bool        // the context hook of armLeave is set
+	detached bool        // left everything for good: the connection ended or the channel expired
+	armed    bool        // the close hook of armLeave is set
 
 	acceptErr error // the handshake NewChannel performed failed
 }
@@ -72,7 +71,12 @@ func (ch *Channel) UUID() string { return ch.id }
 func (ch *Channel) Created() time.Time { return ch.created }
 
 // Expires returns when the channel expires; the zero time means never.
-func (ch *Channel) Expires() time.Time { return ch.expires }
+func (ch *Channel) Expires() time.Time {
+	if ch.cfg.ttl <= 0 {
+		return time.Time{}
+	}
+	return ch.created.Add(ch.cfg.ttl)
+}
 
 // PayloadType returns the channel's payload type.
 func (ch *Channel) PayloadType() PayloadType { return ch.typ }
@@ -82,7 +86,7 @@ func (ch *Channel) Conn() *ws.Conn { return ch.c }
 
 // Expired reports whether the channel's time to live has passed.
 func (ch *Channel) Expired() bool {
-	return !ch.expires.IsZero() && !time.Now().Before(ch.expires)
+	return ch.cfg.ttl > 0 && !time.Now().Before(ch.created.Add(ch.cfg.ttl))
 }
 
 // Closed reports whether the channel can no longer send or receive: its
