@@ -2,6 +2,7 @@ package ws
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"sync"
 )
@@ -37,28 +38,28 @@ func (e cleanup) early() bool { return e.id&1 == 1 }
 // call and reports whether it did so before f started, like
 // context.AfterFunc.
 func (c *Conn) AfterClose(f func()) (stop func() bool) {
-	cl := &c.cleanups
+	return c.cleanups.register(f, false, nil)
+}
+
+// register adds f, an OnClosing function when early, and returns its stop.
+// When what f waits for has come already (teardown has begun; for an
+// OnClosing function, the close has started: ctx, the connection's
+// context, has ended), f runs at once on a goroutine of its own instead.
+func (cl *cleanups) register(f func(), early bool, ctx context.Context) (stop func() bool) {
 	cl.mu.Lock()
-	if cl.done {
+	if cl.done || early && (cl.closing || ctx.Err() != nil) {
 		cl.mu.Unlock()
 		go f()
 		return func() bool { return false }
 	}
-	id := cl.add(f, false)
-	cl.mu.Unlock()
-	return func() bool { return cl.cancel(id) }
-}
-
-// add registers f, an OnClosing function when early, and returns its id.
-// The caller holds mu.
-func (cl *cleanups) add(f func(), early bool) int {
 	id := cl.next
 	if early {
 		id++
 	}
 	cl.next += 2
 	cl.fns = append(cl.fns, cleanup{id, f})
-	return id
+	cl.mu.Unlock()
+	return func() bool { return cl.cancel(id) }
 }
 
 // cancel removes the function registered as id, reporting whether it was

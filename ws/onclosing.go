@@ -11,16 +11,7 @@ package ws
 //
 // Use AfterClose for what must wait until the connection is torn down.
 func (c *Conn) OnClosing(f func()) (stop func() bool) {
-	cl := &c.cleanups
-	cl.mu.Lock()
-	if cl.closing || c.ctx.Err() != nil {
-		cl.mu.Unlock()
-		go f()
-		return func() bool { return false }
-	}
-	id := cl.add(f, true)
-	cl.mu.Unlock()
-	return func() bool { return cl.cancel(id) }
+	return c.cleanups.register(f, true, c.ctx)
 }
 
 // cancel ends the connection's context with cause and starts the OnClosing
