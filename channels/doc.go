@@ -39,8 +39,9 @@
 //
 // How members leave, without a goroutine per member: a channel in a group
 // or registry has one ws.Conn.OnClosing hook on its connection (a few
-// dozen bytes where context.AfterFunc costs about 500), which removes it from every group and registry that holds it as soon as
-// the connection starts to close (when c.Context() ends), without waiting
+// dozen bytes where context.AfterFunc costs about 500), which removes it
+// from every group and registry that holds it as soon as the connection
+// starts to close (when c.Context() ends), without waiting
 // for the closing handshake, which may take CloseTimeout with a peer that
 // does not answer; a ws.Conn.AfterClose hook makes sure of it at teardown.
 // Group sends also drop members found ended or expired (lazy pruning),
