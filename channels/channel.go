@@ -15,8 +15,7 @@ import (
 //
 // A Channel leaves every Group and Registry it is in as soon as its
 // connection starts to close, when c.Context() ends (through
-// context.AfterFunc, registered by a goroutine that ends at once: no
-// goroutine per channel until then), without waiting
+// ws.Conn.OnClosing: no goroutine per channel until then), without waiting
 // for the closing handshake; at the latest when it is torn down. A channel
 // made WithTTL expires on a timer of its own (no goroutine until it
 // fires): see ErrExpired.
@@ -28,18 +27,17 @@ type Channel struct {
 	// What a group send reads of each member comes first.
 	c       *ws.Conn
 	typ     PayloadType
-	expires time.Time
+	created time.Time // it expires cfg.ttl later, when cfg.ttl > 0
 	cfg     channelConfig
 	id      string
-	created time.Time
 	bucket  *rateBucket // set when the rate limit could not be a filter
 
 	mu       sync.Mutex
 	groups   set[*Group]
 	regs     set[*Registry]
-	detached bool        // left everything for good: the connection ended or the channel expired
 	timer    *time.Timer // expires the channel; nil without a TTL
-	armed    bool        // the context hook of armLeave is set
+	detached bool        // left everything for good: the connection ended or the channel expired
+	armed    bool        // the close hook of armLeave is set
 
 	acceptErr error // the handshake NewChannel performed failed
 }
@@ -74,7 +72,12 @@ func (ch *Channel) UUID() string { return ch.id }
 func (ch *Channel) Created() time.Time { return ch.created }
 
 // Expires returns when the channel expires; the zero time means never.
-func (ch *Channel) Expires() time.Time { return ch.expires }
+func (ch *Channel) Expires() time.Time {
+	if ch.cfg.ttl <= 0 {
+		return time.Time{}
+	}
+	return ch.created.Add(ch.cfg.ttl)
+}
 
 // PayloadType returns the channel's payload type.
 func (ch *Channel) PayloadType() PayloadType { return ch.typ }
@@ -84,7 +87,7 @@ func (ch *Channel) Conn() *ws.Conn { return ch.c }
 
 // Expired reports whether the channel's time to live has passed.
 func (ch *Channel) Expired() bool {
-	return !ch.expires.IsZero() && !time.Now().Before(ch.expires)
+	return ch.cfg.ttl > 0 && !time.Now().Before(ch.created.Add(ch.cfg.ttl))
 }
 
 // Closed reports whether the channel can no longer send or receive: its

@@ -28,9 +28,6 @@ func newChannel(c *ws.Conn, t PayloadType, opts []ChannelOption) *Channel {
 	for _, o := range opts {
 		o(&ch.cfg)
 	}
-	if ch.cfg.ttl > 0 {
-		ch.expires = ch.created.Add(ch.cfg.ttl)
-	}
 	if ch.cfg.rate != nil {
 		ch.limitRate()
 	}

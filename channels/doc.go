@@ -38,10 +38,10 @@
 // Group.AddWithHistory replays it to a newcomer.
 //
 // How members leave, without a goroutine per member: a channel in a group
-// or registry has one context.AfterFunc hook on its connection's context
-// (set off the handler's goroutine, whose idle stack it would double),
-// which removes it from every group and registry that holds it as soon as
-// the connection starts to close (when c.Context() ends), without waiting
+// or registry has one ws.Conn.OnClosing hook on its connection (a few
+// dozen bytes where context.AfterFunc costs about 500), which removes it
+// from every group and registry that holds it as soon as the connection
+// starts to close (when c.Context() ends), without waiting
 // for the closing handshake, which may take CloseTimeout with a peer that
 // does not answer; a ws.Conn.AfterClose hook makes sure of it at teardown.
 // Group sends also drop members found ended or expired (lazy pruning),

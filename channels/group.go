@@ -219,7 +219,7 @@ func (g *Group) snapshot() *snapshot {
 	for _, ch := range g.slots {
 		if ch != nil {
 			s.members = append(s.members, ch)
-			s.refs = append(s.refs, memberRef{c: ch.c, typ: ch.typ, ttl: !ch.expires.IsZero(), authz: ch.cfg.authRequired})
+			s.refs = append(s.refs, memberRef{c: ch.c, typ: ch.typ, ttl: ch.cfg.ttl > 0, authz: ch.cfg.authRequired})
 			s.types[ch.typ] = true
 		}
 	}

@@ -82,6 +82,50 @@ var _ Subscriber = (*Subscription)(nil)
 // connected, receives whatever is published from then on. Call it from
 // the handler, and Accept before it to pass options.
 func Join(c *ws.Conn, topic string, opts ...JoinOption) (*Subscription, error) {
+	return joinShallow(c, topic, opts)
+}
+
+// joinShallow runs join on a goroutine of its own, which ends at once.
+// Join is usually called by a handler that is about to wait for its next
+// message, and an idle connection keeps whatever stack its handler's
+// goroutine grew to before that first wait (Go never shrinks it back
+// while the goroutine waits in Receive): a broker's Subscribe is deep (the
+// in-process broker's map insert, which rehashes now and then; a network
+// round trip for the others), and so is an allocation that refills the
+// allocator's cache, which happens to a few of join's. On the handler's
+// goroutine they would double its stack. A panic in join (a broker's, a
+// presence's) is raised again on the caller's goroutine, where the
+// handler's recovery turns it into a 1011 close as before.
+//
+//go:noinline
+func joinShallow(c *ws.Conn, topic string, opts []JoinOption) (*Subscription, error) {
+	done := make(chan joinResult, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- joinResult{panicked: true, v: v}
+			}
+		}()
+		s, err := join(c, topic, opts)
+		done <- joinResult{s: s, err: err}
+	}()
+	r := <-done
+	if r.panicked {
+		panic(r.v)
+	}
+	return r.s, r.err
+}
+
+// joinResult is the outcome of joinShallow's join.
+type joinResult struct {
+	s        *Subscription
+	err      error
+	panicked bool
+	v        any
+}
+
+// join is Join, on joinShallow's goroutine.
+func join(c *ws.Conn, topic string, opts []JoinOption) (*Subscription, error) {
 	var cfg joinConfig
 	for _, o := range opts {
 		o(&cfg)

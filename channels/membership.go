@@ -1,12 +1,9 @@
 package channels
 
-import (
-	"context"
-	"slices"
-)
+import "slices"
 
 // A channel records the groups and registries that hold it, so that it can
-// leave them all when its connection ends: one context.AfterFunc hook per
+// leave them all when its connection ends: one ws.Conn.OnClosing hook per
 // channel, set on its first membership, runs when the close starts, and one
 // ws.Conn.AfterClose callback, registered by NewChannel, makes sure at
 // teardown; no goroutine per membership. Lock order: a Group's or Registry's lock may be held while
@@ -27,27 +24,20 @@ func (ch *Channel) joined(g *Group) bool {
 }
 
 // armLeave makes ch leave everything when its connection starts to close
-// (c.Context() ends), rather than at teardown, which may wait CloseTimeout
-// for a peer that does not answer the close. It is set on the first
-// membership, so that a channel in no group or registry pays nothing for
-// it (context.AfterFunc costs about 470 bytes, no goroutine until it
-// runs). Called with ch.mu held.
-//
-// The hook is registered on a goroutine of its own, which ends at once:
-// registering it takes the caller's stack deep (context's propagation,
-// the parent's children map), and the caller is usually a handler that
-// is about to wait for its next message, whose goroutine would then keep
-// a stack twice the size for as long as the connection idles. If the
-// connection ends before the hook is set, AfterFunc runs it at once.
+// (c.Context() ends, ws.Conn.OnClosing), rather than at teardown, which
+// may wait CloseTimeout for a peer that does not answer the close. It is
+// set on the first membership, so that a channel in no group or registry
+// pays nothing for it. OnClosing is shallow and cheap (a slice entry, no
+// goroutine until the close starts), where context.AfterFunc costs about
+// 500 bytes per connection and a stack deep enough to grow the handler's.
+// If the connection is closing already, detach runs at once on a
+// goroutine of its own. Called with ch.mu held.
 func (ch *Channel) armLeave() {
 	if !ch.armed {
 		ch.armed = true
-		go ch.leaveOnClose()
+		ch.c.OnClosing(ch.detach)
 	}
 }
-
-// leaveOnClose registers armLeave's hook.
-func (ch *Channel) leaveOnClose() { context.AfterFunc(ch.c.Context(), ch.detach) }
 
 // left records that g no longer holds ch.
 func (ch *Channel) left(g *Group) {

@@ -57,9 +57,9 @@ func (c *Conn) accept(opts []Option) (refused bool, err error) {
 	// would grow the stack, which Go never shrinks back to what a
 	// connection waiting for its next message needs. The state is stateNew,
 	// so Serve is still waiting.
-	c.handoff <- handshakeCall{opts: opts}
-	call := <-c.handoff
-	c.handoff = nil // Serve is done with it and returns
+	c.pending.handoff <- handshakeCall{opts: opts}
+	call := <-c.pending.handoff
+	c.pending = nil // Serve is done with it and returns
 	return call.refused, call.err
 }
 
@@ -84,11 +84,11 @@ func (c *Conn) serveHandshake(opts []Option) (refused bool, err error) {
 		c.endUpgrade(false, false)
 		c.srv.stats.panics.Add(1)
 		c.srv.logger.Error("ws: panic in handshake", "conn", c.id, "path", c.req.URL.Path, "panic", v, "stack", string(debug.Stack()))
-		if c.rw != nil {
+		if rw := c.pending.rw; rw != nil {
 			c.state.Store(stateRejected)
 			c.srv.refuse(c.req, RefusedHandshake)
-			http.Error(c.rw, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-			c.rw = nil
+			http.Error(rw, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			c.pending.rw = nil
 		}
 		refused, err = false, fmt.Errorf("ws: handshake: panic: %v", v)
 	}()
@@ -105,7 +105,7 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 		cfg = &own
 	}
 	refused = !cfg.originAllowed(c.req)
-	h := hijacker{ResponseWriter: c.rw}
+	h := hijacker{ResponseWriter: c.pending.rw}
 	h.gate = func(nc net.Conn) net.Conn {
 		// raw is nil over TLS: the gate then reads through the TLS
 		// connection, and the writer writes through it too.
@@ -125,7 +125,7 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 	}
 	c.beginUpgrade()
 	ws, err := up.Upgrade(h, c.req, nil)
-	c.rw = nil
+	c.pending.rw = nil
 	if err != nil {
 		c.endUpgrade(false, false)
 		c.state.Store(stateRejected)
@@ -174,9 +174,12 @@ func (c *Conn) handshake(opts []Option) (refused bool, err error) {
 	if c.srv.Draining() {
 		c.closeWith(CloseGoingAway, "server shutting down", false)
 	}
+	if cfg.IdleTimeout > 0 || cfg.MaxLifetime > 0 {
+		c.limits = new(limitTimers)
+	}
 	c.startIdle()
 	if cfg.MaxLifetime > 0 {
-		c.life = time.AfterFunc(cfg.MaxLifetime, func() {
+		c.limits.life = time.AfterFunc(cfg.MaxLifetime, func() {
 			c.closeWith(CloseGoingAway, "maximum connection lifetime reached", false)
 		})
 	}
@@ -194,7 +197,7 @@ func (c *Conn) Reject(status int) error {
 	}
 	c.state.Store(stateRejected)
 	c.srv.refuse(c.req, RefusedRejected)
-	http.Error(c.rw, http.StatusText(status), status)
+	http.Error(c.pending.rw, http.StatusText(status), status)
 	c.dropRW()
 	c.cancel(fmt.Errorf("%w: HTTP %d", ErrNotAccepted, status))
 	return nil

@@ -121,7 +121,7 @@ func (c *Conn) finish(err error, stack []byte) {
 		if !isNormalEnd(err) {
 			status = http.StatusInternalServerError
 		}
-		http.Error(c.rw, http.StatusText(status), status)
+		http.Error(c.pending.rw, http.StatusText(status), status)
 		c.dropRW()
 	}
 	c.amu.Unlock()
@@ -140,7 +140,7 @@ func (c *Conn) finish(err error, stack []byte) {
 
 // release frees everything the connection holds.
 func (c *Conn) release() {
-	if !c.released.CompareAndSwap(false, true) {
+	if !c.cleanups.release() {
 		return
 	}
 	c.closeErr.CompareAndSwap(nil, &CloseError{Code: CloseNormal})
@@ -151,15 +151,15 @@ func (c *Conn) release() {
 		}
 	}()
 	c.hb.stop()
-	if c.life != nil {
-		c.life.Stop()
+	if c.limits != nil && c.limits.life != nil {
+		c.limits.life.Stop()
 	}
 	c.stopIdle()
 	c.closeSocket()
 	c.runCleanups()
 	c.cleanups.closeDone()
-	if c.r.bgDone != nil {
-		<-c.r.bgDone
+	if c.r.bg != nil {
+		<-c.r.bg.done
 	}
 	c.waitFlushed(c.cfg.CloseTimeout)
 	if t := c.force.Load(); t != nil {

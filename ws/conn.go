@@ -37,37 +37,47 @@ type Conn struct {
 	// see writer.
 	state    atomic.Int32
 	compress bool
-	released atomic.Bool
 	srv      *Server
 	cfg      *Config // shared with the Server until Configure or Accept changes it
 	gate     *gate   // in front of gorilla's reader, over TCP, Unix and TLS sockets alike
 	ws       *websocket.Conn
 	nc       net.Conn
+	req      *http.Request // read-only: it rounds the first 64 bytes off, so that w starts a cache line
 
 	w  writer
 	r  reader
 	hb heartbeat
 
-	id  string
-	req *http.Request
+	id string
 
-	ctx    context.Context
-	cancel context.CancelCauseFunc
+	ctx       context.Context
+	cancelCtx context.CancelCauseFunc // through cancel, which starts the OnClosing functions
 
-	vmu    sync.Mutex
-	values []keyValue
+	values []keyValue // guarded by cleanups.mu, a lock held only briefly
 
 	amu     sync.Mutex // guards the handshake
-	rw      http.ResponseWriter
-	handoff chan handshakeCall // to and from Serve's goroutine; closed on refusal
+	pending *pending   // until the handshake is done or refused
 
 	closeErr atomic.Pointer[CloseError] // how the connection ended
 	force    atomic.Pointer[time.Timer] // closes the socket when the closing handshake stalls
-	life     *time.Timer
-	idle     *time.Timer // IdleTimeout: see idle.go
+	limits   *limitTimers               // nil without MaxLifetime and IdleTimeout
 
 	stats    connStats
 	cleanups cleanups
+}
+
+// pending is what a connection holds until its handshake is done or
+// refused, apart so that an open connection does not carry it.
+type pending struct {
+	rw      http.ResponseWriter // nil once the handshake has taken the socket over
+	handoff chan handshakeCall  // to and from Serve's goroutine; closed on refusal
+}
+
+// limitTimers are the timers of the optional limits; most connections have
+// neither, so they are apart.
+type limitTimers struct {
+	life *time.Timer // MaxLifetime
+	idle *time.Timer // IdleTimeout: see idle.go
 }
 
 const (
@@ -82,10 +92,9 @@ func newConn(s *Server, w http.ResponseWriter, r *http.Request) *Conn {
 		req:     r,
 		srv:     s,
 		cfg:     &s.cfg,
-		rw:      w,
-		handoff: make(chan handshakeCall),
+		pending: &pending{rw: w, handoff: make(chan handshakeCall)},
 	}
-	c.ctx, c.cancel = context.WithCancelCause(s.base)
+	c.ctx, c.cancelCtx = context.WithCancelCause(s.base)
 	return c
 }
 
@@ -157,8 +166,8 @@ func (c *Conn) Closed() bool {
 // Set stores a value for the connection, typically by middleware for the
 // handler (the authenticated user, for example).
 func (c *Conn) Set(key string, v any) {
-	c.vmu.Lock()
-	defer c.vmu.Unlock()
+	c.cleanups.mu.Lock()
+	defer c.cleanups.mu.Unlock()
 	for i := range c.values {
 		if c.values[i].key == key {
 			c.values[i].v = v
@@ -170,8 +179,8 @@ func (c *Conn) Set(key string, v any) {
 
 // Get returns a value stored with Set.
 func (c *Conn) Get(key string) (any, bool) {
-	c.vmu.Lock()
-	defer c.vmu.Unlock()
+	c.cleanups.mu.Lock()
+	defer c.cleanups.mu.Unlock()
 	for _, kv := range c.values {
 		if kv.key == key {
 			return kv.v, true
@@ -203,9 +212,8 @@ func (c *Conn) Configure(opts ...Option) error {
 // dropRW gives up the ResponseWriter once a refusal has been written,
 // which lets Serve return to net/http. The caller holds amu.
 func (c *Conn) dropRW() {
-	c.rw = nil
-	close(c.handoff)
-	c.handoff = nil
+	close(c.pending.handoff)
+	c.pending = nil
 }
 
 // Config returns the connection's settings, defaults applied.

@@ -14,15 +14,15 @@ const probeDelay = time.Second
 // runtime timer: an idle connection holds no goroutine for it.
 type heartbeat struct {
 	mu      sync.Mutex
-	t       *time.Timer // armed again for each phase
-	phase   int
+	t       *time.Timer   // armed again for each phase
 	after   time.Duration // how long t was armed for
 	pingAt  int64
+	phase   uint8
 	stopped bool
 }
 
 const (
-	phaseProbe = iota
+	phaseProbe uint8 = iota
 	phasePing
 	phaseCheck
 )

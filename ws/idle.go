@@ -21,9 +21,10 @@ func (c *Conn) startIdle() {
 		return
 	}
 	c.r.lastData.Store(time.Now().UnixNano())
-	// Armed once c.idle is set, which idleCheck reads.
-	c.idle = time.AfterFunc(time.Duration(1<<63-1), c.idleCheck)
-	c.idle.Reset(d)
+	// Armed once c.limits.idle is set, which idleCheck reads; the
+	// handshake made c.limits.
+	c.limits.idle = time.AfterFunc(time.Duration(1<<63-1), c.idleCheck)
+	c.limits.idle.Reset(d)
 }
 
 // idleCheck runs when the idle timer fires.
@@ -36,7 +37,7 @@ func (c *Conn) idleCheck() {
 	// A background reader holding a message the handler has not taken yet
 	// means the peer did send: the handler is just slow to read it.
 	if quiet < d || c.r.bgWait.Load() {
-		c.idle.Reset(max(d-quiet, time.Millisecond))
+		c.limits.idle.Reset(max(d-quiet, time.Millisecond))
 		return
 	}
 	c.closeWith(CloseGoingAway, IdleReason, false)
@@ -44,7 +45,7 @@ func (c *Conn) idleCheck() {
 
 // stopIdle stops the idle timer. Called by release.
 func (c *Conn) stopIdle() {
-	if c.idle != nil {
-		c.idle.Stop()
+	if c.limits != nil && c.limits.idle != nil {
+		c.limits.idle.Stop()
 	}
 }

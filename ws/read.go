@@ -20,17 +20,24 @@ import (
 // heartbeat starts a background reader so that pongs and close frames are
 // still seen.
 type reader struct {
-	mu       sync.Mutex      // held by an inline read
-	bg       chan readResult // non-nil once the background reader runs
-	bgDone   chan struct{}
+	mu       sync.Mutex  // held by an inline read
+	bg       *bgReader   // non-nil once the background reader runs
 	bgWait   atomic.Bool // the background reader waits for the handler
 	recent   atomic.Bool // the handler read since the last heartbeat tick
 	replying atomic.Bool // the handler holds a message it just received
-	err      error       // sticky read error, owned by the reading goroutine
 	linger   bool        // err left our close frame unanswered: see drainReads
+	err      error       // sticky read error, owned by the reading goroutine
 	lastSeen atomic.Int64
 	lastData atomic.Int64 // when the last data message began to arrive: see idle.go
 	iterErr  error
+}
+
+// bgReader is the background reader's hand-over: messages, and done,
+// closed once the goroutine has returned. Most connections never have one,
+// so it is not part of every reader.
+type bgReader struct {
+	msgs chan readResult
+	done chan struct{}
 }
 
 type readResult struct {
@@ -350,16 +357,16 @@ func (c *Conn) onPeerClose(code int, text string) error {
 // r.mu held.
 func (c *Conn) startBackgroundReader() {
 	r := &c.r
-	r.bg = make(chan readResult)
-	r.bgDone = make(chan struct{})
+	bg := &bgReader{msgs: make(chan readResult), done: make(chan struct{})}
+	r.bg = bg
 	go func() {
-		defer close(r.bgDone)
-		defer close(r.bg)
+		defer close(bg.done)
+		defer close(bg.msgs)
 		for {
 			m, err := c.readMessage()
 			r.bgWait.Store(true)
 			select {
-			case r.bg <- readResult{m, err}:
+			case bg.msgs <- readResult{m, err}:
 			case <-c.Done():
 				return
 			}
@@ -384,7 +391,7 @@ func (c *Conn) drainReads() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.bg != nil {
-		for range r.bg {
+		for range r.bg.msgs {
 		}
 	}
 	for r.err == nil {

@@ -70,18 +70,28 @@ func validKey(key string) bool {
 	return err == nil && len(b) == 16
 }
 
-// watchHandshake refuses c's request when its client goes away (ctx, the
-// request's context, ends) or when the handler has neither accepted nor
-// refused within d. stop ends the watch once Serve is done with the
-// request.
-func (c *Conn) watchHandshake(ctx context.Context, d time.Duration) (stop func()) {
-	t := time.AfterFunc(d, func() { c.expire(RefusedTimeout, d) })
-	stopCtx := context.AfterFunc(ctx, func() { c.expire(RefusedAbandoned, d) })
-	return func() {
-		t.Stop()
-		stopCtx()
+// awaitAccept waits for the handler to accept (Accept's call arrives on
+// handoff) or to refuse (handoff is closed). When the client goes away
+// first (ctx, the request's context, ends), the request is refused by
+// expire, on a goroutine of its own: the handler may hold amu while it
+// hands its call over, so the wait for handoff goes on. It watches ctx in
+// a select on net/http's goroutine, which waits anyway, rather than with
+// context.AfterFunc, which would cost every connection some 500 bytes of
+// garbage.
+func (c *Conn) awaitAccept(ctx context.Context, handoff chan handshakeCall) (handshakeCall, bool) {
+	select {
+	case call, ok := <-handoff:
+		return call, ok
+	case <-ctx.Done():
+		go c.expire(RefusedAbandoned, c.srv.defaults.HandshakeTimeout)
+		call, ok := <-handoff
+		return call, ok
 	}
 }
+
+// handshakeTimedOut refuses the request of a handler that has neither
+// accepted nor refused within the handshake timeout.
+func (c *Conn) handshakeTimedOut() { c.expire(RefusedTimeout, c.srv.defaults.HandshakeTimeout) }
 
 // expire refuses the request of a connection that has not been accepted:
 // with 503 after the handshake timeout, with nothing when its client has
@@ -90,7 +100,7 @@ func (c *Conn) watchHandshake(ctx context.Context, d time.Duration) (stop func()
 func (c *Conn) expire(reason string, d time.Duration) {
 	c.amu.Lock()
 	defer c.amu.Unlock()
-	if c.state.Load() != stateNew || c.rw == nil {
+	if c.state.Load() != stateNew || c.pending == nil || c.pending.rw == nil {
 		return
 	}
 	c.state.Store(stateRejected)
@@ -98,7 +108,7 @@ func (c *Conn) expire(reason string, d time.Duration) {
 	cause := fmt.Errorf("%w: the client left before the handshake", ErrNotAccepted)
 	if reason == RefusedTimeout {
 		cause = fmt.Errorf("%w: no handshake within %v", ErrNotAccepted, d)
-		http.Error(c.rw, "handshake timeout", http.StatusServiceUnavailable)
+		http.Error(c.pending.rw, "handshake timeout", http.StatusServiceUnavailable)
 	}
 	c.dropRW()
 	c.cancel(cause)

@@ -45,7 +45,7 @@ func NewServer(base context.Context, opts ...Option) *Server {
 	}
 	cfg := Config{}.with(opts)
 	defaults := cfg.withDefaults()
-	return &Server{
+	s := &Server{
 		cfg:       cfg,
 		defaults:  &defaults,
 		base:      base,
@@ -57,6 +57,8 @@ func NewServer(base context.Context, opts ...Option) *Server {
 		readPools: make(map[int]*sync.Pool),
 		byID:      make(map[string]*Conn),
 	}
+	context.AfterFunc(base, s.baseEnded)
+	return s
 }
 
 // Handler returns an http.Handler that upgrades each request and runs h
@@ -99,14 +101,14 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, h HandlerFunc) {
 	// The origin is checked by Accept, with the connection's settings as
 	// middleware left them. The handler must accept or refuse within the
 	// handshake timeout, and while the client is there.
-	handoff := c.handoff
+	handoff := c.pending.handoff
 	go c.serve(h)
-	stop := c.watchHandshake(r.Context(), s.defaults.HandshakeTimeout)
-	if call, ok := <-handoff; ok {
+	timeout := time.AfterFunc(s.defaults.HandshakeTimeout, c.handshakeTimedOut)
+	if call, ok := c.awaitAccept(r.Context(), handoff); ok {
 		call.refused, call.err = c.serveHandshake(call.opts)
 		handoff <- call
 	}
-	stop()
+	timeout.Stop()
 }
 
 // track registers c unless the server is draining, and reports whether
