@@ -26,6 +26,15 @@ func (b *Broker) Ping(ctx context.Context) error {
 		return fmt.Errorf("%w (%v)", ErrNotConnected, st)
 	}
 	if err := b.nc.FlushWithContext(ctx); err != nil {
+		if b.closed.Load() {
+			return channels.ErrBrokerClosed
+		}
+		// A disconnect that comes while the PING waits ends the flush
+		// with nats.ErrConnectionClosed although only the connection,
+		// not the broker, is closed: the client is reconnecting.
+		if errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, nats.ErrConnectionReconnecting) || b.nc.Status() != nats.CONNECTED {
+			return fmt.Errorf("%w: ping: %w", ErrNotConnected, err)
+		}
 		return fmt.Errorf("natsbroker: ping: %w", err)
 	}
 	return nil
