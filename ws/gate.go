@@ -153,7 +153,7 @@ func (g *gate) wait() {
 // It runs at the bottom of a waiting connection's stack, so it is kept lean.
 func (g *gate) readReady(fd uintptr) bool {
 	g.take() // a partial ping or pong may sit at the very end of the buffer
-	n, err := syscall.Read(int(fd), (*g.buf)[g.w:])
+	n, err := sysRead(int(fd), (*g.buf)[g.w:])
 	if err == syscall.EAGAIN {
 		g.releaseIfEmpty()
 		return false

@@ -18,6 +18,7 @@ type rawWriter struct {
 	n    int
 	err  error
 	fn   func(fd uintptr) bool
+	iov  []unix.Iovec // writev's vector, reused
 }
 
 func (w *rawWriter) init() { w.fn = w.do }
@@ -28,9 +29,9 @@ const maxIovecs = 1024
 func (w *rawWriter) do(fd uintptr) bool {
 	for {
 		if len(w.bufs) == 1 {
-			w.n, w.err = unix.Write(int(fd), w.bufs[0])
+			w.n, w.err = sysWrite(int(fd), w.bufs[0])
 		} else {
-			w.n, w.err = unix.Writev(int(fd), w.bufs[:min(len(w.bufs), maxIovecs)])
+			w.n, w.err = sysWritev(int(fd), w.bufs[:min(len(w.bufs), maxIovecs)], &w.iov)
 		}
 		if w.err != syscall.EINTR {
 			return true
