@@ -64,10 +64,22 @@ func (p *flushPool) pop() *Conn {
 	return c
 }
 
+// yieldEvery is how many connections a pool goroutine writes before it
+// yields its thread to other runnable goroutines. Its writes are raw system
+// calls that never hand the thread over (sys_raw.go), so under a long
+// fan-out the pool's goroutines would otherwise keep every thread until the
+// runtime preempts them, 10 ms later: a broker's receive loop or a handler
+// woken by the network would wait that long.
+const yieldEvery = 32
+
 func (p *flushPool) work() {
 	b := batchPool.Get().(*batch)
 	defer batchPool.Put(b)
+	n := 0
 	for c := p.pop(); c != nil; c = p.pop() {
 		c.flushShared(b)
+		if n++; n%yieldEvery == 0 {
+			runtime.Gosched()
+		}
 	}
 }
