@@ -186,7 +186,9 @@ func (c *Conn) readMessage() (Message, error) {
 		r.lastSeen.Store(now)
 		r.lastData.Store(now)
 		data, err := readAll(rd, c.cfg.ReadLimit)
-		if c.w.isClosing() {
+		// w.closing is set only with closeErr (close.go): while closeErr
+		// is nil, the lock need not be taken to know it is not set.
+		if c.closeErr.Load() != nil && c.w.isClosing() {
 			continue // after our close frame, data is discarded
 		}
 		switch {
