@@ -6,8 +6,8 @@ import (
 )
 
 // flushPool writes the send queues of a server's connections on a few
-// goroutines shared by all of them, one per CPU at most, that exist only
-// while some connection has something to write. A fan-out to thousands
+// goroutines shared by all of them, one fewer than the CPUs at most, that
+// exist only while some connection has something to write. A fan-out to thousands
 // of connections then costs a queue insertion per connection, not a
 // goroutine started, scheduled and ended per connection; and connections
 // are written in the order they became ready, so the later ones have
@@ -17,7 +17,7 @@ import (
 // connection's rest is written by a goroutine of its own (Conn.flushLoop),
 // so one stalled client never holds up the others.
 type flushPool struct {
-	max int // goroutines at most: GOMAXPROCS when the server was made
+	max int // goroutines at most: GOMAXPROCS-1 (or 1) when the server was made
 
 	mu      sync.Mutex
 	ready   []*Conn // FIFO from head
@@ -25,7 +25,12 @@ type flushPool struct {
 	workers int
 }
 
-func newFlushPool() flushPool { return flushPool{max: runtime.GOMAXPROCS(0)} }
+// newFlushPool sizes the pool to one goroutine fewer than GOMAXPROCS (one
+// at least): a fan-out's publisher and the handlers keep a thread, and
+// each connection gathers more frames before its write. With two CPUs
+// and 1,000 subscribers that cost 15-25 % less CPU per delivery than a
+// goroutine per CPU (docs/BENCHMARKS.md).
+func newFlushPool() flushPool { return flushPool{max: max(1, runtime.GOMAXPROCS(0)-1)} }
 
 // push queues c, which holds the flushing role, for a pool goroutine,
 // starting one when fewer than p.max run.
