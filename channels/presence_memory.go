@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"time"
 )
 
 // MemoryPresence is the in-process Presence of the MemoryBroker.
@@ -18,17 +19,31 @@ type MemoryPresence struct {
 
 var _ Presence = (*MemoryPresence)(nil)
 
-// Join records e in topic.
+// Join records e in topic. A connection new to topic is listed after
+// every entry stored before it: when its JoinedAt is not later than theirs
+// (its clock was read before another join was stored), it is moved to
+// just after the newest, so that "oldest first" is the order in which
+// entries became visible. A connection already in topic keeps the
+// JoinedAt it is given (a rename keeps its place).
 func (p *MemoryPresence) Join(ctx context.Context, topic string, e PresenceEntry) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.topics == nil {
 		p.topics = make(map[string]map[string]PresenceEntry)
 	}
-	if p.topics[topic] == nil {
-		p.topics[topic] = make(map[string]PresenceEntry)
+	entries := p.topics[topic]
+	if entries == nil {
+		entries = make(map[string]PresenceEntry)
+		p.topics[topic] = entries
 	}
-	p.topics[topic][e.ConnID] = e
+	if _, ok := entries[e.ConnID]; !ok {
+		for _, o := range entries {
+			if !e.JoinedAt.After(o.JoinedAt) {
+				e.JoinedAt = o.JoinedAt.Add(time.Nanosecond)
+			}
+		}
+	}
+	entries[e.ConnID] = e
 	return nil
 }
 
