@@ -14,7 +14,14 @@ import (
 // The zero MemoryPresence is empty and ready to use.
 type MemoryPresence struct {
 	mu     sync.Mutex
-	topics map[string]map[string]PresenceEntry
+	topics map[string]*memoryTopic
+}
+
+// memoryTopic is one topic's entries, and the latest JoinedAt stored in
+// it, which a new connection's JoinedAt must be after (see Join).
+type memoryTopic struct {
+	entries map[string]PresenceEntry
+	newest  time.Time
 }
 
 var _ Presence = (*MemoryPresence)(nil)
@@ -29,21 +36,20 @@ func (p *MemoryPresence) Join(ctx context.Context, topic string, e PresenceEntry
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.topics == nil {
-		p.topics = make(map[string]map[string]PresenceEntry)
+		p.topics = make(map[string]*memoryTopic)
 	}
-	entries := p.topics[topic]
-	if entries == nil {
-		entries = make(map[string]PresenceEntry)
-		p.topics[topic] = entries
+	t := p.topics[topic]
+	if t == nil {
+		t = &memoryTopic{entries: make(map[string]PresenceEntry)}
+		p.topics[topic] = t
 	}
-	if _, ok := entries[e.ConnID]; !ok {
-		for _, o := range entries {
-			if !e.JoinedAt.After(o.JoinedAt) {
-				e.JoinedAt = o.JoinedAt.Add(time.Nanosecond)
-			}
-		}
+	if _, ok := t.entries[e.ConnID]; !ok && len(t.entries) > 0 && !e.JoinedAt.After(t.newest) {
+		e.JoinedAt = t.newest.Add(time.Nanosecond)
 	}
-	entries[e.ConnID] = e
+	if e.JoinedAt.After(t.newest) {
+		t.newest = e.JoinedAt
+	}
+	t.entries[e.ConnID] = e
 	return nil
 }
 
@@ -51,8 +57,12 @@ func (p *MemoryPresence) Join(ctx context.Context, topic string, e PresenceEntry
 func (p *MemoryPresence) Leave(ctx context.Context, topic, connID string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	delete(p.topics[topic], connID)
-	if len(p.topics[topic]) == 0 {
+	t := p.topics[topic]
+	if t == nil {
+		return nil
+	}
+	delete(t.entries, connID)
+	if len(t.entries) == 0 {
 		delete(p.topics, topic)
 	}
 	return nil
@@ -62,7 +72,11 @@ func (p *MemoryPresence) Leave(ctx context.Context, topic, connID string) error 
 func (p *MemoryPresence) List(ctx context.Context, topic string) ([]PresenceEntry, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return SortEntries(slices.Collect(maps.Values(p.topics[topic]))), nil
+	t := p.topics[topic]
+	if t == nil {
+		return nil, nil
+	}
+	return SortEntries(slices.Collect(maps.Values(t.entries))), nil
 }
 
 // SortEntries orders presence entries by join time, then connection ID.

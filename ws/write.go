@@ -391,10 +391,11 @@ func (c *Conn) afterWrite(left []byte, fin bool) {
 	if left != nil {
 		q := append(c.takeQueue(), frame{})
 		copy(q[1:], q)
-		q[0] = rawFrame(left, 0)
+		op := byte(0)
 		if fin {
-			q[0].op = opClose // so that its writer marks the close frame sent
+			op = opClose // so that its writer marks the close frame sent
 		}
+		q[0] = rawFrame(left, op)
 		w.queue = q
 		w.mu.Unlock()
 		go c.flushLoop()
