@@ -145,16 +145,22 @@ func newPresence(ctx context.Context, b *Broker) (*presence, error) {
 }
 
 // bucket creates the bucket, or binds it when it exists with another
-// configuration.
+// configuration. Instances started at once all create it: one refused
+// because another's creation was under way (createdMeanwhile) binds it,
+// and tries again if it is not there yet.
 func bucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	kv, err := js.CreateKeyValue(ctx, cfg)
-	if errors.Is(err, jetstream.ErrBucketExists) {
-		kv, err = js.KeyValue(ctx, cfg.Bucket)
+	for attempt := 0; ; attempt++ {
+		kv, err := js.CreateKeyValue(ctx, cfg)
+		if errors.Is(err, jetstream.ErrBucketExists) || createdMeanwhile(err) {
+			kv, err = js.KeyValue(ctx, cfg.Bucket)
+		}
+		if err == nil {
+			return kv, nil
+		}
+		if attempt == maxCreateAttempts-1 || !(createdMeanwhile(err) || errors.Is(err, jetstream.ErrBucketNotFound)) {
+			return nil, fmt.Errorf("natsbroker: bucket %s: %w", cfg.Bucket, err)
+		}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("natsbroker: bucket %s: %w", cfg.Bucket, err)
-	}
-	return kv, nil
 }
 
 // renew renews the lease every third of it until the broker closes.
