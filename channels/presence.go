@@ -22,11 +22,16 @@ type PresenceEntry struct {
 //
 // Every method is safe for concurrent use.
 type Presence interface {
-	// Join records e in topic.
+	// Join records e in topic. A second Join of a connection already in
+	// topic (a rename, new meta) replaces its entry and keeps its place
+	// and its join time.
 	Join(ctx context.Context, topic string, e PresenceEntry) error
 	// Leave removes the connection from topic.
 	Leave(ctx context.Context, topic, connID string) error
-	// List returns the live entries of topic, oldest first.
+	// List returns the live entries of topic, oldest first: in the order
+	// in which the store took their first Join, whatever the clocks of
+	// the instances that made them. Two instances whose joins cross
+	// therefore agree on who was first.
 	List(ctx context.Context, topic string) ([]PresenceEntry, error)
 }
 

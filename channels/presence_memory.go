@@ -30,8 +30,8 @@ var _ Presence = (*MemoryPresence)(nil)
 // every entry stored before it: when its JoinedAt is not later than theirs
 // (its clock was read before another join was stored), it is moved to
 // just after the newest, so that "oldest first" is the order in which
-// entries became visible. A connection already in topic keeps the
-// JoinedAt it is given (a rename keeps its place).
+// entries became visible. A connection already in topic keeps its
+// JoinedAt, and with it its place (a rename).
 func (p *MemoryPresence) Join(ctx context.Context, topic string, e PresenceEntry) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -43,7 +43,9 @@ func (p *MemoryPresence) Join(ctx context.Context, topic string, e PresenceEntry
 		t = &memoryTopic{entries: make(map[string]PresenceEntry)}
 		p.topics[topic] = t
 	}
-	if _, ok := t.entries[e.ConnID]; !ok && len(t.entries) > 0 && !e.JoinedAt.After(t.newest) {
+	if old, ok := t.entries[e.ConnID]; ok {
+		e.JoinedAt = old.JoinedAt
+	} else if len(t.entries) > 0 && !e.JoinedAt.After(t.newest) {
 		e.JoinedAt = t.newest.Add(time.Nanosecond)
 	}
 	if e.JoinedAt.After(t.newest) {

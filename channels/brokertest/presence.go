@@ -3,6 +3,7 @@ package brokertest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -61,6 +62,55 @@ func RunPresence(t *testing.T, newBroker PresenceFactory, opts PresenceOptions) 
 			t.Fatalf("after leave: %+v", got)
 		}
 		events.Empty(t) // the Presence store itself announces nothing
+	})
+	t.Run("ListsInJoinOrder", func(t *testing.T) {
+		// Two instances, each with a clock of its own: b's instance read
+		// its clock first and stored its entry second. A page that listed
+		// the topic between the two writes saw a alone and kept its name,
+		// so List must put a first for every later reader too: the order
+		// is the store's, not the join times'. A second Join of a
+		// connection (a rename) keeps its place.
+		b1, b2 := newBroker(t), newBroker(t)
+		tp := topic(t, "order")
+		t0 := time.Now().UTC()
+		if err := b1.Presence().Join(ctx, tp, channels.PresenceEntry{ConnID: "a", UserID: "ada", JoinedAt: t0.Add(time.Millisecond)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := b2.Presence().Join(ctx, tp, channels.PresenceEntry{ConnID: "b", UserID: "ada", JoinedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		order := func(want ...string) {
+			t.Helper()
+			for _, b := range []channels.PresenceBroker{b1, b2} {
+				got, err := b.Presence().List(ctx, tp)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids := make([]string, len(got))
+				for i, e := range got {
+					ids[i] = e.ConnID + "=" + e.UserID
+				}
+				if fmt.Sprint(ids) != fmt.Sprint(want) {
+					t.Fatalf("List = %v, want %v (the order the entries were stored in)", ids, want)
+				}
+			}
+		}
+		order("a=ada", "b=ada")
+		if err := b2.Presence().Join(ctx, tp, channels.PresenceEntry{ConnID: "b", UserID: "ada (2)", JoinedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if err := b1.Presence().Join(ctx, tp, channels.PresenceEntry{ConnID: "a", UserID: "ada", Meta: map[string]any{"away": true}, JoinedAt: t0.Add(time.Millisecond)}); err != nil {
+			t.Fatal(err)
+		}
+		order("a=ada", "b=ada (2)")
+		if err := b1.Presence().Join(ctx, tp, channels.PresenceEntry{ConnID: "c", UserID: "cy", JoinedAt: t0.Add(-time.Second)}); err != nil {
+			t.Fatal(err)
+		}
+		order("a=ada", "b=ada (2)", "c=cy")
+		if err := b1.Presence().Leave(ctx, tp, "a"); err != nil {
+			t.Fatal(err)
+		}
+		order("b=ada (2)", "c=cy")
 	})
 	t.Run("Events", func(t *testing.T) {
 		b := newBroker(t)

@@ -96,7 +96,7 @@ func (b *Broker) stream(ctx context.Context, topic string, p channels.HistoryPol
 	if p.MaxBytes > 0 {
 		cfg.MaxBytes = int64(p.MaxBytes)
 	}
-	s, err = js.CreateOrUpdateStream(ctx, cfg)
+	s, err = createOrUpdateStream(ctx, js, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("natsbroker: history stream of %q: %w", topic, err)
 	}
@@ -107,6 +107,19 @@ func (b *Broker) stream(ctx context.Context, topic string, p channels.HistoryPol
 	h.streams[topic] = s
 	h.mu.Unlock()
 	return s, nil
+}
+
+// createOrUpdateStream creates the stream cfg, or brings it to cfg. Two
+// instances that use a new topic at once both create its stream; the one
+// refused because the other's creation was under way (createdMeanwhile)
+// makes the call again, which finds the stream and updates it.
+func createOrUpdateStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	for attempt := 0; ; attempt++ {
+		s, err := js.CreateOrUpdateStream(ctx, cfg)
+		if err == nil || attempt == maxCreateAttempts-1 || !createdMeanwhile(err) {
+			return s, err
+		}
+	}
 }
 
 // forgetStream drops a cached stream that the server no longer has.

@@ -2,6 +2,7 @@ package natsbroker_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -168,4 +169,27 @@ func TestConformanceWithHistory(t *testing.T) {
 	f := newFactory(t, url, natsbroker.WithHistory(channels.HistoryPolicy{Pattern: "*", MaxCount: 100}))
 	t.Cleanup(func() { deleteStreams(t, url, f.prefix) })
 	brokertest.Run(t, f.Broker, brokertest.Options{Cluster: true, Kill: f.breakConn})
+}
+
+// TestHistoryStreamCreatedByTwoAtOnce: two instances publishing on a new
+// topic at the same moment both create its stream, and the server takes
+// one of the two creations while it is making the other (it answers
+// "subjects overlap with an existing stream"): neither publish fails.
+func TestHistoryStreamCreatedByTwoAtOnce(t *testing.T) {
+	f := newFactory(t, requireNATS(t))
+	p := channels.HistoryPolicy{Pattern: "room:*", MaxCount: 100}
+	brokers := []channels.Broker{f.history(t, p), f.history(t, p)}
+	ctx := context.Background()
+	for i := range 30 {
+		topic := fmt.Sprintf("room:once-%d", i)
+		errs := make(chan error, len(brokers))
+		for _, b := range brokers {
+			go func() { errs <- channels.Publish(ctx, b, topic, i) }()
+		}
+		for range brokers {
+			if err := <-errs; err != nil {
+				t.Fatalf("%s: %v", topic, err)
+			}
+		}
+	}
 }

@@ -2,10 +2,12 @@ package natsbroker
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,10 +56,24 @@ type presence struct {
 var _ channels.Presence = (*presence)(nil)
 
 // entry is the stored form of a PresenceEntry: the entry and the key of
-// its instance's lease.
+// its instance's lease, and its place in the order of joins. Seq is the
+// revision at which the stream took the connection's first Join, written
+// into the entries that replace it (a rename, the rewrite after a lease
+// was lost); 0 in that first entry, whose own revision is its place. List
+// lists entries by place: in the order the server took them, whatever the
+// clocks of the instances that joined them.
 type entry struct {
+	Seq uint64 `json:"seq,omitempty"`
 	channels.PresenceEntry
 	Lease string `json:"lease"`
+}
+
+// place is the place of a stored entry in the order of joins.
+func (s stored) place() uint64 {
+	if s.e.Seq != 0 {
+		return s.e.Seq
+	}
+	return s.rev
 }
 
 // lease is the value of an instance's lease.
@@ -129,16 +145,22 @@ func newPresence(ctx context.Context, b *Broker) (*presence, error) {
 }
 
 // bucket creates the bucket, or binds it when it exists with another
-// configuration.
+// configuration. Instances started at once all create it: one refused
+// because another's creation was under way (createdMeanwhile) binds it,
+// and tries again if it is not there yet.
 func bucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	kv, err := js.CreateKeyValue(ctx, cfg)
-	if errors.Is(err, jetstream.ErrBucketExists) {
-		kv, err = js.KeyValue(ctx, cfg.Bucket)
+	for attempt := 0; ; attempt++ {
+		kv, err := js.CreateKeyValue(ctx, cfg)
+		if errors.Is(err, jetstream.ErrBucketExists) || createdMeanwhile(err) {
+			kv, err = js.KeyValue(ctx, cfg.Bucket)
+		}
+		if err == nil {
+			return kv, nil
+		}
+		if attempt == maxCreateAttempts-1 || !(createdMeanwhile(err) || errors.Is(err, jetstream.ErrBucketNotFound)) {
+			return nil, fmt.Errorf("natsbroker: bucket %s: %w", cfg.Bucket, err)
+		}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("natsbroker: bucket %s: %w", cfg.Bucket, err)
-	}
-	return kv, nil
 }
 
 // renew renews the lease every third of it until the broker closes.
@@ -262,16 +284,38 @@ func (p *presence) Join(ctx context.Context, topic string, e channels.PresenceEn
 		return err
 	}
 	e.Instance = p.b.cfg.instance
-	val, err := json.Marshal(entry{e, p.leaseKey})
+	k := key(topic, e.ConnID)
+	st := entry{PresenceEntry: e, Lease: p.leaseKey}
+	p.mu.Lock()
+	if prev, ok := p.mine[k]; ok {
+		// Joined already: the entry keeps its place.
+		var old entry
+		if json.Unmarshal(prev, &old) == nil {
+			st.Seq = old.Seq
+		}
+	}
+	p.mu.Unlock()
+	val, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("natsbroker: presence join: %w", err)
 	}
-	k := key(topic, e.ConnID)
 	p.mu.Lock()
 	p.mine[k] = val
 	delete(p.leaving, k)
 	p.mu.Unlock()
-	if _, err := p.kv.Put(ctx, k, val); err != nil {
+	rev, err := p.kv.Put(ctx, k, val)
+	if err == nil && st.Seq == 0 {
+		// Its place is this revision: kept in the entries that replace it.
+		st.Seq = rev
+		if placed, err := json.Marshal(st); err == nil {
+			p.mu.Lock()
+			if bytes.Equal(p.mine[k], val) {
+				p.mine[k] = placed
+			}
+			p.mu.Unlock()
+		}
+	}
+	if err != nil {
 		p.mu.Lock()
 		delete(p.mine, k)
 		p.mu.Unlock()
@@ -329,7 +373,7 @@ func (p *presence) list(ctx context.Context, topic string) ([]channels.PresenceE
 		return nil, fmt.Errorf("natsbroker: presence list: %w", err)
 	}
 	live := map[string]bool{p.leaseKey: true}
-	out := make([]channels.PresenceEntry, 0, len(items))
+	kept := make([]stored, 0, len(items))
 	for _, it := range items {
 		ok, known := live[it.e.Lease]
 		if !known && it.e.Lease != "" {
@@ -345,7 +389,7 @@ func (p *presence) list(ctx context.Context, topic string) ([]channels.PresenceE
 			live[it.e.Lease] = ok
 		}
 		if ok {
-			out = append(out, it.e.PresenceEntry)
+			kept = append(kept, it)
 			continue
 		}
 		// Conditional: an entry written again since (its instance came
@@ -356,7 +400,14 @@ func (p *presence) list(ctx context.Context, topic string) ([]channels.PresenceE
 		}
 		p.announceLeave(ctx, topic, it.e.PresenceEntry)
 	}
-	return channels.SortEntries(out), nil
+	slices.SortFunc(kept, func(a, b stored) int {
+		return cmp.Or(cmp.Compare(a.place(), b.place()), cmp.Compare(a.e.ConnID, b.e.ConnID))
+	})
+	out := make([]channels.PresenceEntry, len(kept))
+	for i, it := range kept {
+		out[i] = it.e.PresenceEntry
+	}
+	return out, nil
 }
 
 // announceLeave announces the leave of a member this instance removed

@@ -54,4 +54,10 @@
 // instance whose lease expired while it lived (a long outage, or a Redis
 // restart without persistence) takes it again and writes its entries
 // again. Close deletes the instance's entries and lease.
+//
+// List returns entries in the order Redis took their first Join: the
+// script that stores an entry gives it its place, from the server's
+// clock made strictly increasing (<prefix>presence-seq holds the last),
+// so the clocks of the instances do not matter and every instance lists
+// a topic in the same order.
 package redisbroker

@@ -2,11 +2,13 @@ package redisbroker
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,8 +24,15 @@ import (
 // presence is the Presence of a Broker, in Redis keys:
 //
 //   - <prefix>presence:<topic>: a hash, field the connection ID, value the
-//     PresenceEntry as JSON with Instance set and the key of its
-//     instance's lease.
+//     PresenceEntry as JSON with Instance set, the key of its instance's
+//     lease, and first its place in the order of joins ("seq").
+//   - <prefix>presence-seq: the last place handed out, for every topic:
+//     the server's clock in microseconds, or one more than the last place
+//     when the clock has not moved on. A connection's place is taken by
+//     its first Join, in the script that stores the entry (joinEntry), so
+//     List lists entries in the order Redis took them, whatever the clocks
+//     of the instances that joined them; it survives a restart of the
+//     server, after which the clock is still later than every place.
 //   - <prefix>lease:<instance>:<nonce>: the lease of one run of the
 //     instance, a string with a time to live of one lease, renewed every
 //     third.
@@ -56,20 +65,53 @@ type presence struct {
 
 var _ channels.Presence = (*presence)(nil)
 
-// entry is the stored form of a PresenceEntry.
+// entry is the stored form of a PresenceEntry. Seq comes first in its
+// JSON, where joinEntry writes it.
 type entry struct {
+	Seq uint64 `json:"seq,omitempty"`
 	channels.PresenceEntry
 	Lease string `json:"lease"`
 }
 
 // deleteIfSame deletes a hash field only if it still holds the value that
 // was read: an entry written again meanwhile (its instance came back)
-// stays.
+// stays. With a third argument, the places ("seq") of both values are
+// left out of the comparison: a Join whose reply was lost does not know
+// the place its entry took.
 var deleteIfSame = redis.NewScript(`
-if redis.call("HGET", KEYS[1], ARGV[1]) == ARGV[2] then
+local cur = redis.call("HGET", KEYS[1], ARGV[1])
+if cur and ARGV[3] then
+	cur = string.gsub(cur, '^{"seq":%d+,', '{')
+	ARGV[2] = string.gsub(ARGV[2], '^{"seq":%d+,', '{')
+end
+if cur == ARGV[2] then
 	return redis.call("HDEL", KEYS[1], ARGV[1])
 end
 return 0`)
+
+// joinEntry stores the entry ARGV[2] of connection ARGV[1] in the hash
+// KEYS[1], and its topic ARGV[3] in the set KEYS[2], and returns the
+// stored value. The entry keeps the place it has: the one in the hash (a
+// second Join), else the one in ARGV[2] (an entry written again after a
+// restart); otherwise it takes the next place from KEYS[3].
+var joinEntry = redis.NewScript(`
+local seq, rest = string.match(ARGV[2], '^{"seq":(%d+),(.*)$')
+local body = ARGV[2]
+if seq then body = '{' .. rest end
+local cur = redis.call("HGET", KEYS[1], ARGV[1])
+if cur then seq = string.match(cur, '^{"seq":(%d+),') or seq end
+if not seq then
+	local t = redis.call("TIME")
+	local n = tonumber(t[1]) * 1000000 + tonumber(t[2])
+	local last = tonumber(redis.call("GET", KEYS[3]) or "0")
+	if n <= last then n = last + 1 end
+	seq = string.format("%.0f", n)
+	redis.call("SET", KEYS[3], seq)
+end
+local v = '{"seq":' .. seq .. ',' .. string.sub(body, 2)
+redis.call("HSET", KEYS[1], ARGV[1], v)
+redis.call("SADD", KEYS[2], ARGV[3])
+return v`)
 
 // newPresence takes this instance's lease.
 func newPresence(ctx context.Context, b *Broker) (*presence, error) {
@@ -92,6 +134,15 @@ func (p *presence) hash(topic string) string { return p.b.cfg.prefix + "presence
 
 // topics is the key of the set of topics with entries.
 func (p *presence) topics() string { return p.b.cfg.prefix + "presence-topics" }
+
+// seq is the key of the last place handed out (see joinEntry).
+func (p *presence) seq() string { return p.b.cfg.prefix + "presence-seq" }
+
+// store writes the entry v of topic with joinEntry, through c (the client
+// or a transaction), and returns the stored value.
+func (p *presence) store(ctx context.Context, c redis.Scripter, topic, connID string, v []byte) *redis.Cmd {
+	return joinEntry.Run(ctx, c, []string{p.hash(topic), p.topics(), p.seq()}, connID, v, topic)
+}
 
 // forgetIfEmpty removes a topic from the set of topics with entries when
 // its hash is empty, atomically, so that a Join meanwhile keeps it.
@@ -131,11 +182,13 @@ func (p *presence) rewrite(ctx context.Context) error {
 	p.mu.Lock()
 	mine := maps.Clone(p.mine)
 	p.mu.Unlock()
+	if err := joinEntry.Load(ctx, p.b.rc).Err(); err != nil {
+		return err
+	}
 	_, err := p.b.rc.TxPipelined(ctx, func(tx redis.Pipeliner) error {
 		tx.Set(ctx, p.leaseKey, p.b.cfg.instance, p.b.cfg.lease)
 		for k, v := range mine {
-			tx.HSet(ctx, p.hash(k[0]), k[1], v)
-			tx.SAdd(ctx, p.topics(), k[0])
+			joinEntry.EvalSha(ctx, tx, []string{p.hash(k[0]), p.topics(), p.seq()}, k[1], v, k[0])
 		}
 		return nil
 	})
@@ -169,7 +222,7 @@ func (p *presence) retryLeaves(ctx context.Context) error {
 	leaving := maps.Clone(p.leaving)
 	p.mu.Unlock()
 	for k, v := range leaving {
-		err := deleteIfSame.Run(ctx, p.b.rc, []string{p.hash(k[0])}, k[1], v).Err()
+		err := deleteIfSame.Run(ctx, p.b.rc, []string{p.hash(k[0])}, k[1], v, "any place").Err()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return fmt.Errorf("redisbroker: presence leave retried: %w", err)
 		}
@@ -205,7 +258,7 @@ func (p *presence) Join(ctx context.Context, topic string, e channels.PresenceEn
 		return err
 	}
 	e.Instance = p.b.cfg.instance
-	val, err := json.Marshal(entry{e, p.leaseKey})
+	val, err := json.Marshal(entry{PresenceEntry: e, Lease: p.leaseKey})
 	if err != nil {
 		return fmt.Errorf("redisbroker: presence join: %w", err)
 	}
@@ -214,12 +267,15 @@ func (p *presence) Join(ctx context.Context, topic string, e channels.PresenceEn
 	p.mine[k] = val
 	delete(p.leaving, k)
 	p.mu.Unlock()
-	_, err = p.b.rc.TxPipelined(ctx, func(tx redis.Pipeliner) error {
-		tx.HSet(ctx, p.hash(topic), e.ConnID, val)
-		tx.SAdd(ctx, p.topics(), topic)
-		return nil
-	})
-	if err != nil {
+	stored, err := p.store(ctx, p.b.rc, topic, e.ConnID, val).Text()
+	if err == nil {
+		// Kept in its stored form, with its place, for rewrite.
+		p.mu.Lock()
+		if bytes.Equal(p.mine[k], val) {
+			p.mine[k] = []byte(stored)
+		}
+		p.mu.Unlock()
+	} else {
 		// The entry may have been written all the same (the context ended
 		// after the command was sent): it is removed as a failed leave is.
 		p.mu.Lock()
@@ -286,11 +342,11 @@ func (p *presence) List(ctx context.Context, topic string) ([]channels.PresenceE
 			return nil, fmt.Errorf("redisbroker: presence list: leases: %w", err)
 		}
 	}
-	out := make([]channels.PresenceEntry, 0, len(items))
+	live := make([]entry, 0, len(items))
 	restarted := p.b.restartedWithin(p.b.cfg.lease)
 	for _, it := range items {
 		if it.e.Lease == p.leaseKey || (it.e.Lease != "" && leases[it.e.Lease].Val() == 1) {
-			out = append(out, it.e.PresenceEntry)
+			live = append(live, it.e)
 			continue
 		}
 		if restarted {
@@ -304,7 +360,16 @@ func (p *presence) List(ctx context.Context, topic string) ([]channels.PresenceE
 			p.announce(ctx, "leave", topic, it.e.PresenceEntry)
 		}
 	}
-	return channels.SortEntries(out), nil
+	// In the order of the joins: by place, entries without one (written
+	// before places) first, by join time.
+	slices.SortFunc(live, func(a, b entry) int {
+		return cmp.Or(cmp.Compare(a.Seq, b.Seq), a.JoinedAt.Compare(b.JoinedAt), cmp.Compare(a.ConnID, b.ConnID))
+	})
+	out := make([]channels.PresenceEntry, len(live))
+	for i, e := range live {
+		out[i] = e.PresenceEntry
+	}
+	return out, nil
 }
 
 // announce publishes a presence event that only this instance knows of:

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/nexogo/nexo"
@@ -111,6 +112,8 @@ func (ch *chat) serve(c *ws.Conn) error {
 		return err
 	}
 	if err != nil {
+		// The page is told to try again; the operator is told why.
+		slog.Warn("chat: a page could not join its room", "room", roomName, "err", err)
 		return c.Close(ws.CloseTryAgainLater, reasonUnavailable)
 	}
 	for {

@@ -3,12 +3,15 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/internal/servicetest"
 	"github.com/nexogo/nexo/nexotest"
 )
 
@@ -166,12 +169,35 @@ func TestReconnectKeepsTheName(t *testing.T) {
 
 // TestNamesAreUniqueAcrossInstances joins two pages as "ada" at once, one
 // on each of two instances sharing a broker, in room after room: every
-// time, they are welcomed under two names.
+// time, they are welcomed under two names. With Redis and NATS each
+// instance has a broker of its own, as two processes would, and reads
+// its own clock.
 func TestNamesAreUniqueAcrossInstances(t *testing.T) {
-	b := channels.NewMemoryBroker(channels.KeepHistory(channels.HistoryPolicy{Pattern: "chat:*"}))
-	defer b.Close()
-	one := nexotest.NewServer(t, newApp(nexo.WithBroker(b)))
-	two := nexotest.NewServer(t, newApp(nexo.WithBroker(b)))
+	t.Run("memory", func(t *testing.T) {
+		b := channels.NewMemoryBroker(channels.KeepHistory(channels.HistoryPolicy{Pattern: "chat:*"}))
+		defer b.Close()
+		namesAreUnique(t, newApp(nexo.WithBroker(b)), newApp(nexo.WithBroker(b)))
+	})
+	for _, broker := range []string{"redis", "nats"} {
+		t.Run(broker, func(t *testing.T) {
+			t.Setenv("NEXO_BROKER", broker)
+			if broker == "redis" {
+				t.Setenv("NEXO_REDIS_URL", servicetest.RequireRedis(t))
+			} else {
+				t.Setenv("NEXO_NATS_URL", servicetest.RequireNATS(t))
+			}
+			t.Setenv("NEXO_CHANNEL_PREFIX", fmt.Sprintf("chatnames%d", time.Now().UnixNano()))
+			quiet := nexo.WithLogger(slog.New(slog.DiscardHandler))
+			namesAreUnique(t, newApp(quiet), newApp(quiet))
+		})
+	}
+}
+
+// namesAreUnique joins a page as "ada" on each of two apps at once, in
+// room after room, and fails when both are welcomed under the same name.
+func namesAreUnique(t *testing.T, a, b *nexo.App) {
+	one := nexotest.NewServer(t, a)
+	two := nexotest.NewServer(t, b)
 	for i := range 20 {
 		path := fmt.Sprintf("/chat/room%d?name=ada", i)
 		names := make(chan string, 2)
