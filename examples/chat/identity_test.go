@@ -194,10 +194,52 @@ func TestNamesAreUniqueAcrossInstances(t *testing.T) {
 }
 
 // namesAreUnique joins a page as "ada" on each of two apps at once, in
-// room after room, and fails when both are welcomed under the same name.
+// room after room, and fails when both are welcomed under the same name;
+// then sixteen pages at once, eight on each app, in three rooms (each
+// page that gives way renames while others do).
 func namesAreUnique(t *testing.T, a, b *nexo.App) {
 	one := nexotest.NewServer(t, a)
 	two := nexotest.NewServer(t, b)
+	twoAtOnce(t, one, two)
+	for room := range 3 {
+		path := fmt.Sprintf("/chat/storm%d?name=ada", room)
+		names := make(chan string, 16)
+		conns := make([]*nexotest.Conn, 16)
+		var wg sync.WaitGroup
+		for j := range conns {
+			s := []*nexotest.Server{one, two}[j%2]
+			wg.Go(func() {
+				c, _, err := s.TryDial(path)
+				if err != nil {
+					names <- err.Error()
+					return
+				}
+				conns[j] = c
+				names <- welcomeName(c)
+			})
+		}
+		wg.Wait()
+		close(names)
+		seen := map[string]int{}
+		for n := range names {
+			seen[n]++
+		}
+		for n, k := range seen {
+			if k > 1 {
+				t.Errorf("storm%d: %d pages welcomed as %q (%v)", room, k, n, seen)
+			}
+		}
+		for _, c := range conns {
+			if c != nil {
+				c.CloseNormal()
+			}
+		}
+	}
+}
+
+// twoAtOnce joins a page as "ada" on each of two servers at once, in room
+// after room, and fails when both are welcomed under the same name.
+func twoAtOnce(t *testing.T, one, two *nexotest.Server) {
 	for i := range 20 {
 		path := fmt.Sprintf("/chat/room%d?name=ada", i)
 		names := make(chan string, 2)

@@ -64,13 +64,17 @@ func (ch *chat) join(c *ws.Conn, r *room, roomName, want, tab string) (*session,
 	return s, c.SendJSON(w)
 }
 
-// maxSettle bounds the renames of settle.
-const maxSettle = 5
+// maxSettle bounds the renames of settle. Each round, of the pages that
+// took one name at once, the first to take it keeps it: sixteen pages
+// joining as one name at once settle in fewer rounds than that.
+const maxSettle = 32
 
-// settle gives way when another instance gave the page's name to an older
+// settle gives way when another instance gave the page's name to another
 // connection at the same moment (the room's lock covers the pages of one
-// process only): the newer connection takes the next free name, asked
-// (2), asked (3)... It returns the room's entries.
+// process only): of the two, the one that took the name later (later in
+// the room's presence, which lists connections in the order the broker
+// stored their names, see rename) takes the next free name, asked (2),
+// asked (3)... and checks again. It returns the room's entries.
 func (s *session) settle(asked string) ([]channels.PresenceEntry, error) {
 	for range maxSettle {
 		entries, err := s.sub.Presence()
@@ -84,8 +88,8 @@ func (s *session) settle(asked string) ([]channels.PresenceEntry, error) {
 	return s.sub.Presence()
 }
 
-// outnamed reports whether an older connection of another page holds the
-// page's name in entries (oldest first).
+// outnamed reports whether a connection of another page took the page's
+// name before it: holds it, earlier in entries (presence, oldest first).
 func (s *session) outnamed(entries []channels.PresenceEntry) bool {
 	for _, e := range entries {
 		if e.ConnID == s.c.ID() {
@@ -117,9 +121,10 @@ func (s *session) handle(in inbound) (data any, err error) {
 	case "private":
 		err = s.private(msg, cleanName(in.To), in.ToID)
 	default:
-		var name string
-		name, err = s.rename(in.Name)
-		data = renamed{Name: name}
+		if _, err = s.rename(in.Name); err == nil {
+			_, err = s.settle(cleanName(in.Name)) // another page may have taken it at once
+		}
+		data = renamed{Name: s.name}
 	}
 	if err != nil && !errors.Is(err, ws.ErrClosed) && !errors.As(err, new(unknownUserError)) {
 		err = fmt.Errorf("%w: %w", errNotDelivered, err)
@@ -174,7 +179,14 @@ func (s *session) rename(want string) (string, error) {
 			self = e
 		}
 	}
-	self.UserID = name
+	// A new name is a new entry, listed after every entry stored before
+	// it (a second Join would keep the old place): whoever took the name
+	// first is first in every listing, so that settle, on every instance,
+	// lets that connection keep it.
+	if err := presence.Leave(ctx, s.topic, self.ConnID); err != nil {
+		return "", err
+	}
+	self.UserID, self.JoinedAt = name, time.Now().UTC()
 	if err := presence.Join(ctx, s.topic, self); err != nil {
 		return "", err
 	}
