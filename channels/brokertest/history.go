@@ -64,6 +64,9 @@ func RunHistory(t *testing.T, newBroker HistoryFactory, opts HistoryOptions) {
 	if opts.Restart != nil {
 		t.Run("ChurnRestart", func(t *testing.T) { historyChurn(t, newBroker, opts.Cluster, opts.Restart) })
 	}
+	if opts.Cluster {
+		t.Run("FirstPublishesAtOnce", func(t *testing.T) { historyAtOnce(t, newBroker) })
+	}
 	t.Run("GapTooLarge", func(t *testing.T) { historyGap(t, newBroker) })
 	t.Run("BoundedByBytes", func(t *testing.T) { historyBytes(t, newBroker) })
 	t.Run("BoundedByAge", func(t *testing.T) { historyAge(t, newBroker) })
@@ -629,5 +632,51 @@ func historyEpoch(t *testing.T, newBroker HistoryFactory, lose func(*testing.T, 
 	stay.until(7)
 	if stay.pos != (channels.Position{Epoch: j.Epoch, Offset: 2}) {
 		t.Fatalf("connected through the loss: at %v, want %s:2", stay.pos, j.Epoch)
+	}
+}
+
+// historyAtOnce publishes on new topics from two instances at once: each
+// topic's history holds every message once, at offsets 1..n of one epoch,
+// whichever instance made the topic's history first.
+func historyAtOnce(t *testing.T, newBroker HistoryFactory) {
+	p, tp := policy(t, 100)
+	brokers := []channels.HistoryBroker{newBroker(t, p), newBroker(t, p)}
+	ctx := context.Background()
+	for i := range 10 {
+		topic := fmt.Sprintf("%s%d", tp, i)
+		errs := make(chan error, len(brokers))
+		for j, b := range brokers {
+			go func() {
+				for k := range 5 {
+					if err := channels.Publish(ctx, b, topic, item{j*100 + k}); err != nil {
+						errs <- err
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range brokers {
+			if err := <-errs; err != nil {
+				t.Fatalf("%s: %v", topic, err)
+			}
+		}
+		rec, err := brokers[i%2].Recover(ctx, topic, channels.RecoverQuery{Last: 100})
+		if err != nil {
+			t.Fatalf("%s: recover: %v", topic, err)
+		}
+		if len(rec.Messages) != 10 {
+			t.Fatalf("%s: %d messages in the history, want 10", topic, len(rec.Messages))
+		}
+		seen := map[string]bool{}
+		for n, m := range rec.Messages {
+			if m.Pos.Offset != uint64(n+1) || m.Pos.Epoch != rec.Position.Epoch {
+				t.Fatalf("%s: message %d at %v, want offset %d of epoch %s", topic, n, m.Pos, n+1, rec.Position.Epoch)
+			}
+			if seen[string(m.Data)] {
+				t.Fatalf("%s: %s twice", topic, m.Data)
+			}
+			seen[string(m.Data)] = true
+		}
 	}
 }
