@@ -91,8 +91,8 @@ func TestNamesThatLookAlike(t *testing.T) {
 		c, _ := dialAs(t, s, "/chat/lobby?name="+name, fmt.Sprintf("ada lovelace (%d)", i+2))
 		pages = append(pages, c)
 	}
-	for _, name := range []string{"%E2%80%8B", "%0A%0D", "%C2%A0"} {
-		c, _ := dialAs(t, s, "/chat/lounge?name="+name, "guest")
+	for i, name := range []string{"%E2%80%8B", "%0A%0D", "%C2%A0"} {
+		c, _ := dialAs(t, s, fmt.Sprintf("/chat/lounge%d?name=%s", i, name), "guest")
 		c.CloseNormal()
 	}
 	closeAll(pages...)
@@ -228,7 +228,7 @@ func namesAreUnique(t *testing.T, a, b *nexo.App) {
 		for j := range conns {
 			s := []*nexotest.Server{one, two}[j%2]
 			wg.Go(func() {
-				c, _, err := s.TryDial(path)
+				c, _, err := s.TryDial(path, nexotest.WithTimeout(30*time.Second)) // brokers under CI load
 				if err != nil {
 					names <- err.Error()
 					return
@@ -266,7 +266,7 @@ func twoAtOnce(t *testing.T, one, two *nexotest.Server) {
 		var wg sync.WaitGroup
 		for j, s := range []*nexotest.Server{one, two} {
 			wg.Go(func() {
-				c, _, err := s.TryDial(path)
+				c, _, err := s.TryDial(path, nexotest.WithTimeout(30*time.Second)) // brokers under CI load
 				if err != nil {
 					names <- err.Error()
 					return
