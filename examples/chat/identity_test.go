@@ -79,6 +79,25 @@ func TestNamesAreUniqueInARoom(t *testing.T) {
 	closeAll(ada, ada2, other)
 }
 
+// TestNamesThatLookAlike: a name that differs from one in the room only
+// by what does not show (a zero-width space or joiner, a direction mark,
+// a control character, a run of spaces) is the same name, so the second
+// page cannot pass for the first; a name of nothing visible is "guest".
+func TestNamesThatLookAlike(t *testing.T) {
+	s := nexotest.NewServer(t, newApp())
+	ada, _ := dialAs(t, s, "/chat/lobby?name=ada%20lovelace", "ada lovelace")
+	pages := []*nexotest.Conn{ada}
+	for i, name := range []string{"ada%E2%80%8B%20lovelace", "%E2%80%8Fada%20lovelace", "ada%20%20lovelace", "ada%09lovelace", "ada%00%20lovelace%E2%80%8D", "ada%20lovelace%EF%BB%BF"} {
+		c, _ := dialAs(t, s, "/chat/lobby?name="+name, fmt.Sprintf("ada lovelace (%d)", i+2))
+		pages = append(pages, c)
+	}
+	for i, name := range []string{"%E2%80%8B", "%0A%0D", "%C2%A0"} {
+		c, _ := dialAs(t, s, fmt.Sprintf("/chat/lounge%d?name=%s", i, name), "guest")
+		c.CloseNormal()
+	}
+	closeAll(pages...)
+}
+
 // TestPrivateGoesToOneConnection checks that a private message reaches
 // the one connection it names (by name, now unique, or by connection ID),
 // never another page whose user asked for the same name.
@@ -209,7 +228,7 @@ func namesAreUnique(t *testing.T, a, b *nexo.App) {
 		for j := range conns {
 			s := []*nexotest.Server{one, two}[j%2]
 			wg.Go(func() {
-				c, _, err := s.TryDial(path)
+				c, _, err := s.TryDial(path, nexotest.WithTimeout(30*time.Second)) // brokers under CI load
 				if err != nil {
 					names <- err.Error()
 					return
@@ -247,7 +266,7 @@ func twoAtOnce(t *testing.T, one, two *nexotest.Server) {
 		var wg sync.WaitGroup
 		for j, s := range []*nexotest.Server{one, two} {
 			wg.Go(func() {
-				c, _, err := s.TryDial(path)
+				c, _, err := s.TryDial(path, nexotest.WithTimeout(30*time.Second)) // brokers under CI load
 				if err != nil {
 					names <- err.Error()
 					return

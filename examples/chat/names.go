@@ -5,21 +5,47 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/nexogo/nexo/channels"
 )
 
-// cleanName keeps a display name short and printable.
+// cleanName keeps a display name short and made of what shows: it drops
+// control and format characters (zero-width spaces and joiners, direction
+// marks, byte-order marks), private-use and unassigned code points and
+// invalid UTF-8, and turns every run of spaces (tabs, new lines, no-break
+// spaces) into one space between words. Two names that look the same are
+// then the same name, which uniqueName keeps to one page.
 func cleanName(s string) string {
-	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) > maxName {
-		s = string([]rune(s)[:maxName])
+	var b strings.Builder
+	n, space := 0, false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			space = true
+			continue
+		case r == utf8.RuneError || !unicode.IsGraphic(r):
+			continue
+		}
+		if n == maxName {
+			break
+		}
+		if space && n > 0 {
+			if n+1 == maxName {
+				break
+			}
+			b.WriteByte(' ')
+			n++
+		}
+		space = false
+		b.WriteRune(r)
+		n++
 	}
-	if s == "" {
-		s = "guest"
+	if b.Len() == 0 {
+		return "guest"
 	}
-	return s
+	return b.String()
 }
 
 // tabKey is the presence meta that tells which page a connection serves:
