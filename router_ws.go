@@ -2,6 +2,7 @@ package nexo
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -153,9 +154,10 @@ func (e *entry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	wsh, page := e.ws.Load(), e.page.Load()
 	switch {
 	case wsh != nil && (page == nil || websocket.IsWebSocketUpgrade(r)):
-		// The connection outlives this call, and chi reuses its routing
-		// context once the call returns: hand the connection a copy.
-		if rc := chi.RouteContext(r.Context()); rc != nil {
+		// The connection outlives this call, and chi reuses a routing
+		// context from its pool once the call returns: hand the
+		// connection a copy, unless the context is the request's own.
+		if rc := chi.RouteContext(r.Context()); rc != nil && r.Context().Value(ownRouteKey{}) != any(rc) {
 			r = r.WithContext(context.WithValue(r.Context(), chi.RouteCtxKey, rc.Clone()))
 		}
 		(*wsh).ServeHTTP(w, r)
@@ -164,4 +166,40 @@ func (e *entry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		e.mux.NotFoundHandler().ServeHTTP(w, r)
 	}
+}
+
+// upgradeRoute holds chi's routing context of an upgrade request, made
+// for the request by Router.ServeHTTP rather than taken from chi's pool
+// (chi uses a routing context it finds in the request's context). The
+// connection keeps the upgrade request, and with it this context, for its
+// whole life: a pooled one would have to be copied into a second node
+// (context.WithValue and a copy of the request), next to the one chi put
+// in the chain, which stayed reachable too. Here one node of 24 bytes
+// answers for chi, and tells entry.ServeHTTP that no copy is needed.
+type upgradeRoute struct {
+	context.Context
+	rctx *chi.Context
+}
+
+// ownRouteKey asks an upgradeRoute in a context chain for its routing
+// context.
+type ownRouteKey struct{}
+
+func newUpgradeRoute(parent context.Context, routes chi.Routes) *upgradeRoute {
+	rctx := chi.NewRouteContext()
+	rctx.Routes = routes // as chi's Mux.ServeHTTP sets a pooled one
+	return &upgradeRoute{Context: parent, rctx: rctx}
+}
+
+// Value answers chi.RouteCtxKey as context.WithValue would.
+func (c *upgradeRoute) Value(key any) any {
+	if key == chi.RouteCtxKey || key == (ownRouteKey{}) {
+		return c.rctx
+	}
+	return c.Context.Value(key)
+}
+
+// String describes the context as context.WithValue's does.
+func (c *upgradeRoute) String() string {
+	return fmt.Sprint(c.Context) + ".WithValue(" + fmt.Sprint(chi.RouteCtxKey) + ", *chi.Context)"
 }
