@@ -48,10 +48,26 @@ func requestView(c *ws.Conn) string {
 		fmt.Sprint("local=", local != nil),
 		fmt.Sprint("server=", hasServer),
 		fmt.Sprint("tls=", r.TLS != nil),
-		fmt.Sprint("ended=", ctx.Err() != nil),
+		fmt.Sprint("ended=", ended(ctx)),
 		fmt.Sprint("same=", c.Request() == r && c.Header() != nil && sameMap(c.Header(), r.Header)),
 	}
 	return strings.Join(fields, " ")
+}
+
+// ended reports whether ctx has ended as a context net/http cancelled
+// does: Err and Cause are context.Canceled, Done is closed, there is no
+// deadline, and a context derived from it is done at once.
+func ended(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+	default:
+		return false
+	}
+	child, cancel := context.WithCancel(ctx)
+	defer cancel()
+	_, hasDeadline := ctx.Deadline()
+	return ctx.Err() == context.Canceled && context.Cause(ctx) == context.Canceled && !hasDeadline &&
+		child.Err() == context.Canceled && context.Cause(child) == context.Canceled
 }
 
 func sameMap(a, b http.Header) bool {
@@ -69,8 +85,9 @@ type outerKey struct{}
 // net/http's), the query, the remote address, net/http's context values,
 // TLS state, and a context that has ended.
 func TestRequestAfterHandshake(t *testing.T) {
-	for _, secure := range []bool{false, true} {
-		t.Run(fmt.Sprint("tls=", secure), func(t *testing.T) {
+	for _, tc := range []struct{ secure, wrapped bool }{{false, false}, {false, true}, {true, false}, {true, true}} {
+		secure := tc.secure
+		t.Run(fmt.Sprintf("tls=%v,wrapped=%v", tc.secure, tc.wrapped), func(t *testing.T) {
 			app := nexo.New()
 			app.Use(func(next http.Handler) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -91,9 +108,16 @@ func TestRequestAfterHandshake(t *testing.T) {
 				}
 				return c.Err()
 			})
-			outer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				app.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), outerKey{}, "from-outer")))
-			})
+			// The App as the server's handler, or inside a handler that
+			// adds to the request's context.
+			var outer http.Handler = app
+			wantOuter := "<nil>"
+			if tc.wrapped {
+				outer = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					app.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), outerKey{}, "from-outer")))
+				})
+				wantOuter = "from-outer"
+			}
 			var opts []nexotest.ServerOption
 			if secure {
 				opts = append(opts, nexotest.WithTLS())
@@ -116,7 +140,7 @@ func TestRequestAfterHandshake(t *testing.T) {
 				c = s.Dial("/rooms/lobby?q=x%20y", nexotest.WithHeader("X-Pin", "pinned"),
 					nexotest.WithHeader("Cookie", "session=abc; other=x"), nexotest.WithOrigin(s.URL))
 			}
-			want := "mw=from-mw outer=from-outer room=lobby/lobby/lobby q=x y/x y h=pinned/pinned cookie=abc " +
+			want := "mw=from-mw outer=" + wantOuter + " room=lobby/lobby/lobby q=x y/x y h=pinned/pinned cookie=abc " +
 				"pattern=/rooms/{room}//rooms/{room} method=GET HTTP/1.1 /rooms/lobby?q=x%20y remote=true local=true server=true " +
 				fmt.Sprintf("tls=%v ended=true same=true", secure)
 			ask := func() {

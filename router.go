@@ -60,7 +60,10 @@ func NewRouter() *Router {
 // with the whole router the group belongs to.
 func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if websocket.IsWebSocketUpgrade(req) && chi.RouteContext(req.Context()) == nil {
-		req = req.WithContext(newUpgradeRoute(req.Context(), r.t.root))
+		u := newUpgradeRoute(req.Context(), r.t.root)
+		r.t.root.ServeHTTP(w, req.WithContext(u))
+		u.ended()
+		return
 	}
 	r.t.root.ServeHTTP(w, req)
 }
