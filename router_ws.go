@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -246,28 +247,54 @@ func (c *upgradeRoute) String() string {
 // from the connection. Any other parent is kept as it is.
 func (c *upgradeRoute) ended() {
 	parent := c.ctx()
-	srv, local := parent.Value(http.ServerContextKey), parent.Value(http.LocalAddrContextKey)
-	if _, ok := srv.(*http.Server); !ok || local == nil {
+	if !isHTTPRequestContext(parent) {
 		return
 	}
-	d := contextName(parent)
-	if len(d) < len(httpEndedPrefix)+len(httpEndedSuffix) || !strings.HasPrefix(d, httpEndedPrefix) ||
-		!strings.HasSuffix(d, httpEndedSuffix) || d[len(httpEndedPrefix):len(d)-len(httpEndedSuffix)] != stringify(local) {
-		return
-	}
-	e := &httpEnded{srv: srv, local: local}
+	e := &httpEnded{srv: parent.Value(http.ServerContextKey), local: parent.Value(http.LocalAddrContextKey)}
 	e.ref.Context = e
 	c.parent.Store(&e.ref)
 }
 
-// httpEndedPrefix and httpEndedSuffix are the description of net/http's
-// context of a request (httpEnded.String) before and after its local
-// address.
-var (
-	httpEndedPrefix = "context.Background.WithValue(" + stringify(http.ServerContextKey) +
-		", *http.Server).WithValue(" + stringify(http.LocalAddrContextKey) + ", "
-	httpEndedSuffix = ").WithCancel.WithCancel"
-)
+// isHTTPRequestContext reports whether ctx is the chain net/http's Server
+// builds for a request when neither BaseContext nor ConnContext is set:
+// the request's cancelCtx, the connection's, a valueCtx with
+// http.LocalAddrContextKey, a valueCtx with http.ServerContextKey, then
+// context.Background. It reads package context's nodes with reflect,
+// without allocating (comparing their descriptions, which name every node,
+// key and value too, cost some 650 bytes of garbage per upgrade); any
+// other chain, or nodes laid out otherwise by another Go release, gives
+// false, and the chain is kept (TestUpgradeRouteLetsGoOfNetHTTPContext
+// fails then).
+func isHTTPRequestContext(ctx context.Context) bool {
+	v := reflect.ValueOf(ctx)
+	for _, key := range [...]any{nil, nil, http.LocalAddrContextKey, http.ServerContextKey} {
+		want := "cancelCtx"
+		if key != nil {
+			want = "valueCtx"
+		}
+		if v.Kind() != reflect.Pointer || v.Type().Elem().PkgPath() != "context" || v.Type().Elem().Name() != want {
+			return false
+		}
+		n := v.Elem()
+		if n.Kind() != reflect.Struct || n.NumField() < 1 || n.Field(0).Type() != contextType {
+			return false
+		}
+		if key != nil {
+			if n.NumField() != 3 || n.Field(1).Kind() != reflect.Interface || n.Field(1).IsNil() {
+				return false
+			}
+			k := n.Field(1).Elem()
+			if k.Type() != reflect.TypeOf(key) || k.Pointer() != reflect.ValueOf(key).Pointer() {
+				return false
+			}
+		}
+		v = n.Field(0).Elem() // the parent: an embedded interface, exported by name
+	}
+	return v.IsValid() && v.CanInterface() && v.Interface() == context.Background()
+}
+
+// contextType is context.Context's.
+var contextType = reflect.TypeFor[context.Context]()
 
 // httpEnded stands for the context net/http gives a request after it has
 // ended it: context.Background with http.ServerContextKey and
@@ -307,7 +334,7 @@ func (e *httpEnded) Value(key any) any {
 // String describes the context as net/http's chain describes itself.
 func (e *httpEnded) String() string {
 	return "context.Background.WithValue(" + stringify(http.ServerContextKey) + ", " + stringify(e.srv) +
-		").WithValue(" + stringify(http.LocalAddrContextKey) + ", " + stringify(e.local) + httpEndedSuffix
+		").WithValue(" + stringify(http.LocalAddrContextKey) + ", " + stringify(e.local) + ").WithCancel.WithCancel"
 }
 
 // contextName and stringify describe a context and a value as package

@@ -3,7 +3,9 @@ package nexo
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/nexogo/nexo/nexotest"
@@ -55,6 +57,53 @@ func TestUpgradeRouteLetsGoOfNetHTTPContext(t *testing.T) {
 			c.SendText("?")
 			c.ExpectText(fmt.Sprint(!wrapped, " true"))
 			c.CloseNormal()
+		})
+	}
+}
+
+// TestIsHTTPRequestContext checks that only net/http's own chain is
+// recognised: not one with a BaseContext, a ConnContext, or a value a
+// handler added.
+func TestIsHTTPRequestContext(t *testing.T) {
+	type key struct{}
+	for _, tc := range []struct {
+		name string
+		set  func(*http.Server)
+		wrap func(*http.Request) *http.Request
+		want bool
+	}{
+		{"plain", nil, nil, true},
+		{"base", func(s *http.Server) {
+			s.BaseContext = func(net.Listener) context.Context { return context.WithValue(context.Background(), key{}, 1) }
+		}, nil, false},
+		{"conn", func(s *http.Server) {
+			s.ConnContext = func(ctx context.Context, _ net.Conn) context.Context { return context.WithValue(ctx, key{}, 1) }
+		}, nil, false},
+		{"handler value", nil, func(r *http.Request) *http.Request {
+			return r.WithContext(context.WithValue(r.Context(), key{}, 1))
+		}, false},
+		{"handler cancel", nil, func(r *http.Request) *http.Request {
+			ctx, cancel := context.WithCancel(r.Context())
+			t.Cleanup(cancel)
+			return r.WithContext(ctx)
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tc.wrap != nil {
+					r = tc.wrap(r)
+				}
+				fmt.Fprint(w, isHTTPRequestContext(r.Context()))
+			}))
+			if tc.set != nil {
+				tc.set(hs.Config)
+			}
+			hs.Start()
+			defer hs.Close()
+			_, body := nexotest.Get(t, hs.URL)
+			if body != fmt.Sprint(tc.want) {
+				t.Fatalf("isHTTPRequestContext = %s, want %v", body, tc.want)
+			}
 		})
 	}
 }
