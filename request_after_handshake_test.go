@@ -54,15 +54,13 @@ func requestView(c *ws.Conn) string {
 	return strings.Join(fields, " ")
 }
 
-// ended reports whether ctx has ended as a context net/http cancelled
-// does: Err and Cause are context.Canceled, Done is closed, there is no
-// deadline, and a context derived from it is done at once.
+// ended waits for ctx to end (net/http ends it once the handshake's
+// ServeHTTP has returned, which a client may outrun) and reports whether
+// it has ended as a context net/http cancelled does: Err and Cause are
+// context.Canceled, there is no deadline, and a context derived from it
+// is done at once.
 func ended(ctx context.Context) bool {
-	select {
-	case <-ctx.Done():
-	default:
-		return false
-	}
+	<-ctx.Done()
 	child, cancel := context.WithCancel(ctx)
 	defer cancel()
 	_, hasDeadline := ctx.Deadline()
@@ -157,15 +155,7 @@ func TestRequestAfterHandshake(t *testing.T) {
 				}
 			}
 			ask()
-			client := s.Client()
-			for range 20 {
-				resp, err := client.Get(s.URL + "/other/x")
-				if err != nil {
-					t.Fatal(err)
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			}
+			getMany(t, s.Client(), s.URL+"/other/x", 20)
 			ask()
 		})
 	}
