@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/gorilla/websocket"
 	"github.com/nexogo/nexo/ws"
 )
 
@@ -57,7 +58,15 @@ func NewRouter() *Router {
 
 // ServeHTTP routes the request. On a group made by With or Group it routes
 // with the whole router the group belongs to.
-func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) { r.t.root.ServeHTTP(w, req) }
+func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if websocket.IsWebSocketUpgrade(req) && chi.RouteContext(req.Context()) == nil {
+		u := newUpgradeRoute(req.Context(), r.t.root)
+		r.t.root.ServeHTTP(w, req.WithContext(u))
+		u.ended()
+		return
+	}
+	r.t.root.ServeHTTP(w, req)
+}
 
 // Use appends HTTP middleware, such as chi's middleware package provides.
 // On a router it wraps every request, upgrades included; on a group it

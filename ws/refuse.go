@@ -46,11 +46,12 @@ func (s *Server) checkUpgrade(w http.ResponseWriter, r *http.Request) bool {
 	case r.Method != http.MethodGet:
 		status, msg = http.StatusMethodNotAllowed, "an upgrade request must be GET"
 		w.Header().Set("Allow", http.MethodGet)
-	case r.Header.Get("Sec-WebSocket-Version") != "13":
+	// The keys in canonical form: Header.Get allocates to canonicalise others.
+	case r.Header.Get("Sec-Websocket-Version") != "13":
 		// RFC 6455, section 4.2.2: the versions the server speaks.
 		status, msg = http.StatusUpgradeRequired, "unsupported WebSocket version"
 		w.Header().Set("Sec-WebSocket-Version", "13")
-	case !validKey(r.Header.Get("Sec-WebSocket-Key")):
+	case !validKey(r.Header.Get("Sec-Websocket-Key")):
 		status, msg = http.StatusBadRequest, "missing or invalid Sec-WebSocket-Key"
 	default:
 		return false
@@ -66,8 +67,9 @@ func validKey(key string) bool {
 	if len(key) != 24 {
 		return false
 	}
-	b, err := base64.StdEncoding.DecodeString(key)
-	return err == nil && len(b) == 16
+	var b [18]byte // 24 characters decode to at most 18 bytes
+	n, err := base64.StdEncoding.Decode(b[:], []byte(key))
+	return err == nil && n == 16
 }
 
 // awaitAccept waits for the handler to accept (Accept's call arrives on
