@@ -19,7 +19,9 @@ const DefaultHistoryCount = 1000
 //
 // Pattern is a topic ("chat:lobby"), a prefix followed by "*" ("chat:*"
 // matches every topic that starts with "chat:", except presence topics),
-// or a path.Match pattern.
+// or a path.Match pattern. The App's own topics (ReservedPrefix) match
+// only a pattern that starts with ReservedPrefix: "*" keeps neither the
+// messages SendTo carries between instances nor broadcasts.
 //
 // A HistoryPolicy is a plain value.
 type HistoryPolicy struct {
@@ -31,8 +33,13 @@ type HistoryPolicy struct {
 
 // Matches reports whether topic falls under the policy. A presence topic
 // (PresenceTopic) matches only a pattern that names presence topics
-// ("chat:*#presence"): "chat:*" does not keep every join and leave.
+// ("chat:*#presence"): "chat:*" does not keep every join and leave. A
+// topic of the App's own (ReservedPrefix) matches only a pattern that
+// starts with ReservedPrefix.
 func (p HistoryPolicy) Matches(topic string) bool {
+	if strings.HasPrefix(topic, ReservedPrefix) && !strings.HasPrefix(p.Pattern, ReservedPrefix) {
+		return false
+	}
 	if suffix := PresenceTopic(""); strings.HasSuffix(topic, suffix) && !strings.Contains(p.Pattern, suffix) {
 		return false
 	}

@@ -90,7 +90,8 @@
 // tombstone; Close also purges the lease (when the server is away it
 // logs that and leaves the entries to expire with the lease). An instance that lost the
 // server for longer than its lease takes its lease again on reconnecting
-// and rewrites its entries. A Leave that fails (the server is away)
+// and rewrites its entries, announcing the join of each that another
+// instance had removed (and announced as left) meanwhile. A Leave that fails (the server is away)
 // returns its error and is retried in the background, every third of the
 // lease and at most a second apart, until the purge succeeds; the leave
 // is then announced. A member who leaves during an outage is thus gone

@@ -93,3 +93,10 @@ func RetakeLease(ctx context.Context, b *Broker) error {
 	b.presence.setRev(0)
 	return b.presence.renewOnce(ctx)
 }
+
+// DropLease removes b's lease as its expiry would (b away longer than
+// the lease): other instances then take b's entries for dead.
+func DropLease(ctx context.Context, b *Broker) error {
+	p := b.presence
+	return p.purge(ctx, p.leasesS, b.names.instances, p.leaseKey)
+}

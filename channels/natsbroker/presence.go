@@ -224,6 +224,11 @@ func (p *presence) renewOnce(ctx context.Context) error {
 // again once written: gone, it is purged (or, failing that, retried as a
 // failed leave, unannounced since its Leave announced it); joined again
 // meanwhile (even during that purge), the newer value is written.
+//
+// An entry that was no longer in the bucket (another instance found it
+// without a lease, deleted it and announced its leave) has its join
+// announced once written back, so that the pages that removed the member
+// list it again.
 func (p *presence) rewrite(ctx context.Context, k string, v []byte) error {
 	p.mu.Lock()
 	_, still := p.mine[k]
@@ -235,7 +240,14 @@ func (p *presence) rewrite(ctx context.Context, k string, v []byte) error {
 	if hook != nil {
 		hook(k)
 	}
-	if _, err := p.kv.Put(ctx, k, v); err != nil {
+	// Create succeeds only where the entry is gone: its leave was
+	// announced.
+	_, err := p.kv.Create(ctx, k, v)
+	gone := err == nil
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		_, err = p.kv.Put(ctx, k, v)
+	}
+	if err != nil {
 		return err
 	}
 	p.mu.Lock()
@@ -243,6 +255,9 @@ func (p *presence) rewrite(ctx context.Context, k string, v []byte) error {
 	p.mu.Unlock()
 	if still {
 		if bytes.Equal(cur, v) {
+			if gone {
+				p.announceBack(ctx, k, v)
+			}
 			return nil
 		}
 		_, err := p.kv.Put(ctx, k, cur)
@@ -258,7 +273,7 @@ func (p *presence) rewrite(ctx context.Context, k string, v []byte) error {
 	if !still {
 		return nil
 	}
-	_, err := p.kv.Put(ctx, k, cur)
+	_, err = p.kv.Put(ctx, k, cur)
 	return err
 }
 
@@ -408,6 +423,21 @@ func (p *presence) list(ctx context.Context, topic string) ([]channels.PresenceE
 		out[i] = it.e.PresenceEntry
 	}
 	return out, nil
+}
+
+// announceBack announces the join of the entry v of key k, written back
+// after another instance had removed it and announced its leave.
+func (p *presence) announceBack(ctx context.Context, k string, v []byte) {
+	tok, _, _ := strings.Cut(k, ".")
+	topic, ok := untoken(tok)
+	var e entry
+	if !ok || json.Unmarshal(v, &e) != nil {
+		return // written by this instance: cannot happen
+	}
+	ev := channels.PresenceEvent{Type: "presence", Event: "join", Topic: topic, Entry: e.PresenceEntry}
+	if err := channels.Publish(ctx, p.b, channels.PresenceTopic(topic), ev); err != nil {
+		p.b.cfg.logger.Warn("natsbroker: could not announce a member written back", "topic", topic, "conn", e.ConnID, "err", err)
+	}
 }
 
 // announceLeave announces the leave of a member this instance removed

@@ -178,3 +178,7 @@ func (b *Broker) RunHint() string { return b.serverRun() }
 // SetRunHint makes the broker believe in run, as a publish that read its
 // hint just before the server restarted does.
 func (b *Broker) SetRunHint(run string) { b.runID.Store(&run) }
+
+// Renew runs one renewal of b's lease: when the lease is gone, b takes
+// it again and writes its entries again.
+func Renew(ctx context.Context, b *Broker) error { return b.presence.renewOnce(ctx) }

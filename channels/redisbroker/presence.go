@@ -75,10 +75,16 @@ type entry struct {
 
 // deleteIfSame deletes a hash field only if it still holds the value that
 // was read: an entry written again meanwhile (its instance came back)
-// stays. With a third argument, the places ("seq") of both values are
-// left out of the comparison: a Join whose reply was lost does not know
-// the place its entry took.
+// stays. With a second key, the lease the entry lives by, it deletes only
+// while that lease is missing: an instance that came back after the
+// caller saw its lease missing has taken the lease again and written its
+// entries back, the same values. With a third argument, the places
+// ("seq") of both values are left out of the comparison: a Join whose
+// reply was lost does not know the place its entry took.
 var deleteIfSame = redis.NewScript(`
+if KEYS[2] and redis.call("EXISTS", KEYS[2]) == 1 then
+	return 0
+end
 local cur = redis.call("HGET", KEYS[1], ARGV[1])
 if cur and ARGV[3] then
 	cur = string.gsub(cur, '^{"seq":%d+,', '{')
@@ -352,7 +358,11 @@ func (p *presence) List(ctx context.Context, topic string) ([]channels.PresenceE
 		if restarted {
 			continue // its instance may be alive, and about to take its lease again
 		}
-		n, err := deleteIfSame.Run(ctx, rc, []string{p.hash(topic)}, it.field, it.raw).Int()
+		keys := []string{p.hash(topic)}
+		if it.e.Lease != "" {
+			keys = append(keys, it.e.Lease) // deleted only while the lease is missing
+		}
+		n, err := deleteIfSame.Run(ctx, rc, keys, it.field, it.raw).Int()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			p.b.cfg.logger.Warn("redisbroker: could not delete a dead instance's presence entry", "topic", topic, "conn", it.field, "err", err)
 		}
