@@ -70,11 +70,17 @@ func (p *flushPool) pop() *Conn {
 }
 
 // yieldEvery is how many connections a pool goroutine writes before it
-// yields its thread to other runnable goroutines. Its writes are raw system
-// calls that never hand the thread over (sys_raw.go), so under a long
-// fan-out the pool's goroutines would otherwise keep every thread until the
-// runtime preempts them, 10 ms later: a broker's receive loop or a handler
-// woken by the network would wait that long.
+// yields its thread to other runnable goroutines, and the CPU to other
+// threads. Its writes are raw system calls that never hand the thread over
+// (sys_raw.go), so under a long fan-out the pool's goroutines would
+// otherwise keep every thread until the runtime preempts them, 10 ms later:
+// a broker's receive loop or a handler woken by the network would wait that
+// long. And a socket write never sleeps, so the kernel takes the CPU from a
+// pool thread only at the end of its time slice (up to a few milliseconds):
+// a thread woken meanwhile (the runtime's network poller woken by a
+// broker's reply, the broker itself on the same machine) waits for that.
+// With two instances behind Redis, that wait was most of each synchronous
+// PUBLISH's round trip (docs/BENCHMARKS.md, "Across instances").
 const yieldEvery = 32
 
 func (p *flushPool) work() {
@@ -85,6 +91,7 @@ func (p *flushPool) work() {
 		c.flushShared(b)
 		if n++; n%yieldEvery == 0 {
 			runtime.Gosched()
+			osYield()
 		}
 	}
 }
