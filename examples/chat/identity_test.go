@@ -213,77 +213,51 @@ func TestNamesAreUniqueAcrossInstances(t *testing.T) {
 }
 
 // namesAreUnique joins a page as "ada" on each of two apps at once, in
-// room after room, and fails when both are welcomed under the same name;
-// then sixteen pages at once, eight on each app, in three rooms (each
-// page that gives way renames while others do).
+// room after room, then sixteen pages at once, eight on each app, in three
+// rooms (each page that gives way renames while others do), and fails
+// when two pages of a room are welcomed under one name.
 func namesAreUnique(t *testing.T, a, b *nexo.App) {
-	one := nexotest.NewServer(t, a)
-	two := nexotest.NewServer(t, b)
-	twoAtOnce(t, one, two)
-	for room := range 3 {
-		path := fmt.Sprintf("/chat/storm%d?name=ada", room)
-		names := make(chan string, 16)
-		conns := make([]*nexotest.Conn, 16)
-		var wg sync.WaitGroup
-		for j := range conns {
-			s := []*nexotest.Server{one, two}[j%2]
-			wg.Go(func() {
-				c, _, err := s.TryDial(path, nexotest.WithTimeout(30*time.Second)) // brokers under CI load
-				if err != nil {
-					names <- err.Error()
-					return
-				}
-				conns[j] = c
-				names <- welcomeName(c)
-			})
-		}
-		wg.Wait()
-		close(names)
-		seen := map[string]int{}
-		for n := range names {
-			seen[n]++
-		}
-		for n, k := range seen {
-			if k > 1 {
-				t.Errorf("storm%d: %d pages welcomed as %q (%v)", room, k, n, seen)
-			}
-		}
-		for _, c := range conns {
-			if c != nil {
-				c.CloseNormal()
-			}
-		}
+	servers := []*nexotest.Server{nexotest.NewServer(t, a), nexotest.NewServer(t, b)}
+	for i := range 20 {
+		uniqueWelcomes(t, fmt.Sprintf("/chat/room%d?name=ada", i), servers, 2)
+	}
+	for i := range 3 {
+		uniqueWelcomes(t, fmt.Sprintf("/chat/storm%d?name=ada", i), servers, 16)
 	}
 }
 
-// twoAtOnce joins a page as "ada" on each of two servers at once, in room
-// after room, and fails when both are welcomed under the same name.
-func twoAtOnce(t *testing.T, one, two *nexotest.Server) {
-	for i := range 20 {
-		path := fmt.Sprintf("/chat/room%d?name=ada", i)
-		names := make(chan string, 2)
-		var conns [2]*nexotest.Conn
-		var wg sync.WaitGroup
-		for j, s := range []*nexotest.Server{one, two} {
-			wg.Go(func() {
-				c, _, err := s.TryDial(path, nexotest.WithTimeout(30*time.Second)) // brokers under CI load
-				if err != nil {
-					names <- err.Error()
-					return
-				}
-				conns[j] = c
-				names <- welcomeName(c)
-			})
-		}
-		wg.Wait()
-		a, b := <-names, <-names
-		if a == b {
-			t.Errorf("room%d: both pages welcomed as %q", i, a)
-		}
-		for _, c := range conns {
-			if c != nil {
-				c.CloseNormal()
+// uniqueWelcomes dials path n times at once, in turn on each of servers,
+// fails when two pages are welcomed under one name, and closes them.
+func uniqueWelcomes(t *testing.T, path string, servers []*nexotest.Server, n int) {
+	names := make(chan string, n)
+	conns := make([]*nexotest.Conn, n)
+	var wg sync.WaitGroup
+	for j := range conns {
+		s := servers[j%len(servers)]
+		wg.Go(func() {
+			c, _, err := s.TryDial(path, nexotest.WithTimeout(30*time.Second)) // brokers under CI load
+			if err != nil {
+				names <- err.Error()
+				return
 			}
+			conns[j] = c
+			names <- welcomeName(c)
+		})
+	}
+	wg.Wait()
+	close(names)
+	seen := map[string]int{}
+	for name := range names {
+		seen[name]++
+	}
+	for name, k := range seen {
+		if k > 1 {
+			t.Errorf("%s: %d pages welcomed as %q (%v)", path, k, name, seen)
+		}
+	}
+	for _, c := range conns {
+		if c != nil {
+			c.CloseNormal()
 		}
 	}
 }
