@@ -193,3 +193,41 @@ func TestHistoryStreamCreatedByTwoAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestNewTopicsAtOnceKeepServerUp has four instances read (as a page
+// joining with recovery does) and publish on new history topics at once,
+// on a server of the test's own: nats-server 2.9 crashes (a nil
+// dereference in stream.updateWithAdvisory) when a stream update reaches
+// it while the same stream is being created, and the broker sent one
+// before every creation (nats.go's CreateOrUpdateStream). Every call
+// succeeds and the server still answers at the end.
+func TestNewTopicsAtOnceKeepServerUp(t *testing.T) {
+	s := ownServer(t)
+	f := newFactory(t, s.URL())
+	p := channels.HistoryPolicy{Pattern: "room:*", MaxCount: 10}
+	brokers := []channels.HistoryBroker{f.history(t, p), f.history(t, p), f.history(t, p), f.history(t, p)}
+	ctx := context.Background()
+	for i := range 200 {
+		topic := fmt.Sprintf("room:up-%d", i)
+		errs := make(chan error, 2*len(brokers))
+		for _, b := range brokers {
+			// A page joining with recovery reads the stream; another
+			// publishes: each makes the stream when it is missing.
+			go func() {
+				_, err := b.Recover(ctx, topic, channels.RecoverQuery{Last: 10})
+				errs <- err
+			}()
+			go func() { errs <- channels.Publish(ctx, b, topic, i) }()
+		}
+		for range 2 * len(brokers) {
+			if err := <-errs; err != nil {
+				t.Fatalf("%s: %v", topic, err)
+			}
+		}
+	}
+	nc, err := nats.Connect(s.URL(), nats.Timeout(2*time.Second))
+	if err != nil {
+		t.Fatalf("the server is gone: %v", err)
+	}
+	nc.Close()
+}
