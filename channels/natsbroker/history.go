@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -109,17 +110,39 @@ func (b *Broker) stream(ctx context.Context, topic string, p channels.HistoryPol
 	return s, nil
 }
 
-// createOrUpdateStream creates the stream cfg, or brings it to cfg. Two
-// instances that use a new topic at once both create its stream; the one
-// refused because the other's creation was under way (createdMeanwhile)
-// makes the call again, which finds the stream and updates it.
+// createOrUpdateStream returns the stream cfg names, created, or brought
+// to cfg's limits when they changed. It updates a stream only then: an
+// update that reaches the server while the same stream is being created
+// or deleted crashes nats-server 2.9 (a nil dereference in
+// stream.updateWithAdvisory), and nats.go's CreateOrUpdateStream sends
+// one on every call. Two instances that use a new topic at once both
+// create its stream; the one refused because the other's creation was
+// under way (createdMeanwhile) looks it up again.
 func createOrUpdateStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
 	for attempt := 0; ; attempt++ {
-		s, err := js.CreateOrUpdateStream(ctx, cfg)
+		s, err := js.Stream(ctx, cfg.Name)
+		if err == nil {
+			if sameLimits(s.CachedInfo().Config, cfg) {
+				return s, nil
+			}
+			return js.UpdateStream(ctx, cfg)
+		}
+		if !errors.Is(err, jetstream.ErrStreamNotFound) {
+			return nil, err
+		}
+		s, err = js.CreateStream(ctx, cfg)
 		if err == nil || attempt == maxCreateAttempts-1 || !createdMeanwhile(err) {
 			return s, err
 		}
 	}
+}
+
+// sameLimits reports whether the stream config have holds what want sets
+// (the server fills in the fields want leaves out).
+func sameLimits(have, want jetstream.StreamConfig) bool {
+	return slices.Equal(have.Subjects, want.Subjects) && have.MaxMsgs == want.MaxMsgs &&
+		have.MaxBytes == want.MaxBytes && have.MaxAge == want.MaxAge && have.Storage == want.Storage &&
+		have.Discard == want.Discard && have.Retention == want.Retention
 }
 
 // forgetStream drops a cached stream that the server no longer has.

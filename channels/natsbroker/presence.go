@@ -144,20 +144,25 @@ func newPresence(ctx context.Context, b *Broker) (*presence, error) {
 	return p, nil
 }
 
-// bucket creates the bucket, or binds it when it exists with another
-// configuration. Instances started at once all create it: one refused
-// because another's creation was under way (createdMeanwhile) binds it,
-// and tries again if it is not there yet.
+// bucket binds the bucket, or creates it when it is missing. It binds
+// first, so that an instance never asks the server to create, or update,
+// a bucket that exists (nats.go's CreateKeyValue updates an existing one
+// whose configuration differs a little, and an update that reaches
+// nats-server 2.9 while the stream is being created crashes it).
+// Instances started at once on a new prefix all create it: one refused
+// because another's creation was under way (createdMeanwhile, or the
+// bucket exists) binds it, and tries again if it is not there yet. It is
+// bound as it is, whatever its configuration.
 func bucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
 	for attempt := 0; ; attempt++ {
-		kv, err := js.CreateKeyValue(ctx, cfg)
-		if errors.Is(err, jetstream.ErrBucketExists) || createdMeanwhile(err) {
-			kv, err = js.KeyValue(ctx, cfg.Bucket)
+		kv, err := js.KeyValue(ctx, cfg.Bucket)
+		if errors.Is(err, jetstream.ErrBucketNotFound) {
+			kv, err = js.CreateKeyValue(ctx, cfg)
 		}
 		if err == nil {
 			return kv, nil
 		}
-		if attempt == maxCreateAttempts-1 || !(createdMeanwhile(err) || errors.Is(err, jetstream.ErrBucketNotFound)) {
+		if attempt == maxCreateAttempts-1 || !(createdMeanwhile(err) || errors.Is(err, jetstream.ErrBucketExists)) {
 			return nil, fmt.Errorf("natsbroker: bucket %s: %w", cfg.Bucket, err)
 		}
 	}
