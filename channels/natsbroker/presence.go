@@ -156,7 +156,8 @@ func newPresence(ctx context.Context, b *Broker) (*presence, error) {
 func bucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
 	for attempt := 0; ; attempt++ {
 		kv, err := js.KeyValue(ctx, cfg.Bucket)
-		if errors.Is(err, jetstream.ErrBucketNotFound) {
+		if err != nil {
+			// Missing, or not to be had (no JetStream: creating says so).
 			kv, err = js.CreateKeyValue(ctx, cfg)
 		}
 		if err == nil {
