@@ -88,6 +88,10 @@ const reasonUnavailable = "chat unavailable, try again later"
 // gets a not_delivered error frame with its ref, and stays connected.
 var errNotDelivered = errors.New("not_delivered")
 
+// errUnlisted is a rename that took the page out of the room's presence
+// and could not write it back: the page is answered, then closed.
+var errUnlisted = errors.New("chat: renamed page not listed")
+
 // unknownUserError is the answer of session.private for a recipient not
 // in the room.
 type unknownUserError struct{ name string }
@@ -127,6 +131,11 @@ func (ch *chat) serve(c *ws.Conn) error {
 		}
 		if err := answer(c, in.Ref, data, err); err != nil {
 			return err
+		}
+		if errors.Is(err, errUnlisted) {
+			// Out of presence, the page would stay unlisted for good: it
+			// is closed, to come back and join again once the broker is.
+			return c.Close(ws.CloseTryAgainLater, reasonUnavailable)
 		}
 	}
 }

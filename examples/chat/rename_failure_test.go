@@ -19,7 +19,9 @@ type failingJoins struct {
 	fail atomic.Bool
 }
 
-func (b *failingJoins) Presence() channels.Presence { return failingPresence{b.MemoryBroker.Presence(), b} }
+func (b *failingJoins) Presence() channels.Presence {
+	return failingPresence{b.MemoryBroker.Presence(), b}
+}
 
 type failingPresence struct {
 	channels.Presence

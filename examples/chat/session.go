@@ -188,7 +188,7 @@ func (s *session) rename(want string) (string, error) {
 	}
 	self.UserID, self.JoinedAt = name, time.Now().UTC()
 	if err := presence.Join(ctx, s.topic, self); err != nil {
-		return "", err
+		return "", fmt.Errorf("%w: %w", errUnlisted, err)
 	}
 	s.name = name
 	ev := channels.PresenceEvent{Type: "presence", Event: "rename", Topic: s.topic, Entry: self}
