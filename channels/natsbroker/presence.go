@@ -315,15 +315,15 @@ func (p *presence) Join(ctx context.Context, topic string, e channels.PresenceEn
 			st.Seq = old.Seq
 		}
 	}
-	p.mu.Unlock()
 	val, err := json.Marshal(st)
+	if err == nil {
+		p.mine[k] = val
+		delete(p.leaving, k)
+	}
+	p.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("natsbroker: presence join: %w", err)
 	}
-	p.mu.Lock()
-	p.mine[k] = val
-	delete(p.leaving, k)
-	p.mu.Unlock()
 	rev, err := p.kv.Put(ctx, k, val)
 	if err == nil && st.Seq == 0 {
 		// Its place is this revision: kept in the entries that replace it.

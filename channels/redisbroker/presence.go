@@ -144,10 +144,9 @@ func (p *presence) topics() string { return p.b.cfg.prefix + "presence-topics" }
 // seq is the key of the last place handed out (see joinEntry).
 func (p *presence) seq() string { return p.b.cfg.prefix + "presence-seq" }
 
-// store writes the entry v of topic with joinEntry, through c (the client
-// or a transaction), and returns the stored value.
-func (p *presence) store(ctx context.Context, c redis.Scripter, topic, connID string, v []byte) *redis.Cmd {
-	return joinEntry.Run(ctx, c, []string{p.hash(topic), p.topics(), p.seq()}, connID, v, topic)
+// joinKeys are joinEntry's keys for topic.
+func (p *presence) joinKeys(topic string) []string {
+	return []string{p.hash(topic), p.topics(), p.seq()}
 }
 
 // forgetIfEmpty removes a topic from the set of topics with entries when
@@ -194,7 +193,7 @@ func (p *presence) rewrite(ctx context.Context) error {
 	_, err := p.b.rc.TxPipelined(ctx, func(tx redis.Pipeliner) error {
 		tx.Set(ctx, p.leaseKey, p.b.cfg.instance, p.b.cfg.lease)
 		for k, v := range mine {
-			joinEntry.EvalSha(ctx, tx, []string{p.hash(k[0]), p.topics(), p.seq()}, k[1], v, k[0])
+			joinEntry.EvalSha(ctx, tx, p.joinKeys(k[0]), k[1], v, k[0])
 		}
 		return nil
 	})
@@ -273,7 +272,7 @@ func (p *presence) Join(ctx context.Context, topic string, e channels.PresenceEn
 	p.mine[k] = val
 	delete(p.leaving, k)
 	p.mu.Unlock()
-	stored, err := p.store(ctx, p.b.rc, topic, e.ConnID, val).Text()
+	stored, err := joinEntry.Run(ctx, p.b.rc, p.joinKeys(topic), e.ConnID, val, topic).Text()
 	if err == nil {
 		// Kept in its stored form, with its place, for rewrite.
 		p.mu.Lock()
