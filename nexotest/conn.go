@@ -101,9 +101,7 @@ func (s *Server) TryDial(path string, opts ...DialOption) (*Conn, *http.Response
 		// Set before connecting, so that the advertised window is small.
 		nd.Control = func(network, address string, rc syscall.RawConn) error {
 			var serr error
-			err := rc.Control(func(fd uintptr) {
-				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, rcv)
-			})
+			err := rc.Control(func(fd uintptr) { serr = setRcvBuf(fd, rcv) })
 			return errors.Join(err, serr)
 		}
 	}

@@ -236,9 +236,13 @@ func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return nc, brw, err
 }
 
-// rawConn returns the raw connection of a TCP or Unix socket, or nil.
+// rawConn returns the raw connection of a TCP or Unix socket, or nil
+// (always nil where rawSockets is false).
 func rawConn(nc net.Conn) syscall.RawConn {
 	var raw syscall.RawConn
+	if !rawSockets {
+		return nil
+	}
 	switch nc := nc.(type) {
 	case *net.TCPConn:
 		raw, _ = nc.SyscallConn()
