@@ -159,6 +159,51 @@ describe('status while reconnecting', () => {
   });
 });
 
+describe('the browser going offline', () => {
+  it('drops the open socket at once: reconnecting, requests on it rejected, buffered sends kept for the next one', async () => {
+    const win = new EventTarget();
+    vi.stubGlobal('window', win);
+    const closes: CloseEvent[] = [];
+    const statuses: Status[] = [];
+    const { sock, ws } = open('ws://h/ws', { buffer: 5, onClose: ev => closes.push(ev) });
+    sock.onStatus(s => statuses.push(s));
+    ws.open();
+    const inFlight = sock.request('chat.send', { text: 'on the old socket' }, { timeout: 60000 });
+    win.dispatchEvent(new Event('offline'));
+    // The browser holds such a socket open but carries nothing on it; its
+    // close event may come much later, or never: the client does not wait.
+    expect(ws.closedWith).toBeDefined();
+    expect(sock.status).toBe('reconnecting');
+    expect(statuses.slice(-1)).toEqual(['reconnecting']);
+    expect(closes.map(e => [e.code, e.reason])).toEqual([[1006, 'offline']]);
+    expect((sock.error as CloseEvent).code).toBe(1006);
+    expect((await inFlight.catch(e => e)).code).toBe('closed');
+    expect(sock.send({ n: 1 })).toBe(true); // buffered, not written to the dropped socket
+    expect(ws.sent.length).toBe(1);
+    ws.drop(1006); // the late close event of the dropped socket changes nothing
+    await flush();
+    expect(closes.length).toBe(1);
+    win.dispatchEvent(new Event('online'));
+    expect(FakeWebSocket.instances.length).toBe(2);
+    const next = FakeWebSocket.last();
+    next.open();
+    expect(frames(next)).toEqual([{ n: 1 }]);
+    win.dispatchEvent(new Event('offline'));
+    sock.close();
+    expect(FakeWebSocket.instances.length).toBe(2);
+  });
+  it('leaves a socket closed by the application alone', () => {
+    const win = new EventTarget();
+    vi.stubGlobal('window', win);
+    const { sock, ws } = open();
+    ws.open();
+    sock.close();
+    win.dispatchEvent(new Event('offline'));
+    expect(ws.closedWith).toEqual([1000, '']);
+    expect(sock.status).toBe('closed');
+  });
+});
+
 describe('resync', () => {
   it('forgets the topic\'s position and reconnects at once without it', async () => {
     const { sock, ws } = open('ws://h/chat?name=a');
