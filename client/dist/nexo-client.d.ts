@@ -168,6 +168,7 @@ export declare class NexoSocket {
     private reopening?;
     private queue;
     private wake;
+    private offline;
     private wakeVisible;
     private messageFns;
     private statusFns;
@@ -233,6 +234,7 @@ export declare class NexoSocket {
      * becomes visible.
      */
     reconnectNow(): void;
+    private dropOffline;
     private retryNowIfWaiting;
     /**
      * Forgets the position of topic (of every topic when omitted) and

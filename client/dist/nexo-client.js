@@ -80,6 +80,7 @@ export class NexoSocket {
         this.closedByUser = false;
         this.queue = [];
         this.wake = () => this.retryNowIfWaiting();
+        this.offline = () => this.dropOffline();
         this.wakeVisible = () => {
             if (typeof document !== 'undefined' && document.visibilityState === 'visible')
                 this.retryNowIfWaiting();
@@ -104,8 +105,10 @@ export class NexoSocket {
             if (isPosition(p))
                 this.pos.set(topic, { epoch: p.epoch, offset: p.offset });
         }
-        if (typeof window !== 'undefined')
+        if (typeof window !== 'undefined') {
             window.addEventListener?.('online', this.wake);
+            window.addEventListener?.('offline', this.offline);
+        }
         if (typeof document !== 'undefined')
             document.addEventListener?.('visibilitychange', this.wakeVisible);
         this.open();
@@ -243,6 +246,19 @@ export class NexoSocket {
         this.retryAt = undefined;
         this.open();
     }
+    // dropOffline gives up the socket when the browser goes offline: Chromium
+    // keeps it open but carries nothing over it, so the page would say
+    // "open" while sends and requests went nowhere. Its close event may come
+    // late or never, so the socket is detached and treated as dropped now;
+    // the `online` event then retries at once.
+    dropOffline() {
+        const ws = this.ws;
+        if (this.closedByUser || !ws || ws.readyState > 1)
+            return;
+        ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+        ws.close();
+        void this.closed(closeEvent(1006, 'offline'), ws);
+    }
     // retryNowIfWaiting skips the backoff wait, but never reopens a socket
     // the server stopped.
     retryNowIfWaiting() {
@@ -277,8 +293,10 @@ export class NexoSocket {
         clearTimeout(this.timer);
         clearTimeout(this.stableTimer);
         this.retryAt = undefined;
-        if (typeof window !== 'undefined')
+        if (typeof window !== 'undefined') {
             window.removeEventListener?.('online', this.wake);
+            window.removeEventListener?.('offline', this.offline);
+        }
         if (typeof document !== 'undefined')
             document.removeEventListener?.('visibilitychange', this.wakeVisible);
         if (this.ws && this.ws.readyState <= 1)
@@ -471,6 +489,14 @@ export class NexoSocket {
             this.settle(ref, new RequestError('connection closed before the reply', code));
         }
     }
+}
+// closeEvent makes the close event of a socket the client gave up on
+// itself (a CloseEvent where the runtime has one).
+function closeEvent(code, reason) {
+    const init = { code, reason, wasClean: false };
+    if (typeof CloseEvent === 'function')
+        return new CloseEvent('close', init);
+    return Object.assign(new Event('close'), init);
 }
 function encode(data) {
     if (typeof data === 'string')

@@ -221,6 +221,7 @@ export class NexoSocket {
   private reopening?: WebSocket;
   private queue: Queued[] = [];
   private wake = () => this.retryNowIfWaiting();
+  private offline = () => this.dropOffline();
   private wakeVisible = () => {
     if (typeof document !== 'undefined' && document.visibilityState === 'visible') this.retryNowIfWaiting();
   };
@@ -243,7 +244,10 @@ export class NexoSocket {
     for (const [topic, p] of Object.entries(opts.positions ?? {})) {
       if (isPosition(p)) this.pos.set(topic, { epoch: p.epoch, offset: p.offset });
     }
-    if (typeof window !== 'undefined') window.addEventListener?.('online', this.wake);
+    if (typeof window !== 'undefined') {
+      window.addEventListener?.('online', this.wake);
+      window.addEventListener?.('offline', this.offline);
+    }
     if (typeof document !== 'undefined') document.addEventListener?.('visibilitychange', this.wakeVisible);
     this.open();
   }
@@ -386,6 +390,19 @@ export class NexoSocket {
     this.open();
   }
 
+  // dropOffline gives up the socket when the browser goes offline: Chromium
+  // keeps it open but carries nothing over it, so the page would say
+  // "open" while sends and requests went nowhere. Its close event may come
+  // late or never, so the socket is detached and treated as dropped now;
+  // the `online` event then retries at once.
+  private dropOffline(): void {
+    const ws = this.ws;
+    if (this.closedByUser || !ws || ws.readyState > 1) return;
+    ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+    ws.close();
+    void this.closed(closeEvent(1006, 'offline'), ws);
+  }
+
   // retryNowIfWaiting skips the backoff wait, but never reopens a socket
   // the server stopped.
   private retryNowIfWaiting(): void {
@@ -418,7 +435,10 @@ export class NexoSocket {
     clearTimeout(this.timer);
     clearTimeout(this.stableTimer);
     this.retryAt = undefined;
-    if (typeof window !== 'undefined') window.removeEventListener?.('online', this.wake);
+    if (typeof window !== 'undefined') {
+      window.removeEventListener?.('online', this.wake);
+      window.removeEventListener?.('offline', this.offline);
+    }
     if (typeof document !== 'undefined') document.removeEventListener?.('visibilitychange', this.wakeVisible);
     if (this.ws && this.ws.readyState <= 1) this.ws.close(code, reason);
     this.setStatus('closed');
@@ -598,6 +618,14 @@ export class NexoSocket {
       this.settle(ref, new RequestError('connection closed before the reply', code));
     }
   }
+}
+
+// closeEvent makes the close event of a socket the client gave up on
+// itself (a CloseEvent where the runtime has one).
+function closeEvent(code: number, reason: string): CloseEvent {
+  const init = { code, reason, wasClean: false };
+  if (typeof CloseEvent === 'function') return new CloseEvent('close', init);
+  return Object.assign(new Event('close'), init) as CloseEvent;
 }
 
 function encode(data: unknown): string | ArrayBufferLike | ArrayBufferView {
