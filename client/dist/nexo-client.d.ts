@@ -95,6 +95,11 @@ export interface Options {
     onRecovery?: (joined: Joined) => void;
     /** Called with every message (see {@link NexoSocket.onMessage}). */
     onMessage?: (data: unknown, event: MessageEvent) => void;
+    /**
+     * Called when a connection opens, before the status listeners and before
+     * the offline buffer is flushed: a frame it sends (a token for
+     * first-message auth) is the connection's first.
+     */
     onOpen?: (event: Event) => void;
     onClose?: (event: CloseEvent) => void;
     onError?: (event: Event) => void;

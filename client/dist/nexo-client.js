@@ -313,16 +313,26 @@ export class NexoSocket {
         this.ws = ws;
         ws.onopen = ev => {
             this.error = undefined;
-            this.setStatus('open');
+            // Open, but told to onOpen first: what it sends (a first-message
+            // token) goes out before what the status listeners send and before
+            // the offline buffer.
+            this.status = 'open';
             // The retry count resets only once the connection has stayed up.
             this.stableTimer = setTimeout(() => { this.retries = 0; }, 5000);
-            const queued = this.queue;
-            this.queue = [];
-            for (const q of queued) {
-                ws.send(encode(q.data));
-                this.markSent(q, ws);
+            try {
+                this.opts.onOpen?.(ev);
             }
-            this.opts.onOpen?.(ev);
+            finally {
+                if (this.ws === ws && this.status === 'open') {
+                    this.statusFns.forEach(fn => fn('open'));
+                    const queued = this.queue;
+                    this.queue = [];
+                    for (const q of queued) {
+                        ws.send(encode(q.data));
+                        this.markSent(q, ws);
+                    }
+                }
+            }
         };
         ws.onmessage = ev => this.receive(ev);
         ws.onerror = ev => {

@@ -103,6 +103,11 @@ export interface Options {
   onRecovery?: (joined: Joined) => void;
   /** Called with every message (see {@link NexoSocket.onMessage}). */
   onMessage?: (data: unknown, event: MessageEvent) => void;
+  /**
+   * Called when a connection opens, before the status listeners and before
+   * the offline buffer is flushed: a frame it sends (a token for
+   * first-message auth) is the connection's first.
+   */
   onOpen?: (event: Event) => void;
   onClose?: (event: CloseEvent) => void;
   onError?: (event: Event) => void;
@@ -454,16 +459,25 @@ export class NexoSocket {
     this.ws = ws;
     ws.onopen = ev => {
       this.error = undefined;
-      this.setStatus('open');
+      // Open, but told to onOpen first: what it sends (a first-message
+      // token) goes out before what the status listeners send and before
+      // the offline buffer.
+      this.status = 'open';
       // The retry count resets only once the connection has stayed up.
       this.stableTimer = setTimeout(() => { this.retries = 0; }, 5000);
-      const queued = this.queue;
-      this.queue = [];
-      for (const q of queued) {
-        ws.send(encode(q.data));
-        this.markSent(q, ws);
+      try {
+        this.opts.onOpen?.(ev);
+      } finally {
+        if (this.ws === ws && this.status === 'open') {
+          this.statusFns.forEach(fn => fn('open'));
+          const queued = this.queue;
+          this.queue = [];
+          for (const q of queued) {
+            ws.send(encode(q.data));
+            this.markSent(q, ws);
+          }
+        }
       }
-      this.opts.onOpen?.(ev);
     };
     ws.onmessage = ev => this.receive(ev);
     ws.onerror = ev => {

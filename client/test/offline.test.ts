@@ -159,6 +159,35 @@ describe('status while reconnecting', () => {
   });
 });
 
+describe('on open', () => {
+  it('sends what onOpen sends first, then what status listeners send, then the offline buffer', () => {
+    let sock!: ReturnType<typeof connect>;
+    const seen: string[] = [];
+    ({ sock } = open('ws://h/ws', {
+      buffer: 5,
+      onOpen: () => { seen.push(sock.status); sock.send({ token: 't' }); },
+    }));
+    sock.onStatus(s => { if (s === 'open') sock.send({ hello: 1 }); });
+    sock.send({ n: 1 });
+    sock.send({ n: 2 });
+    const ws = FakeWebSocket.last();
+    ws.open();
+    expect(seen).toEqual(['open']);
+    expect(frames(ws)).toEqual([{ token: 't' }, { hello: 1 }, { n: 1 }, { n: 2 }]);
+  });
+  it('sends nothing more when onOpen closes the socket, and tells no one it was open', () => {
+    const statuses: Status[] = [];
+    let sock!: ReturnType<typeof connect>;
+    ({ sock } = open('ws://h/ws', { buffer: 5, onOpen: () => sock.close() }));
+    sock.onStatus(s => statuses.push(s));
+    sock.send({ n: 1 });
+    const ws = FakeWebSocket.last();
+    ws.open();
+    expect(ws.sent).toEqual([]);
+    expect(statuses).toEqual(['connecting', 'closed']);
+  });
+});
+
 describe('the browser going offline', () => {
   it('drops the open socket at once: reconnecting, requests on it rejected, buffered sends kept for the next one', async () => {
     const win = new EventTarget();
