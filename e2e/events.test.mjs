@@ -159,3 +159,22 @@ test('first-message auth across a server restart: the token goes first, then wha
   assert.equal(status, 'open');
   await page.evaluate(() => window.first.close());
 });
+
+// resync() closes the socket to reconnect as a newcomer; until its close
+// event the socket is closing, and the browser drops what is sent on it.
+test('a send right after resync() waits in the buffer and goes out once, on the next connection', async () => {
+  await page.evaluate(() => new Promise(resolve => {
+    window.pongs = [];
+    window.rs = window.nexo.connect('/events', { buffer: 5 });
+    window.rs.on('pong', d => window.pongs.push(d.n));
+    window.rs.onStatus(s => s === 'open' && resolve());
+  }));
+  const sent = await page.evaluate(() => { window.rs.resync(); return window.rs.emit('ping', { n: 1 }); });
+  assert.equal(sent, true);
+  await page.waitForFunction(() => window.pongs.length === 1, null, { timeout: 5000 })
+    .catch(async () => { throw new Error(`the send was lost: pongs ${JSON.stringify(await page.evaluate(() => window.pongs))}, status ${await page.evaluate(() => window.rs.status)}`); });
+  await page.evaluate(() => window.rs.emit('ping', { n: 2 }));
+  await page.waitForFunction(() => window.pongs.length === 2);
+  assert.deepEqual(await page.evaluate(() => window.pongs), [1, 2]);
+  await page.evaluate(() => window.rs.close());
+});
