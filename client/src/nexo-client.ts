@@ -320,9 +320,12 @@ export class NexoSocket {
     return this.enqueue({ data });
   }
 
-  // enqueue sends q now when open, else keeps it in the offline buffer.
+  // enqueue sends q now when the socket is open, else keeps it in the
+  // offline buffer.
   private enqueue(q: Queued): boolean {
-    if (this.status === 'open' && this.ws) {
+    // A socket closing (resync, or the server's close under way) is still
+    // "open" until its close event, but the browser drops what is sent on it.
+    if (this.status === 'open' && this.ws && this.ws.readyState === 1) {
       this.ws.send(encode(q.data));
       this.markSent(q, this.ws);
       return true;

@@ -248,4 +248,16 @@ describe('resync', () => {
     expect(JSON.parse(url.searchParams.get('nexo_since')!)).toEqual({ u: { epoch: 'E', offset: 7 } });
     expect(sock.status).toBe('connecting');
   });
+  it('keeps what is sent before the closing socket has closed for the next one', async () => {
+    const { sock, ws } = open('ws://h/ws', { buffer: 5 });
+    ws.open();
+    sock.resync();
+    expect(sock.send({ n: 1 })).toBe(true);
+    expect(ws.sent).toEqual([]);
+    ws.drop(1000);
+    await flush();
+    const next = FakeWebSocket.last();
+    next.open();
+    expect(frames(next)).toEqual([{ n: 1 }]);
+  });
 });
