@@ -89,6 +89,27 @@ test('when the browser is back online the page retries at once, not at its next 
   assert.ok(opened < planned - 1000, `connected at ${opened - planned} ms from the planned attempt`);
 });
 
+// The browser knows when its network is gone: a socket it holds then
+// carries nothing (Chromium holds its frames), so the page must not go
+// on saying "open" and showing what is typed as "sending…".
+test('when the browser goes offline the page says it is reconnecting, keeps what is typed, and sends it once when back online', async () => {
+  const { ada, bob } = await adaAndBob('wentoffline');
+  await ada.context().setOffline(true);
+  await ada.waitForFunction(() => /^reconnecting/.test(document.getElementById('status').textContent), null, { timeout: 5000 })
+    .catch(async () => { throw new Error(`offline for 5 s, the pill still reads "${await ada.textContent('#status')}"`); });
+  await say(ada, 'typed offline');
+  await ada.waitForSelector('#outbox li.pending:has-text("waiting for the connection")', { timeout: 5000 });
+  await sees(ada, 'Connection lost.');
+  await shot(ada, 'chat-browser-offline');
+  await ada.context().setOffline(false);
+  await isOpen(ada, 10000);
+  await sees(bob, 'typed offline');
+  await ada.waitForFunction(() => document.querySelectorAll('#outbox li').length === 0);
+  await say(bob, 'after');
+  for (const p of [ada, bob]) await sees(p, 'after');
+  for (const p of [ada, bob]) assert.deepEqual(await messages(p), ['typed offline', 'after']);
+});
+
 test('three pages, kill -9 mid-conversation, two come back late: every page ends with the server\'s log', async () => {
   const s = await server();
   const net = await proxy(s.base.slice('http://'.length));

@@ -5,11 +5,12 @@ import { build, freePort, start, stop, launch } from './helpers.mjs';
 // The browser client's typed event frames against a real
 // channels.EventRouter (e2e/eventserver): emit, request and its replies,
 // error replies, timeouts and pushes, in Chromium.
-let browser, server, page;
+let browser, server, page, bin, addr;
 
 before(async () => {
-  const addr = `127.0.0.1:${await freePort()}`;
-  server = await start(build('e2e/eventserver'), addr);
+  addr = `127.0.0.1:${await freePort()}`;
+  bin = build('e2e/eventserver');
+  server = await start(bin, addr);
   browser = await launch();
   page = await browser.newPage();
   page.on('pageerror', err => console.error('page error:', err));
@@ -127,4 +128,53 @@ test('the client obeys the close codes the server sends: 1000, 1008 and 4403 sto
   assert.equal(await attempts(4401), 1);
   assert.equal(await page.evaluate(() => window.reauthed), 1);
   await page.evaluate(() => Object.values(window.socks).forEach(s => s.close()));
+});
+
+// docs/security.md: with FirstMessageAuth the client sends the token in
+// onOpen. What the page sent while the server was away waits in the
+// buffer and must go after the token, not be taken for it.
+test('first-message auth across a server restart: the token goes first, then what was sent while the server was away', async () => {
+  await page.evaluate(() => new Promise(resolve => {
+    window.echoes = [];
+    window.first = window.nexo.connect('/first', {
+      buffer: 10,
+      backoff: { base: 50, cap: 200 },
+      onOpen: () => window.first.send({ token: 'secret' }),
+    });
+    window.first.onMessage(m => window.echoes.push(m));
+    window.first.onStatus(s => s === 'open' && resolve());
+  }));
+  await page.evaluate(() => window.first.send({ text: 'before the restart' }));
+  await page.waitForFunction(() => window.echoes.length === 1);
+  await stop(server, 'SIGKILL');
+  await page.waitForFunction(() => window.first.status === 'reconnecting');
+  assert.equal(await page.evaluate(() => window.first.send({ text: 'while the server was away' })), true);
+  server = await start(bin, addr);
+  await page.waitForFunction(() => window.echoes.length === 2 || window.first.status === 'closed', null, { timeout: 15000 });
+  const { status, code, echoes } = await page.evaluate(() => ({ status: window.first.status, code: window.first.error?.code ?? null, echoes: window.echoes }));
+  assert.deepEqual(echoes, [
+    { user: 'ada', echo: { text: 'before the restart' } },
+    { user: 'ada', echo: { text: 'while the server was away' } },
+  ], `status ${status}, close code ${code}`);
+  assert.equal(status, 'open');
+  await page.evaluate(() => window.first.close());
+});
+
+// resync() closes the socket to reconnect as a newcomer; until its close
+// event the socket is closing, and the browser drops what is sent on it.
+test('a send right after resync() waits in the buffer and goes out once, on the next connection', async () => {
+  await page.evaluate(() => new Promise(resolve => {
+    window.pongs = [];
+    window.rs = window.nexo.connect('/events', { buffer: 5 });
+    window.rs.on('pong', d => window.pongs.push(d.n));
+    window.rs.onStatus(s => s === 'open' && resolve());
+  }));
+  const sent = await page.evaluate(() => { window.rs.resync(); return window.rs.emit('ping', { n: 1 }); });
+  assert.equal(sent, true);
+  await page.waitForFunction(() => window.pongs.length === 1, null, { timeout: 5000 })
+    .catch(async () => { throw new Error(`the send was lost: pongs ${JSON.stringify(await page.evaluate(() => window.pongs))}, status ${await page.evaluate(() => window.rs.status)}`); });
+  await page.evaluate(() => window.rs.emit('ping', { n: 2 }));
+  await page.waitForFunction(() => window.pongs.length === 2);
+  assert.deepEqual(await page.evaluate(() => window.pongs), [1, 2]);
+  await page.evaluate(() => window.rs.close());
 });

@@ -95,6 +95,11 @@ export interface Options {
     onRecovery?: (joined: Joined) => void;
     /** Called with every message (see {@link NexoSocket.onMessage}). */
     onMessage?: (data: unknown, event: MessageEvent) => void;
+    /**
+     * Called when a connection opens, before the status listeners and before
+     * the offline buffer is flushed: a frame it sends (a token for
+     * first-message auth) is the connection's first.
+     */
     onOpen?: (event: Event) => void;
     onClose?: (event: CloseEvent) => void;
     onError?: (event: Event) => void;
@@ -168,6 +173,7 @@ export declare class NexoSocket {
     private reopening?;
     private queue;
     private wake;
+    private offline;
     private wakeVisible;
     private messageFns;
     private statusFns;
@@ -233,6 +239,7 @@ export declare class NexoSocket {
      * becomes visible.
      */
     reconnectNow(): void;
+    private dropOffline;
     private retryNowIfWaiting;
     /**
      * Forgets the position of topic (of every topic when omitted) and

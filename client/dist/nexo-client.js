@@ -80,6 +80,7 @@ export class NexoSocket {
         this.closedByUser = false;
         this.queue = [];
         this.wake = () => this.retryNowIfWaiting();
+        this.offline = () => this.dropOffline();
         this.wakeVisible = () => {
             if (typeof document !== 'undefined' && document.visibilityState === 'visible')
                 this.retryNowIfWaiting();
@@ -104,8 +105,10 @@ export class NexoSocket {
             if (isPosition(p))
                 this.pos.set(topic, { epoch: p.epoch, offset: p.offset });
         }
-        if (typeof window !== 'undefined')
+        if (typeof window !== 'undefined') {
             window.addEventListener?.('online', this.wake);
+            window.addEventListener?.('offline', this.offline);
+        }
         if (typeof document !== 'undefined')
             document.addEventListener?.('visibilitychange', this.wakeVisible);
         this.open();
@@ -168,9 +171,12 @@ export class NexoSocket {
     send(data) {
         return this.enqueue({ data });
     }
-    // enqueue sends q now when open, else keeps it in the offline buffer.
+    // enqueue sends q now when the socket is open, else keeps it in the
+    // offline buffer.
     enqueue(q) {
-        if (this.status === 'open' && this.ws) {
+        // A socket closing (resync, or the server's close under way) is still
+        // "open" until its close event, but the browser drops what is sent on it.
+        if (this.status === 'open' && this.ws && this.ws.readyState === 1) {
             this.ws.send(encode(q.data));
             this.markSent(q, this.ws);
             return true;
@@ -243,6 +249,19 @@ export class NexoSocket {
         this.retryAt = undefined;
         this.open();
     }
+    // dropOffline gives up the socket when the browser goes offline: Chromium
+    // keeps it open but carries nothing over it, so the page would say
+    // "open" while sends and requests went nowhere. Its close event may come
+    // late or never, so the socket is detached and treated as dropped now;
+    // the `online` event then retries at once.
+    dropOffline() {
+        const ws = this.ws;
+        if (this.closedByUser || !ws || ws.readyState > 1)
+            return;
+        ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+        ws.close();
+        void this.closed(closeEvent(1006, 'offline'), ws);
+    }
     // retryNowIfWaiting skips the backoff wait, but never reopens a socket
     // the server stopped.
     retryNowIfWaiting() {
@@ -277,8 +296,10 @@ export class NexoSocket {
         clearTimeout(this.timer);
         clearTimeout(this.stableTimer);
         this.retryAt = undefined;
-        if (typeof window !== 'undefined')
+        if (typeof window !== 'undefined') {
             window.removeEventListener?.('online', this.wake);
+            window.removeEventListener?.('offline', this.offline);
+        }
         if (typeof document !== 'undefined')
             document.removeEventListener?.('visibilitychange', this.wakeVisible);
         if (this.ws && this.ws.readyState <= 1)
@@ -295,16 +316,26 @@ export class NexoSocket {
         this.ws = ws;
         ws.onopen = ev => {
             this.error = undefined;
-            this.setStatus('open');
+            // Open, but told to onOpen first: what it sends (a first-message
+            // token) goes out before what the status listeners send and before
+            // the offline buffer.
+            this.status = 'open';
             // The retry count resets only once the connection has stayed up.
             this.stableTimer = setTimeout(() => { this.retries = 0; }, 5000);
-            const queued = this.queue;
-            this.queue = [];
-            for (const q of queued) {
-                ws.send(encode(q.data));
-                this.markSent(q, ws);
+            try {
+                this.opts.onOpen?.(ev);
             }
-            this.opts.onOpen?.(ev);
+            finally {
+                if (this.ws === ws && this.status === 'open') {
+                    this.statusFns.forEach(fn => fn('open'));
+                    const queued = this.queue;
+                    this.queue = [];
+                    for (const q of queued) {
+                        ws.send(encode(q.data));
+                        this.markSent(q, ws);
+                    }
+                }
+            }
         };
         ws.onmessage = ev => this.receive(ev);
         ws.onerror = ev => {
@@ -471,6 +502,14 @@ export class NexoSocket {
             this.settle(ref, new RequestError('connection closed before the reply', code));
         }
     }
+}
+// closeEvent makes the close event of a socket the client gave up on
+// itself (a CloseEvent where the runtime has one).
+function closeEvent(code, reason) {
+    const init = { code, reason, wasClean: false };
+    if (typeof CloseEvent === 'function')
+        return new CloseEvent('close', init);
+    return Object.assign(new Event('close'), init);
 }
 function encode(data) {
     if (typeof data === 'string')

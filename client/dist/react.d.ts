@@ -18,5 +18,7 @@ export interface WebSocketState {
 /**
  * React hook over {@link connect}: connects after mount (never during
  * server-side rendering), reconnects when path changes, closes on unmount.
+ * The callbacks in options are those of the latest render; the other
+ * options are read once per connect.
  */
 export declare function useWebSocket(path: string, options?: Options): WebSocketState;

@@ -103,6 +103,11 @@ export interface Options {
   onRecovery?: (joined: Joined) => void;
   /** Called with every message (see {@link NexoSocket.onMessage}). */
   onMessage?: (data: unknown, event: MessageEvent) => void;
+  /**
+   * Called when a connection opens, before the status listeners and before
+   * the offline buffer is flushed: a frame it sends (a token for
+   * first-message auth) is the connection's first.
+   */
   onOpen?: (event: Event) => void;
   onClose?: (event: CloseEvent) => void;
   onError?: (event: Event) => void;
@@ -221,6 +226,7 @@ export class NexoSocket {
   private reopening?: WebSocket;
   private queue: Queued[] = [];
   private wake = () => this.retryNowIfWaiting();
+  private offline = () => this.dropOffline();
   private wakeVisible = () => {
     if (typeof document !== 'undefined' && document.visibilityState === 'visible') this.retryNowIfWaiting();
   };
@@ -243,7 +249,10 @@ export class NexoSocket {
     for (const [topic, p] of Object.entries(opts.positions ?? {})) {
       if (isPosition(p)) this.pos.set(topic, { epoch: p.epoch, offset: p.offset });
     }
-    if (typeof window !== 'undefined') window.addEventListener?.('online', this.wake);
+    if (typeof window !== 'undefined') {
+      window.addEventListener?.('online', this.wake);
+      window.addEventListener?.('offline', this.offline);
+    }
     if (typeof document !== 'undefined') document.addEventListener?.('visibilitychange', this.wakeVisible);
     this.open();
   }
@@ -311,9 +320,12 @@ export class NexoSocket {
     return this.enqueue({ data });
   }
 
-  // enqueue sends q now when open, else keeps it in the offline buffer.
+  // enqueue sends q now when the socket is open, else keeps it in the
+  // offline buffer.
   private enqueue(q: Queued): boolean {
-    if (this.status === 'open' && this.ws) {
+    // A socket closing (resync, or the server's close under way) is still
+    // "open" until its close event, but the browser drops what is sent on it.
+    if (this.status === 'open' && this.ws && this.ws.readyState === 1) {
       this.ws.send(encode(q.data));
       this.markSent(q, this.ws);
       return true;
@@ -386,6 +398,19 @@ export class NexoSocket {
     this.open();
   }
 
+  // dropOffline gives up the socket when the browser goes offline: Chromium
+  // keeps it open but carries nothing over it, so the page would say
+  // "open" while sends and requests went nowhere. Its close event may come
+  // late or never, so the socket is detached and treated as dropped now;
+  // the `online` event then retries at once.
+  private dropOffline(): void {
+    const ws = this.ws;
+    if (this.closedByUser || !ws || ws.readyState > 1) return;
+    ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+    ws.close();
+    void this.closed(closeEvent(1006, 'offline'), ws);
+  }
+
   // retryNowIfWaiting skips the backoff wait, but never reopens a socket
   // the server stopped.
   private retryNowIfWaiting(): void {
@@ -418,7 +443,10 @@ export class NexoSocket {
     clearTimeout(this.timer);
     clearTimeout(this.stableTimer);
     this.retryAt = undefined;
-    if (typeof window !== 'undefined') window.removeEventListener?.('online', this.wake);
+    if (typeof window !== 'undefined') {
+      window.removeEventListener?.('online', this.wake);
+      window.removeEventListener?.('offline', this.offline);
+    }
     if (typeof document !== 'undefined') document.removeEventListener?.('visibilitychange', this.wakeVisible);
     if (this.ws && this.ws.readyState <= 1) this.ws.close(code, reason);
     this.setStatus('closed');
@@ -434,16 +462,25 @@ export class NexoSocket {
     this.ws = ws;
     ws.onopen = ev => {
       this.error = undefined;
-      this.setStatus('open');
+      // Open, but told to onOpen first: what it sends (a first-message
+      // token) goes out before what the status listeners send and before
+      // the offline buffer.
+      this.status = 'open';
       // The retry count resets only once the connection has stayed up.
       this.stableTimer = setTimeout(() => { this.retries = 0; }, 5000);
-      const queued = this.queue;
-      this.queue = [];
-      for (const q of queued) {
-        ws.send(encode(q.data));
-        this.markSent(q, ws);
+      try {
+        this.opts.onOpen?.(ev);
+      } finally {
+        if (this.ws === ws && this.status === 'open') {
+          this.statusFns.forEach(fn => fn('open'));
+          const queued = this.queue;
+          this.queue = [];
+          for (const q of queued) {
+            ws.send(encode(q.data));
+            this.markSent(q, ws);
+          }
+        }
       }
-      this.opts.onOpen?.(ev);
     };
     ws.onmessage = ev => this.receive(ev);
     ws.onerror = ev => {
@@ -598,6 +635,14 @@ export class NexoSocket {
       this.settle(ref, new RequestError('connection closed before the reply', code));
     }
   }
+}
+
+// closeEvent makes the close event of a socket the client gave up on
+// itself (a CloseEvent where the runtime has one).
+function closeEvent(code: number, reason: string): CloseEvent {
+  const init = { code, reason, wasClean: false };
+  if (typeof CloseEvent === 'function') return new CloseEvent('close', init);
+  return Object.assign(new Event('close'), init) as CloseEvent;
 }
 
 function encode(data: unknown): string | ArrayBufferLike | ArrayBufferView {

@@ -159,6 +159,80 @@ describe('status while reconnecting', () => {
   });
 });
 
+describe('on open', () => {
+  it('sends what onOpen sends first, then what status listeners send, then the offline buffer', () => {
+    let sock!: ReturnType<typeof connect>;
+    const seen: string[] = [];
+    ({ sock } = open('ws://h/ws', {
+      buffer: 5,
+      onOpen: () => { seen.push(sock.status); sock.send({ token: 't' }); },
+    }));
+    sock.onStatus(s => { if (s === 'open') sock.send({ hello: 1 }); });
+    sock.send({ n: 1 });
+    sock.send({ n: 2 });
+    const ws = FakeWebSocket.last();
+    ws.open();
+    expect(seen).toEqual(['open']);
+    expect(frames(ws)).toEqual([{ token: 't' }, { hello: 1 }, { n: 1 }, { n: 2 }]);
+  });
+  it('sends nothing more when onOpen closes the socket, and tells no one it was open', () => {
+    const statuses: Status[] = [];
+    let sock!: ReturnType<typeof connect>;
+    ({ sock } = open('ws://h/ws', { buffer: 5, onOpen: () => sock.close() }));
+    sock.onStatus(s => statuses.push(s));
+    sock.send({ n: 1 });
+    const ws = FakeWebSocket.last();
+    ws.open();
+    expect(ws.sent).toEqual([]);
+    expect(statuses).toEqual(['connecting', 'closed']);
+  });
+});
+
+describe('the browser going offline', () => {
+  it('drops the open socket at once: reconnecting, requests on it rejected, buffered sends kept for the next one', async () => {
+    const win = new EventTarget();
+    vi.stubGlobal('window', win);
+    const closes: CloseEvent[] = [];
+    const statuses: Status[] = [];
+    const { sock, ws } = open('ws://h/ws', { buffer: 5, onClose: ev => closes.push(ev) });
+    sock.onStatus(s => statuses.push(s));
+    ws.open();
+    const inFlight = sock.request('chat.send', { text: 'on the old socket' }, { timeout: 60000 });
+    win.dispatchEvent(new Event('offline'));
+    // The browser holds such a socket open but carries nothing on it; its
+    // close event may come much later, or never: the client does not wait.
+    expect(ws.closedWith).toBeDefined();
+    expect(sock.status).toBe('reconnecting');
+    expect(statuses.slice(-1)).toEqual(['reconnecting']);
+    expect(closes.map(e => [e.code, e.reason])).toEqual([[1006, 'offline']]);
+    expect((sock.error as CloseEvent).code).toBe(1006);
+    expect((await inFlight.catch(e => e)).code).toBe('closed');
+    expect(sock.send({ n: 1 })).toBe(true); // buffered, not written to the dropped socket
+    expect(ws.sent.length).toBe(1);
+    ws.drop(1006); // the late close event of the dropped socket changes nothing
+    await flush();
+    expect(closes.length).toBe(1);
+    win.dispatchEvent(new Event('online'));
+    expect(FakeWebSocket.instances.length).toBe(2);
+    const next = FakeWebSocket.last();
+    next.open();
+    expect(frames(next)).toEqual([{ n: 1 }]);
+    win.dispatchEvent(new Event('offline'));
+    sock.close();
+    expect(FakeWebSocket.instances.length).toBe(2);
+  });
+  it('leaves a socket closed by the application alone', () => {
+    const win = new EventTarget();
+    vi.stubGlobal('window', win);
+    const { sock, ws } = open();
+    ws.open();
+    sock.close();
+    win.dispatchEvent(new Event('offline'));
+    expect(ws.closedWith).toEqual([1000, '']);
+    expect(sock.status).toBe('closed');
+  });
+});
+
 describe('resync', () => {
   it('forgets the topic\'s position and reconnects at once without it', async () => {
     const { sock, ws } = open('ws://h/chat?name=a');
@@ -173,5 +247,17 @@ describe('resync', () => {
     const url = new URL(FakeWebSocket.last().url);
     expect(JSON.parse(url.searchParams.get('nexo_since')!)).toEqual({ u: { epoch: 'E', offset: 7 } });
     expect(sock.status).toBe('connecting');
+  });
+  it('keeps what is sent before the closing socket has closed for the next one', async () => {
+    const { sock, ws } = open('ws://h/ws', { buffer: 5 });
+    ws.open();
+    sock.resync();
+    expect(sock.send({ n: 1 })).toBe(true);
+    expect(ws.sent).toEqual([]);
+    ws.drop(1000);
+    await flush();
+    const next = FakeWebSocket.last();
+    next.open();
+    expect(frames(next)).toEqual([{ n: 1 }]);
   });
 });

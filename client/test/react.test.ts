@@ -62,3 +62,35 @@ describe('useWebSocket mounted', () => {
     expect(FakeWebSocket.instances.length).toBe(2);
   });
 });
+
+describe('useWebSocket callbacks', () => {
+  it('calls the onOpen and onUnauthorized of the latest render, as it does onMessage', async () => {
+    const { act, create } = await import('react-test-renderer');
+    (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+    FakeWebSocket.instances = [];
+    const opened: string[] = [];
+    // A token refreshed by the page: the socket must reconnect with the
+    // one it holds now, not the one it had when the socket was made.
+    function App({ token }: { token: string }) {
+      useWebSocket('ws://h/feed', {
+        WebSocket: FakeWebSocket as never,
+        backoff: { base: 1, cap: 1 },
+        onOpen: () => opened.push(token),
+        onUnauthorized: () => ({ url: `ws://h/feed?token=${token}` }),
+      });
+      return null;
+    }
+    let root!: ReturnType<typeof create>;
+    await act(async () => { root = create(createElement(App, { token: 'old' })); });
+    await act(async () => { FakeWebSocket.last().open(); });
+    await act(async () => { root.update(createElement(App, { token: 'new' })); });
+    expect(FakeWebSocket.instances.length).toBe(1);
+    await act(async () => { FakeWebSocket.last().drop(4401); });
+    await act(async () => { await new Promise(r => setTimeout(r, 20)); });
+    expect(FakeWebSocket.instances.length).toBe(2);
+    expect(FakeWebSocket.last().url).toBe('ws://h/feed?token=new');
+    await act(async () => { FakeWebSocket.last().open(); });
+    expect(opened).toEqual(['old', 'new']);
+    await act(async () => { root.unmount(); });
+  });
+});

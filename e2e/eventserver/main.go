@@ -17,6 +17,7 @@ import (
 
 	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/middleware"
 	"github.com/nexogo/nexo/ws"
 )
 
@@ -93,6 +94,21 @@ func main() {
 		mu.Unlock()
 		return c.Close(code, "closed by the test")
 	})
+	// /first authenticates with the first message ({"token":"secret"}),
+	// then echoes each message after it with the user's name.
+	first := middleware.FirstMessageAuth(middleware.StaticTokens(map[string]any{"secret": "ada"}), 0)
+	app.WebSocketRoute("/first", first(func(c *ws.Conn) error {
+		user, _ := middleware.User[string](c)
+		for {
+			var in any
+			if err := c.ReceiveJSON(&in); err != nil {
+				return err
+			}
+			if err := c.SendJSON(map[string]any{"user": user, "echo": in}); err != nil {
+				return err
+			}
+		}
+	}))
 	app.Get("/attempts/{code}", func(w http.ResponseWriter, r *http.Request) {
 		code, _ := strconv.Atoi(r.PathValue("code"))
 		mu.Lock()
