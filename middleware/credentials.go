@@ -1,7 +1,9 @@
 package middleware
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 
 	"github.com/nexogo/nexo/ws"
 )
@@ -37,10 +39,18 @@ const reasonUnavailable = "authentication unavailable"
 
 // unavailable closes c with 1013 "authentication unavailable" because a
 // verifier failed with err, and logs it at warning level: an operator
-// problem, not the client's. It returns nil, so that the handler's end is
-// not logged a second time.
+// problem, not the client's. When the connection had ended first (its
+// client left, the handshake timed out, the server is shutting down), a
+// verifier that watches its context fails for that reason alone: that is
+// logged at debug level, or any client could write a warning into the log
+// with each connection attempt it abandons. It returns nil, so that the
+// handler's end is not logged a second time.
 func unavailable(c *ws.Conn, err error) error {
-	c.Config().Logger.Warn("middleware: authentication unavailable",
+	level := slog.LevelWarn
+	if c.Context().Err() != nil {
+		level = slog.LevelDebug
+	}
+	c.Config().Logger.Log(context.Background(), level, "middleware: authentication unavailable",
 		"conn", c.ID(), "path", c.Request().URL.Path, "remote", c.RemoteAddr(), "err", err)
 	closeRefused(c, ws.CloseTryAgainLater, reasonUnavailable)
 	return nil

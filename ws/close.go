@@ -116,12 +116,7 @@ func (c *Conn) finish(err error, stack []byte) {
 	if state == stateNew {
 		// The handler neither accepted nor refused: refuse in plain HTTP.
 		c.state.Store(stateRejected)
-		c.srv.refuse(c.req, RefusedRejected)
-		status := http.StatusForbidden
-		if !isNormalEnd(err) {
-			status = http.StatusInternalServerError
-		}
-		http.Error(c.pending.rw, http.StatusText(status), status)
+		c.refuseUnaccepted(err)
 		c.dropRW()
 	}
 	c.amu.Unlock()
@@ -184,4 +179,25 @@ func (c *Conn) serve(h HandlerFunc) {
 		c.srv.wg.Done()
 	}()
 	err = h(c)
+}
+
+// refuseUnaccepted answers the request of a handler that returned with err
+// without accepting: 403, or 500 when it failed; 503 with Retry-After when
+// Shutdown had ended its context, as for a handshake that arrives during
+// Shutdown, so that the client retries rather than gives up. The caller
+// holds amu.
+func (c *Conn) refuseUnaccepted(err error) {
+	rw := c.pending.rw
+	switch {
+	case c.ctx.Err() != nil && c.srv.Draining():
+		c.srv.refuse(c.req, RefusedDraining)
+		rw.Header().Set("Retry-After", "1")
+		http.Error(rw, "server shutting down", http.StatusServiceUnavailable)
+	case isNormalEnd(err):
+		c.srv.refuse(c.req, RefusedRejected)
+		http.Error(rw, http.StatusText(http.StatusForbidden), http.StatusForbidden)
+	default:
+		c.srv.refuse(c.req, RefusedRejected)
+		http.Error(rw, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+	}
 }

@@ -96,9 +96,11 @@ func (c *Conn) awaitAccept(ctx context.Context, handoff chan handshakeCall) (han
 func (c *Conn) handshakeTimedOut() { c.expire(RefusedTimeout, c.srv.defaults.HandshakeTimeout) }
 
 // expire refuses the request of a connection that has not been accepted:
-// with 503 after the handshake timeout, with nothing when its client has
-// gone. The handler's context ends with an error matching ErrNotAccepted,
-// and the connection no longer counts against MaxConnections.
+// with 503 after the handshake timeout, with 503 and Retry-After when
+// Shutdown's deadline has passed (RefusedDraining), with nothing when its
+// client has gone. The handler's context ends with an error matching
+// ErrNotAccepted, and the connection no longer counts against
+// MaxConnections.
 func (c *Conn) expire(reason string, d time.Duration) {
 	c.amu.Lock()
 	defer c.amu.Unlock()
@@ -108,9 +110,14 @@ func (c *Conn) expire(reason string, d time.Duration) {
 	c.state.Store(stateRejected)
 	c.srv.refuse(c.req, reason)
 	cause := fmt.Errorf("%w: the client left before the handshake", ErrNotAccepted)
-	if reason == RefusedTimeout {
+	switch reason {
+	case RefusedTimeout:
 		cause = fmt.Errorf("%w: no handshake within %v", ErrNotAccepted, d)
 		http.Error(c.pending.rw, "handshake timeout", http.StatusServiceUnavailable)
+	case RefusedDraining:
+		cause = fmt.Errorf("%w: server shutting down", ErrNotAccepted)
+		c.pending.rw.Header().Set("Retry-After", "1")
+		http.Error(c.pending.rw, "server shutting down", http.StatusServiceUnavailable)
 	}
 	c.dropRW()
 	c.cancel(cause)

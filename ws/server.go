@@ -185,8 +185,10 @@ func (s *Server) Draining() bool {
 // Shutdown refuses new connections, closes every live one with 1001,
 // spreading the closes evenly over window so that clients do not all
 // reconnect at the same instant, and waits for their handlers to return.
-// When ctx ends first, the remaining sockets are closed at once and
-// Shutdown returns ctx.Err() once their handlers have returned.
+// When ctx ends first, the remaining sockets are closed at once, the
+// upgrade requests not yet accepted are answered 503 with Retry-After (a
+// later Accept fails with ErrNotAccepted), and Shutdown returns ctx.Err()
+// once their handlers have returned.
 func (s *Server) Shutdown(ctx context.Context, window time.Duration) error {
 	s.mu.Lock()
 	s.draining = true
@@ -222,6 +224,10 @@ func (s *Server) Shutdown(ctx context.Context, window time.Duration) error {
 	case <-ctx.Done():
 	}
 	for _, c := range s.Conns() {
+		// A handshake not made yet is refused now: made later, after
+		// Shutdown has returned, nothing would close it. One under way
+		// is waited for, then closed with the others.
+		c.expire(RefusedDraining, 0)
 		c.abort(&CloseError{Code: CloseGoingAway, Reason: "server shutting down"})
 	}
 	// Sockets are closed; handlers that watch their connection return now.
