@@ -67,3 +67,18 @@ func TestPeerCloseSeenByPushHandlerAfterAMessage(t *testing.T) {
 		t.Fatalf("ended with %#v, want the client's 1000", err)
 	}
 }
+
+// TestPeerGoneSeenByPushHandlerAfterAMessage: a handler that never reads
+// learns that the client's socket closed without a close frame, when the
+// client sent a message first.
+func TestPeerGoneSeenByPushHandlerAfterAMessage(t *testing.T) {
+	ended := make(chan error, 1)
+	s, _ := serve(t, pushOnly(ended), ws.WithHeartbeat(time.Hour, time.Hour))
+	c := s.Dial("/ws")
+	c.SendText("hello")
+	c.Close()
+	err := endedWithin(t, ended, 5*time.Second)
+	if got := ws.CloseStatus(err); got != ws.CloseAbnormal {
+		t.Fatalf("ended with %v, want 1006", err)
+	}
+}
