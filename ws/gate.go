@@ -148,6 +148,20 @@ func (g *gate) wait() {
 	}
 }
 
+// closeOrFailureNext reports, after wait, whether what comes next is not a
+// data message: a close frame, a frame the gate refuses, or a failure of
+// the socket.
+func (g *gate) closeOrFailureNext() bool {
+	if g.err != nil {
+		return true
+	}
+	if g.raw == nil || g.buf == nil || g.r == g.w {
+		return false
+	}
+	op := (*g.buf)[g.r] & 0x0f
+	return op >= opClose
+}
+
 // readReady is the raw socket's read callback: it reads what has arrived
 // into a pooled buffer, or reports that nothing has, giving the buffer back.
 // It runs at the bottom of a waiting connection's stack, so it is kept lean.

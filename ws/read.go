@@ -36,8 +36,20 @@ type reader struct {
 // closed once the goroutine has returned. Most connections never have one,
 // so it is not part of every reader.
 type bgReader struct {
-	msgs chan readResult
-	done chan struct{}
+	msgs  chan readResult // holds one message the handler has not taken
+	taken chan struct{}   // signalled when the handler takes one
+	done  chan struct{}
+}
+
+// take returns the next message the background reader read, and tells it
+// the message was taken.
+func (bg *bgReader) take() (readResult, bool) {
+	res, ok := <-bg.msgs
+	select {
+	case bg.taken <- struct{}{}:
+	default:
+	}
+	return res, ok
 }
 
 type readResult struct {
@@ -357,27 +369,58 @@ func (c *Conn) onPeerClose(code int, text string) error {
 
 // startBackgroundReader moves reading to its own goroutine. Called with
 // r.mu held.
+//
+// The reader hands a message over and, until the handler takes it, keeps
+// reading what the handler does not see: pings are answered, pongs noted
+// and the peer's close frame read, so that a handler that never reads
+// still notices a client that vanished or closed after sending a message.
+// Only the next data message waits, unread, for the handler: it holds at
+// most one message, as before.
 func (c *Conn) startBackgroundReader() {
 	r := &c.r
-	bg := &bgReader{msgs: make(chan readResult), done: make(chan struct{})}
+	bg := &bgReader{msgs: make(chan readResult, 1), taken: make(chan struct{}, 1), done: make(chan struct{})}
 	r.bg = bg
 	go func() {
 		defer close(bg.done)
 		defer close(bg.msgs)
 		for {
 			m, err := c.readMessage()
-			r.bgWait.Store(true)
 			select {
-			case bg.msgs <- readResult{m, err}:
+			case bg.msgs <- readResult{m, err}: // room: the last one was taken
 			case <-c.Done():
 				return
 			}
-			r.bgWait.Store(false)
-			if err != nil {
+			if err != nil || !c.holdUntilTaken(bg) {
 				return
 			}
 		}
 	}()
+}
+
+// holdUntilTaken returns once the handler has taken the message handed
+// over, or a close frame or a failure of the socket is next to read; it
+// reports false when the connection has ended. Until then pings and pongs
+// are handled (gate.wait), so the heartbeat still sees the peer; only
+// while a data message is next, unread, does the heartbeat stand down
+// (bgWait).
+func (c *Conn) holdUntilTaken(bg *bgReader) bool {
+	r := &c.r
+	if g := c.gate; g != nil && g.left == 0 {
+		g.wait() // returns at once where it cannot wait (TLS)
+		if g.closeOrFailureNext() {
+			return true
+		}
+	}
+	r.bgWait.Store(true)
+	defer r.bgWait.Store(false)
+	for len(bg.msgs) > 0 {
+		select {
+		case <-bg.taken:
+		case <-c.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // drainReads reads and discards until the peer's close frame or the end of
@@ -393,7 +436,7 @@ func (c *Conn) drainReads() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.bg != nil {
-		for range r.bg.msgs {
+		for _, ok := r.bg.take(); ok; _, ok = r.bg.take() {
 		}
 	}
 	for r.err == nil {
