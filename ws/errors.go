@@ -29,6 +29,11 @@ const (
 // A *CloseError matches it with errors.Is.
 var ErrClosed = errors.New("ws: connection closed")
 
+// ErrInvalidCloseCode is returned by Close for a code that RFC 6455 does
+// not let a close frame carry: under 1000, 1004, 1006, 1015, 1016–2999,
+// and 5000 and over. The connection is closed with 1011 instead.
+var ErrInvalidCloseCode = errors.New("ws: close code may not be sent")
+
 // ErrNotAccepted is returned by operations that need the handshake when the
 // connection was refused (Reject, the handshake timeout, a client that
 // left, a malformed upgrade) and by SendPrepared before the handshake. A
