@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/ws"
@@ -31,8 +32,13 @@ type disconnect struct {
 // ended.
 //
 // A connection whose handshake has not completed yet completes it and is
-// closed at once, so that the client sees the code.
+// closed at once, so that the client sees the code. A code a close frame
+// may not carry (see ws.ValidCloseCode) closes nothing and returns an
+// error matching ws.ErrInvalidCloseCode.
 func (a *App) Disconnect(ctx context.Context, connID string, code int, reason string) error {
+	if err := checkCloseCode(code); err != nil {
+		return err
+	}
 	if c, ok := a.ws.Conn(connID); ok {
 		c.Close(code, reason)
 		return nil
@@ -56,8 +62,19 @@ func (a *App) DisconnectUser(ctx context.Context, userID string, code int, reaso
 	if userID == "" {
 		return ErrNoUserID
 	}
+	if err := checkCloseCode(code); err != nil {
+		return err
+	}
 	a.closeUser(userID, code, reason)
 	return a.sendCommand(ctx, directTopic, disconnect{User: userID, Code: code, Reason: reason})
+}
+
+// checkCloseCode refuses a code a close frame may not carry.
+func checkCloseCode(code int) error {
+	if !ws.ValidCloseCode(code) {
+		return fmt.Errorf("nexo: disconnect: %w: %d", ws.ErrInvalidCloseCode, code)
+	}
+	return nil
 }
 
 // closeUser closes this instance's connections of the user.

@@ -13,6 +13,12 @@ import (
 // CloseTimeout at the latest. Calling Close before Accept completes the
 // handshake first, so that the client sees the code. Close is idempotent:
 // only the first code is sent.
+//
+// A code a close frame may not carry (see ValidCloseCode) closes the
+// connection with 1011 instead and returns an error matching
+// ErrInvalidCloseCode. A reason that is not valid UTF-8 has its invalid
+// bytes replaced with U+FFFD, and one over 123 bytes is cut: the client
+// would fail the connection otherwise, and never see the code.
 func (c *Conn) Close(code int, reason string) error {
 	if c.state.Load() == stateNew {
 		if err := c.Accept(); err != nil && err != ErrAlreadyAccepted {
@@ -22,8 +28,24 @@ func (c *Conn) Close(code int, reason string) error {
 	if c.state.Load() != stateOpen {
 		return ErrNotAccepted
 	}
+	if !ValidCloseCode(code) {
+		c.closeWith(CloseInternalError, "internal error", false)
+		return fmt.Errorf("%w: %d", ErrInvalidCloseCode, code)
+	}
 	c.closeWith(code, reason, false)
 	return nil
+}
+
+// ValidCloseCode reports whether code may be given to Close: a code RFC
+// 6455 lets a close frame carry (1000–1003, 1007–1014, 3000–4999), or
+// 1005, which Close sends as a close frame without a code.
+func ValidCloseCode(code int) bool {
+	switch {
+	case code >= 1000 && code <= 1003, code == CloseNoStatus, code >= 1007 && code <= 1014:
+		return true
+	default:
+		return code >= 3000 && code <= 4999
+	}
 }
 
 func (w *writer) isClosing() bool {

@@ -2,6 +2,7 @@ package ws
 
 import (
 	"encoding/binary"
+	"strings"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -31,12 +32,18 @@ func appendHeader(b []byte, op byte, n int) []byte {
 }
 
 // closePayload builds the body of a close frame. Code 1005 (no status) is
-// never sent on the wire: it becomes an empty body. The reason is cut to
-// fit a control frame without splitting a UTF-8 sequence.
+// never sent on the wire: it becomes an empty body; any other code a close
+// frame may not carry becomes 1011 (Close refuses them, this is the last
+// guard). The reason's invalid UTF-8 is replaced, and it is cut to fit a
+// control frame without splitting a UTF-8 sequence.
 func closePayload(code int, reason string) []byte {
 	if code == CloseNoStatus || code <= 0 {
 		return nil
 	}
+	if !ValidCloseCode(code) {
+		code = CloseInternalError
+	}
+	reason = strings.ToValidUTF8(reason, "\uFFFD")
 	if len(reason) > 123 {
 		reason = reason[:123]
 		for len(reason) > 0 && !utf8.ValidString(reason) {
