@@ -195,6 +195,13 @@ func TestRateLimitOptionsPanic(t *testing.T) {
 		"bad proxy":     func() { middleware.RateLimitWithOpts(middleware.RateLimitOptions{TrustedProxies: []string{"nope"}}) },
 		"IPv6 prefix":   func() { middleware.RateLimitWithOpts(middleware.RateLimitOptions{IPv6Prefix: 129}) },
 		"negative rate": func() { middleware.RateLimitWithOpts(middleware.RateLimitOptions{MessageRate: -1}) },
+		// Codes a close frame may not carry: the client would see a
+		// protocol error, never the limit.
+		"message code 1006": func() { middleware.RateLimitWithOpts(middleware.RateLimitOptions{MessageRate: 1, MessageCode: 1006}) },
+		"handshake code 5000": func() {
+			middleware.RateLimitWithOpts(middleware.RateLimitOptions{HandshakeRate: 1, HandshakeCode: 5000})
+		},
+		"conns code 1015": func() { middleware.RateLimitWithOpts(middleware.RateLimitOptions{MaxConnsPerIP: 1, ConnsCode: 1015}) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
