@@ -135,7 +135,8 @@ func MaxConnsPerIP(n int) ws.Middleware {
 // connection's logger.
 //
 // The returned middleware is safe for concurrent use. It panics on
-// negative settings and malformed TrustedProxies.
+// negative settings, malformed TrustedProxies and close codes a close
+// frame may not carry (ws.ValidCloseCode).
 func RateLimitWithOpts(opts RateLimitOptions) ws.Middleware {
 	if opts.MessageRate < 0 || opts.HandshakeRate < 0 || opts.MessageBurst < 0 || opts.HandshakeBurst < 0 ||
 		opts.MaxConnsPerIP < 0 || opts.MaxClients < 0 || opts.IPv6Prefix < 0 || opts.IPv6Prefix > 128 {
@@ -150,6 +151,11 @@ func RateLimitWithOpts(opts RateLimitOptions) ws.Middleware {
 	opts.MessageCode = orDefault(opts.MessageCode, ws.CloseRateLimited)
 	opts.HandshakeCode = orDefault(opts.HandshakeCode, ws.CloseRateLimited)
 	opts.ConnsCode = orDefault(opts.ConnsCode, ws.CloseTryAgainLater)
+	for _, code := range []int{opts.MessageCode, opts.HandshakeCode, opts.ConnsCode} {
+		if !ws.ValidCloseCode(code) {
+			panic(fmt.Sprintf("middleware: RateLimitWithOpts: close code %d may not be sent (see ws.ValidCloseCode)", code))
+		}
+	}
 	opts.IPv6Prefix = orDefault(opts.IPv6Prefix, 64)
 	opts.MaxClients = orDefault(opts.MaxClients, DefaultMaxClients)
 
