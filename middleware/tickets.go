@@ -12,8 +12,9 @@ import (
 
 // Ticket defaults.
 const (
-	DefaultTicketTTL  = 30 * time.Second
-	DefaultMaxTickets = 100_000
+	DefaultTicketTTL      = 30 * time.Second
+	DefaultMaxTickets     = 100_000
+	DefaultTicketsPerUser = 16
 )
 
 // ErrInvalidTicket means a ticket is unknown, already used or expired. It
