@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"time"
 )
@@ -31,6 +32,13 @@ type TicketOptions struct {
 	TTL time.Duration
 	// Max bounds the tickets outstanding at once. Default 100,000.
 	Max int
+	// PerUser bounds the tickets one user has outstanding at once
+	// (default DefaultTicketsPerUser): past it, a new ticket replaces the
+	// user's oldest, so that one user minting in a loop cannot use up Max
+	// and lock the others out. Users are told apart by the value given to
+	// Mint, as a map key; a value that cannot be one (a struct holding a
+	// slice or a map) is bounded by Max only.
+	PerUser int
 	// Now is the clock, for tests. Default time.Now.
 	Now func() time.Time
 }
@@ -47,12 +55,14 @@ type TicketOptions struct {
 //
 // A Tickets is safe for concurrent use. Create it with NewTickets.
 type Tickets struct {
-	ttl time.Duration
-	max int
-	now func() time.Time
+	ttl     time.Duration
+	max     int
+	perUser int
+	now     func() time.Time
 
 	mu        sync.Mutex
 	m         map[[sha256.Size]byte]ticket
+	byUser    map[any][][sha256.Size]byte // each user's tickets, oldest first; redeemed ones until pruned
 	nextPrune time.Time
 }
 
@@ -63,7 +73,13 @@ type ticket struct {
 
 // NewTickets returns an empty ticket store.
 func NewTickets(opts TicketOptions) *Tickets {
-	t := &Tickets{ttl: opts.TTL, max: opts.Max, now: opts.Now, m: make(map[[sha256.Size]byte]ticket)}
+	t := &Tickets{
+		ttl: opts.TTL, max: opts.Max, perUser: opts.PerUser, now: opts.Now,
+		m: make(map[[sha256.Size]byte]ticket), byUser: make(map[any][][sha256.Size]byte),
+	}
+	if t.perUser <= 0 {
+		t.perUser = DefaultTicketsPerUser
+	}
 	if t.ttl <= 0 {
 		t.ttl = DefaultTicketTTL
 	}
@@ -92,11 +108,43 @@ func (t *Tickets) Mint(user any) (string, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.pruneLocked(now)
+	key := sha256.Sum256([]byte(tok))
+	keyed := reflect.ValueOf(user).Comparable()
+	if keyed {
+		t.makeRoomLocked(user)
+	}
 	if len(t.m) >= t.max {
 		return "", fmt.Errorf("mint a ticket: %w (%d)", ErrTooManyTickets, t.max)
 	}
-	t.m[sha256.Sum256([]byte(tok))] = ticket{user: user, expires: now.Add(t.ttl)}
+	t.m[key] = ticket{user: user, expires: now.Add(t.ttl)}
+	if keyed {
+		t.byUser[user] = append(t.byUser[user], key)
+	}
 	return tok, nil
+}
+
+// makeRoomLocked forgets the user's oldest tickets until the user has
+// fewer than perUser outstanding.
+func (t *Tickets) makeRoomLocked(user any) {
+	keys := t.liveLocked(t.byUser[user])
+	for len(keys) >= t.perUser {
+		delete(t.m, keys[0])
+		keys = keys[1:]
+	}
+	t.byUser[user] = keys
+}
+
+// liveLocked keeps the keys whose tickets are still in the store, in
+// place.
+func (t *Tickets) liveLocked(keys [][sha256.Size]byte) [][sha256.Size]byte {
+	live := keys[:0]
+	for _, k := range keys {
+		if _, ok := t.m[k]; ok {
+			live = append(live, k)
+		}
+	}
+	clear(keys[len(live):])
+	return live
 }
 
 // Redeem returns the user of tok and forgets the ticket: a second Redeem of
@@ -137,6 +185,13 @@ func (t *Tickets) pruneLocked(now time.Time) {
 	for k, tk := range t.m {
 		if !now.Before(tk.expires) {
 			delete(t.m, k)
+		}
+	}
+	for u, keys := range t.byUser {
+		if keys = t.liveLocked(keys); len(keys) == 0 {
+			delete(t.byUser, u)
+		} else {
+			t.byUser[u] = keys
 		}
 	}
 }
