@@ -19,6 +19,7 @@ type heartbeat struct {
 	pingAt  int64
 	phase   uint8
 	stopped bool
+	beats   bool // the client asked for heartbeat messages (beat.go)
 }
 
 const (
@@ -30,6 +31,10 @@ const (
 func (h *heartbeat) start(c *Conn) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if c.cfg.PingInterval > 0 && wantsBeats(c.req.URL.RawQuery) {
+		h.beats = true
+		c.sendBeat() // the client learns the interval at once
+	}
 	d := probeDelay
 	if c.cfg.PingInterval > 0 && c.cfg.PingInterval < d {
 		d = c.cfg.PingInterval
@@ -66,6 +71,9 @@ func (h *heartbeat) tick(c *Conn) {
 	case phasePing:
 		h.pingAt = time.Now().UnixNano()
 		c.sendControl(opPing, nil)
+		if h.beats {
+			c.sendBeat()
+		}
 		h.phase, next = phaseCheck, cfg.PongTimeout
 	case phaseCheck:
 		if c.r.lastSeen.Load() < h.pingAt && !c.r.bgWait.Load() {
