@@ -335,7 +335,14 @@ func (b *Broker) flush(ctx context.Context) error {
 // published before they subscribed.
 func (b *Broker) handler(topic string, up *upstream) nats.MsgHandler {
 	return func(msg *nats.Msg) {
-		if up.gone.Load() {
+		// The subscribers are read before gone: remove sets gone before
+		// a later Subscribe can add anyone (both under b.mu), so a
+		// subscriber that came after this upstream ended, with an
+		// upstream of its own, is in subs only when gone is seen set. Read
+		// the other way round, a message of the old upstream could reach
+		// the new subscriber, though published before it subscribed.
+		subs := b.local.Subscribers(topic)
+		if up.gone.Load() || len(subs) == 0 {
 			return
 		}
 		m, err := channels.DecodeMessage(topic, msg.Data)
@@ -343,7 +350,9 @@ func (b *Broker) handler(topic string, up *upstream) nats.MsgHandler {
 			b.cfg.logger.Warn("natsbroker: dropped a malformed message", "topic", topic, "err", err)
 			return
 		}
-		b.local.Deliver(m)
+		for _, s := range subs {
+			s.Deliver(m)
+		}
 	}
 }
 
