@@ -79,6 +79,14 @@ export interface Options {
     maxRetries?: number;
     /** Reconnect delays (default base 500 ms, cap 5 s). */
     backoff?: Partial<Backoff>;
+    /**
+     * Milliseconds an attempt may stay `connecting` before the client gives
+     * it up (default 10000; 0 leaves it to the browser, which waits minutes
+     * on a server that accepts the TCP connection and never answers): the
+     * socket is closed, `onClose` gets code 1006 with reason
+     * "connect timeout", and the client retries with backoff.
+     */
+    connectTimeout?: number;
     /** Delay range in ms after 1001, 1013 or 4429: [min, min + backoff] (default 2000). */
     retryAfter?: number;
     /**
@@ -108,6 +116,8 @@ export interface Options {
     /** Random source in [0, 1), for tests (default Math.random). */
     random?: () => number;
 }
+/** The default of {@link Options.connectTimeout}, in milliseconds. */
+export declare const defaultConnectTimeout = 10000;
 /** The subset of the WebSocket constructor the client needs. */
 export type WebSocketLike = new (url: string, protocols?: string | string[]) => WebSocket;
 /** What the client does after a close code. */
@@ -169,6 +179,7 @@ export declare class NexoSocket {
     private ws?;
     private timer?;
     private stableTimer?;
+    private connectTimer?;
     private closedByUser;
     private reopening?;
     private queue;
@@ -233,13 +244,17 @@ export declare class NexoSocket {
     /**
      * Starts the next attempt now instead of waiting for the backoff: while
      * `reconnecting`, or when `closed` by the server's close code or out of
-     * retries. Does nothing while `open` or `connecting`, while
-     * `onUnauthorized` has not answered, or after close(). The client does
-     * this by itself on the browser's `online` event and when the page
+     * retries. While `connecting` it gives the attempt under way up
+     * (`onClose` gets 1006, reason "reconnect now") and starts a fresh one.
+     * Does nothing while `open`, while `onUnauthorized` has not answered,
+     * or after close(). The client does this by itself, except while
+     * `connecting`, on the browser's `online` event and when the page
      * becomes visible.
      */
     reconnectNow(): void;
     private dropOffline;
+    private giveUp;
+    private detach;
     private retryNowIfWaiting;
     /**
      * Forgets the position of topic (of every topic when omitted) and

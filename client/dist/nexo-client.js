@@ -18,6 +18,8 @@
 export const maxSinceTopics = 64;
 /** At most this many bytes of JSON go into `nexo_since` (the server's cap). */
 export const maxSinceBytes = 8192;
+/** The default of {@link Options.connectTimeout}, in milliseconds. */
+export const defaultConnectTimeout = 10000;
 /**
  * The close-code contract with the nexo server: 1000 and policy codes stop,
  * 1001 / 1013 / 4429 retry later, 4401 re-authenticates, the rest retry with
@@ -235,14 +237,25 @@ export class NexoSocket {
     /**
      * Starts the next attempt now instead of waiting for the backoff: while
      * `reconnecting`, or when `closed` by the server's close code or out of
-     * retries. Does nothing while `open` or `connecting`, while
-     * `onUnauthorized` has not answered, or after close(). The client does
-     * this by itself on the browser's `online` event and when the page
+     * retries. While `connecting` it gives the attempt under way up
+     * (`onClose` gets 1006, reason "reconnect now") and starts a fresh one.
+     * Does nothing while `open`, while `onUnauthorized` has not answered,
+     * or after close(). The client does this by itself, except while
+     * `connecting`, on the browser's `online` event and when the page
      * becomes visible.
      */
     reconnectNow() {
         if (this.closedByUser)
             return;
+        const ws = this.ws;
+        if (this.status === 'connecting' && ws && ws.readyState === 0) {
+            this.detach(ws);
+            const ev = closeEvent(1006, 'reconnect now');
+            this.error = ev;
+            this.opts.onClose?.(ev);
+            this.open();
+            return;
+        }
         if (this.status !== 'closed' && this.retryAt === undefined)
             return;
         clearTimeout(this.timer);
@@ -258,9 +271,23 @@ export class NexoSocket {
         const ws = this.ws;
         if (this.closedByUser || !ws || ws.readyState > 1)
             return;
+        this.giveUp(ws, 'offline');
+    }
+    // giveUp treats ws as dropped with code 1006 and reason now, without
+    // waiting for its close event, which may come late or never.
+    giveUp(ws, reason) {
+        this.detach(ws);
+        void this.closed(closeEvent(1006, reason), ws);
+    }
+    // detach closes ws and stops listening to it: nothing it does later
+    // reaches the client.
+    detach(ws) {
         ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
         ws.close();
-        void this.closed(closeEvent(1006, 'offline'), ws);
+        if (this.ws === ws) {
+            this.ws = undefined;
+            clearTimeout(this.connectTimer);
+        }
     }
     // retryNowIfWaiting skips the backoff wait, but never reopens a socket
     // the server stopped.
@@ -295,6 +322,7 @@ export class NexoSocket {
         this.closedByUser = true;
         clearTimeout(this.timer);
         clearTimeout(this.stableTimer);
+        clearTimeout(this.connectTimer);
         this.retryAt = undefined;
         if (typeof window !== 'undefined') {
             window.removeEventListener?.('online', this.wake);
@@ -314,7 +342,16 @@ export class NexoSocket {
         const ws = new WS(this.dialURL(), this.protocols);
         ws.binaryType = 'arraybuffer';
         this.ws = ws;
+        clearTimeout(this.connectTimer);
+        const limit = this.opts.connectTimeout ?? defaultConnectTimeout;
+        if (limit > 0 && Number.isFinite(limit)) {
+            this.connectTimer = setTimeout(() => {
+                if (this.ws === ws && ws.readyState === 0)
+                    this.giveUp(ws, 'connect timeout');
+            }, limit);
+        }
         ws.onopen = ev => {
+            clearTimeout(this.connectTimer);
             this.error = undefined;
             // Open, but told to onOpen first: what it sends (a first-message
             // token) goes out before what the status listeners send and before
@@ -415,8 +452,10 @@ export class NexoSocket {
     }
     async closed(ev, ws) {
         clearTimeout(this.stableTimer);
-        if (this.ws === ws)
+        if (this.ws === ws) {
             this.ws = undefined;
+            clearTimeout(this.connectTimer);
+        }
         if (ev.code !== 1000)
             this.error = ev;
         this.opts.onClose?.(ev);

@@ -87,6 +87,14 @@ export interface Options {
   maxRetries?: number;
   /** Reconnect delays (default base 500 ms, cap 5 s). */
   backoff?: Partial<Backoff>;
+  /**
+   * Milliseconds an attempt may stay `connecting` before the client gives
+   * it up (default 10000; 0 leaves it to the browser, which waits minutes
+   * on a server that accepts the TCP connection and never answers): the
+   * socket is closed, `onClose` gets code 1006 with reason
+   * "connect timeout", and the client retries with backoff.
+   */
+  connectTimeout?: number;
   /** Delay range in ms after 1001, 1013 or 4429: [min, min + backoff] (default 2000). */
   retryAfter?: number;
   /**
@@ -116,6 +124,9 @@ export interface Options {
   /** Random source in [0, 1), for tests (default Math.random). */
   random?: () => number;
 }
+
+/** The default of {@link Options.connectTimeout}, in milliseconds. */
+export const defaultConnectTimeout = 10000;
 
 /** The subset of the WebSocket constructor the client needs. */
 export type WebSocketLike = new (url: string, protocols?: string | string[]) => WebSocket;
@@ -221,6 +232,7 @@ export class NexoSocket {
   private ws?: WebSocket;
   private timer?: ReturnType<typeof setTimeout>;
   private stableTimer?: ReturnType<typeof setTimeout>;
+  private connectTimer?: ReturnType<typeof setTimeout>;
   private closedByUser = false;
   // The socket that close() was called on by resync(), to reopen at once.
   private reopening?: WebSocket;
@@ -385,13 +397,24 @@ export class NexoSocket {
   /**
    * Starts the next attempt now instead of waiting for the backoff: while
    * `reconnecting`, or when `closed` by the server's close code or out of
-   * retries. Does nothing while `open` or `connecting`, while
-   * `onUnauthorized` has not answered, or after close(). The client does
-   * this by itself on the browser's `online` event and when the page
+   * retries. While `connecting` it gives the attempt under way up
+   * (`onClose` gets 1006, reason "reconnect now") and starts a fresh one.
+   * Does nothing while `open`, while `onUnauthorized` has not answered,
+   * or after close(). The client does this by itself, except while
+   * `connecting`, on the browser's `online` event and when the page
    * becomes visible.
    */
   reconnectNow(): void {
     if (this.closedByUser) return;
+    const ws = this.ws;
+    if (this.status === 'connecting' && ws && ws.readyState === 0) {
+      this.detach(ws);
+      const ev = closeEvent(1006, 'reconnect now');
+      this.error = ev;
+      this.opts.onClose?.(ev);
+      this.open();
+      return;
+    }
     if (this.status !== 'closed' && this.retryAt === undefined) return;
     clearTimeout(this.timer);
     this.retryAt = undefined;
@@ -406,9 +429,25 @@ export class NexoSocket {
   private dropOffline(): void {
     const ws = this.ws;
     if (this.closedByUser || !ws || ws.readyState > 1) return;
+    this.giveUp(ws, 'offline');
+  }
+
+  // giveUp treats ws as dropped with code 1006 and reason now, without
+  // waiting for its close event, which may come late or never.
+  private giveUp(ws: WebSocket, reason: string): void {
+    this.detach(ws);
+    void this.closed(closeEvent(1006, reason), ws);
+  }
+
+  // detach closes ws and stops listening to it: nothing it does later
+  // reaches the client.
+  private detach(ws: WebSocket): void {
     ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
     ws.close();
-    void this.closed(closeEvent(1006, 'offline'), ws);
+    if (this.ws === ws) {
+      this.ws = undefined;
+      clearTimeout(this.connectTimer);
+    }
   }
 
   // retryNowIfWaiting skips the backoff wait, but never reopens a socket
@@ -442,6 +481,7 @@ export class NexoSocket {
     this.closedByUser = true;
     clearTimeout(this.timer);
     clearTimeout(this.stableTimer);
+    clearTimeout(this.connectTimer);
     this.retryAt = undefined;
     if (typeof window !== 'undefined') {
       window.removeEventListener?.('online', this.wake);
@@ -460,7 +500,15 @@ export class NexoSocket {
     const ws = new WS(this.dialURL(), this.protocols);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
+    clearTimeout(this.connectTimer);
+    const limit = this.opts.connectTimeout ?? defaultConnectTimeout;
+    if (limit > 0 && Number.isFinite(limit)) {
+      this.connectTimer = setTimeout(() => {
+        if (this.ws === ws && ws.readyState === 0) this.giveUp(ws, 'connect timeout');
+      }, limit);
+    }
     ws.onopen = ev => {
+      clearTimeout(this.connectTimer);
       this.error = undefined;
       // Open, but told to onOpen first: what it sends (a first-message
       // token) goes out before what the status listeners send and before
@@ -555,7 +603,10 @@ export class NexoSocket {
 
   private async closed(ev: CloseEvent, ws: WebSocket): Promise<void> {
     clearTimeout(this.stableTimer);
-    if (this.ws === ws) this.ws = undefined;
+    if (this.ws === ws) {
+      this.ws = undefined;
+      clearTimeout(this.connectTimer);
+    }
     if (ev.code !== 1000) this.error = ev;
     this.opts.onClose?.(ev);
     this.failPending('closed', ws);
