@@ -97,3 +97,42 @@ describe('an attempt that never opens', () => {
     expect(sock.status).toBe('open');
   });
 });
+
+describe('a socket closed for good', () => {
+  for (const code of [1008, 1009, 4403]) {
+    it(`releases its window and document listeners when the server stops it (${code}), and takes them back on reconnectNow()`, async () => {
+      const win = new Target(), doc = new Target();
+      vi.stubGlobal('window', win);
+      vi.stubGlobal('document', doc);
+      const { sock, ws } = open('ws://h/ws');
+      expect(win.held.size + doc.held.size).toBe(3);
+      ws.open();
+      ws.drop(code);
+      await flush();
+      expect(sock.status).toBe('closed');
+      expect([...win.held, ...doc.held]).toEqual([]);
+      sock.reconnectNow();
+      expect(win.held.size + doc.held.size).toBe(3);
+      FakeWebSocket.last().open();
+      win.dispatchEvent(new Event('offline')); // listening again
+      expect(sock.status).toBe('reconnecting');
+      sock.close();
+      expect([...win.held, ...doc.held]).toEqual([]);
+    });
+  }
+  it('releases them when out of retries, and when onUnauthorized says no', async () => {
+    const win = new Target(), doc = new Target();
+    vi.stubGlobal('window', win);
+    vi.stubGlobal('document', doc);
+    const a = open('ws://h/a', { maxRetries: 0 });
+    a.ws.drop(1006);
+    await flush();
+    expect(a.sock.status).toBe('closed');
+    const b = open('ws://h/b', { onUnauthorized: () => false });
+    b.ws.open();
+    b.ws.drop(4401);
+    await flush();
+    expect(b.sock.status).toBe('closed');
+    expect([...win.held, ...doc.held]).toEqual([]);
+  });
+});
