@@ -183,6 +183,7 @@ export declare class NexoSocket {
     private closedByUser;
     private reopening?;
     private queue;
+    private listening;
     private wake;
     private offline;
     private wakeVisible;
@@ -195,6 +196,8 @@ export declare class NexoSocket {
     private recoveryFns;
     private pubFns;
     constructor(url: string, opts?: Options);
+    private listen;
+    private stop;
     /** Calls fn with every message: JSON-parsed text when valid JSON, else the string; binary as ArrayBuffer. Returns an unsubscribe function. */
     onMessage(fn: (data: unknown, event: MessageEvent) => void): () => void;
     /**

@@ -81,6 +81,7 @@ export class NexoSocket {
         this.retryAt = undefined;
         this.closedByUser = false;
         this.queue = [];
+        this.listening = false;
         this.wake = () => this.retryNowIfWaiting();
         this.offline = () => this.dropOffline();
         this.wakeVisible = () => {
@@ -107,13 +108,27 @@ export class NexoSocket {
             if (isPosition(p))
                 this.pos.set(topic, { epoch: p.epoch, offset: p.offset });
         }
+        this.open();
+    }
+    // listen adds (on) or removes the window and document listeners: they
+    // are held only while the socket may connect again, so that a socket
+    // closed for good is left to the garbage collector.
+    listen(on) {
+        if (this.listening === on)
+            return;
+        this.listening = on;
+        const method = on ? 'addEventListener' : 'removeEventListener';
         if (typeof window !== 'undefined') {
-            window.addEventListener?.('online', this.wake);
-            window.addEventListener?.('offline', this.offline);
+            window[method]?.('online', this.wake);
+            window[method]?.('offline', this.offline);
         }
         if (typeof document !== 'undefined')
-            document.addEventListener?.('visibilitychange', this.wakeVisible);
-        this.open();
+            document[method]?.('visibilitychange', this.wakeVisible);
+    }
+    // stop ends the retries: closed until reconnectNow().
+    stop() {
+        this.listen(false);
+        this.setStatus('closed');
     }
     /** Calls fn with every message: JSON-parsed text when valid JSON, else the string; binary as ArrayBuffer. Returns an unsubscribe function. */
     onMessage(fn) {
@@ -324,12 +339,7 @@ export class NexoSocket {
         clearTimeout(this.stableTimer);
         clearTimeout(this.connectTimer);
         this.retryAt = undefined;
-        if (typeof window !== 'undefined') {
-            window.removeEventListener?.('online', this.wake);
-            window.removeEventListener?.('offline', this.offline);
-        }
-        if (typeof document !== 'undefined')
-            document.removeEventListener?.('visibilitychange', this.wakeVisible);
+        this.listen(false);
         if (this.ws && this.ws.readyState <= 1)
             this.ws.close(code, reason);
         this.setStatus('closed');
@@ -338,6 +348,7 @@ export class NexoSocket {
     }
     open() {
         const WS = this.opts.WebSocket ?? globalThis.WebSocket;
+        this.listen(true);
         this.setStatus('connecting');
         const ws = new WS(this.dialURL(), this.protocols);
         ws.binaryType = 'arraybuffer';
@@ -469,12 +480,12 @@ export class NexoSocket {
         }
         const action = this.opts.reconnect === false ? 'stop' : closeAction(ev.code);
         if (action === 'stop' || this.retries >= (this.opts.maxRetries ?? Infinity)) {
-            this.setStatus('closed');
+            this.stop();
             return;
         }
         if (action === 'reauth') {
             if (!this.opts.onUnauthorized) {
-                this.setStatus('closed');
+                this.stop();
                 return;
             }
             this.setStatus('reconnecting');
@@ -488,7 +499,7 @@ export class NexoSocket {
             if (this.closedByUser)
                 return;
             if (next === false) {
-                this.setStatus('closed');
+                this.stop();
                 return;
             }
             if (typeof next === 'object') {

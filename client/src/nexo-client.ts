@@ -237,6 +237,7 @@ export class NexoSocket {
   // The socket that close() was called on by resync(), to reopen at once.
   private reopening?: WebSocket;
   private queue: Queued[] = [];
+  private listening = false;
   private wake = () => this.retryNowIfWaiting();
   private offline = () => this.dropOffline();
   private wakeVisible = () => {
@@ -261,12 +262,27 @@ export class NexoSocket {
     for (const [topic, p] of Object.entries(opts.positions ?? {})) {
       if (isPosition(p)) this.pos.set(topic, { epoch: p.epoch, offset: p.offset });
     }
-    if (typeof window !== 'undefined') {
-      window.addEventListener?.('online', this.wake);
-      window.addEventListener?.('offline', this.offline);
-    }
-    if (typeof document !== 'undefined') document.addEventListener?.('visibilitychange', this.wakeVisible);
     this.open();
+  }
+
+  // listen adds (on) or removes the window and document listeners: they
+  // are held only while the socket may connect again, so that a socket
+  // closed for good is left to the garbage collector.
+  private listen(on: boolean): void {
+    if (this.listening === on) return;
+    this.listening = on;
+    const method = on ? 'addEventListener' : 'removeEventListener';
+    if (typeof window !== 'undefined') {
+      window[method]?.('online', this.wake);
+      window[method]?.('offline', this.offline);
+    }
+    if (typeof document !== 'undefined') document[method]?.('visibilitychange', this.wakeVisible);
+  }
+
+  // stop ends the retries: closed until reconnectNow().
+  private stop(): void {
+    this.listen(false);
+    this.setStatus('closed');
   }
 
   /** Calls fn with every message: JSON-parsed text when valid JSON, else the string; binary as ArrayBuffer. Returns an unsubscribe function. */
@@ -483,11 +499,7 @@ export class NexoSocket {
     clearTimeout(this.stableTimer);
     clearTimeout(this.connectTimer);
     this.retryAt = undefined;
-    if (typeof window !== 'undefined') {
-      window.removeEventListener?.('online', this.wake);
-      window.removeEventListener?.('offline', this.offline);
-    }
-    if (typeof document !== 'undefined') document.removeEventListener?.('visibilitychange', this.wakeVisible);
+    this.listen(false);
     if (this.ws && this.ws.readyState <= 1) this.ws.close(code, reason);
     this.setStatus('closed');
     this.failPending('closed');
@@ -496,6 +508,7 @@ export class NexoSocket {
 
   private open(): void {
     const WS = this.opts.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketLike);
+    this.listen(true);
     this.setStatus('connecting');
     const ws = new WS(this.dialURL(), this.protocols);
     ws.binaryType = 'arraybuffer';
@@ -618,12 +631,12 @@ export class NexoSocket {
     }
     const action = this.opts.reconnect === false ? 'stop' : closeAction(ev.code);
     if (action === 'stop' || this.retries >= (this.opts.maxRetries ?? Infinity)) {
-      this.setStatus('closed');
+      this.stop();
       return;
     }
     if (action === 'reauth') {
       if (!this.opts.onUnauthorized) {
-        this.setStatus('closed');
+        this.stop();
         return;
       }
       this.setStatus('reconnecting');
@@ -635,7 +648,7 @@ export class NexoSocket {
       }
       if (this.closedByUser) return;
       if (next === false) {
-        this.setStatus('closed');
+        this.stop();
         return;
       }
       if (typeof next === 'object') {
