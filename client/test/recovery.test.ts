@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach, vi } from 'vitest';
-import { connect, sinceParam, maxSinceTopics, maxSinceBytes, type Options, type Joined, type Publication, type Position } from '../src/nexo-client';
+import { connect, sinceParam, maxSinceTopics, maxSinceBytes, maxSinceURLBytes, type Options, type Joined, type Publication, type Position } from '../src/nexo-client';
 import { FakeWebSocket } from './fake';
 
 const WS = FakeWebSocket as unknown as Options['WebSocket'];
@@ -179,6 +179,19 @@ describe('nexo_since', () => {
     expect(Object.keys(JSON.parse(s))).toHaveLength(7);
     expect(JSON.parse(s)[`${'x'.repeat(1000)}19`]).toBeDefined();
     expect(sinceParam(new Map())).toBe('');
+  });
+  it('keeps nexo_since within maxSinceURLBytes once URL-encoded, so that a proxy\'s default 8 KiB request line takes it', () => {
+    const m = new Map<string, Position>();
+    const topic = (i: number) => `feed:${String(i).padStart(2, '0')}:${'x'.repeat(92)}`;
+    for (let i = 0; i < 64; i++) m.set(topic(i), { epoch: 'e'.repeat(16), offset: 1000 + i });
+    expect(maxSinceURLBytes).toBeLessThanOrEqual(4096);
+    const s = sinceParam(m);
+    expect(encodeURIComponent(s).length).toBeLessThanOrEqual(maxSinceURLBytes);
+    const kept = Object.keys(JSON.parse(s));
+    expect(kept.length).toBeGreaterThan(10);
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => topic(63 - i))); // the newest
+    const { ws } = open('ws://h/ws', { positions: Object.fromEntries(m) });
+    expect(ws.url.length).toBeLessThanOrEqual('ws://h/ws?nexo_since='.length + maxSinceURLBytes);
   });
   it('keeps positions after close(), for the application to save', () => {
     const { sock, ws } = open();
