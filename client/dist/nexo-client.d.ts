@@ -69,6 +69,15 @@ export interface Joined extends Position {
 export declare const maxSinceTopics = 64;
 /** At most this many bytes of JSON go into `nexo_since` (the server's cap). */
 export declare const maxSinceBytes = 8192;
+/**
+ * At most this many characters of `nexo_since` go into the URL, once
+ * URL-encoded: with the path and the rest of the query the request line
+ * stays within the 8 KiB that nginx (`large_client_header_buffers`) and
+ * Apache (`LimitRequestLine`) take by default; a longer one is refused
+ * (414) on every attempt, and the page never reconnects. The topics left
+ * out, the least recently updated, reconnect as newcomers.
+ */
+export declare const maxSinceURLBytes = 4096;
 /** Options of {@link connect}. */
 export interface Options {
     /** Subprotocols offered at the handshake. */
@@ -288,7 +297,8 @@ export declare class NexoSocket {
 /**
  * The `nexo_since` JSON for positions: the most recently updated topics
  * first, within the server's caps ({@link maxSinceTopics} topics,
- * {@link maxSinceBytes} bytes). Empty when there is nothing to send.
+ * {@link maxSinceBytes} bytes) and {@link maxSinceURLBytes} once
+ * URL-encoded. Empty when there is nothing to send.
  */
 export declare function sinceParam(positions: Map<string, Position> | Record<string, Position>): string;
 /** Opens a WebSocket to url (a path resolves against the page) that reconnects per the nexo close-code contract. */

@@ -76,6 +76,15 @@ export interface Joined extends Position {
 export const maxSinceTopics = 64;
 /** At most this many bytes of JSON go into `nexo_since` (the server's cap). */
 export const maxSinceBytes = 8192;
+/**
+ * At most this many characters of `nexo_since` go into the URL, once
+ * URL-encoded: with the path and the rest of the query the request line
+ * stays within the 8 KiB that nginx (`large_client_header_buffers`) and
+ * Apache (`LimitRequestLine`) take by default; a longer one is refused
+ * (414) on every attempt, and the page never reconnects. The topics left
+ * out, the least recently updated, reconnect as newcomers.
+ */
+export const maxSinceURLBytes = 4096;
 
 /** Options of {@link connect}. */
 export interface Options {
@@ -739,20 +748,26 @@ function isFrame(data: unknown, type: 'pub' | 'joined'): data is Record<string, 
 /**
  * The `nexo_since` JSON for positions: the most recently updated topics
  * first, within the server's caps ({@link maxSinceTopics} topics,
- * {@link maxSinceBytes} bytes). Empty when there is nothing to send.
+ * {@link maxSinceBytes} bytes) and {@link maxSinceURLBytes} once
+ * URL-encoded. Empty when there is nothing to send.
  */
 export function sinceParam(positions: Map<string, Position> | Record<string, Position>): string {
   const entries = positions instanceof Map ? [...positions] : Object.entries(positions);
   const enc = new TextEncoder();
   const parts: string[] = [];
   let size = 2; // {}
+  let urlSize = 6; // %7B%7D
   for (let i = entries.length - 1; i >= 0 && parts.length < maxSinceTopics; i--) {
     const [topic, p] = entries[i];
     const part = `${JSON.stringify(topic)}:${JSON.stringify({ epoch: p.epoch, offset: p.offset })}`;
-    const n = enc.encode(part).length + (parts.length > 0 ? 1 : 0);
-    if (size + n > maxSinceBytes) continue; // a smaller, older one may still fit
+    const comma = parts.length > 0 ? 1 : 0;
+    const n = enc.encode(part).length + comma;
+    const u = encodeURIComponent(part).length + 3 * comma; // %2C
+    // A smaller, older one may still fit.
+    if (size + n > maxSinceBytes || urlSize + u > maxSinceURLBytes) continue;
     parts.push(part);
     size += n;
+    urlSize += u;
   }
   return parts.length === 0 ? '' : `{${parts.join(',')}}`;
 }
