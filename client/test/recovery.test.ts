@@ -194,6 +194,30 @@ describe('nexo_since', () => {
     const { ws } = open('ws://h/ws', { positions: Object.fromEntries(m) });
     expect(ws.url.length).toBeLessThanOrEqual('ws://h/ws?nexo_since='.length + maxSinceURLBytes);
   });
+  it('tells onRecovery recovered:false for a topic whose position did not fit in nexo_since, unless it provably missed nothing', () => {
+    // 64 topics of 100 characters: the oldest do not fit in the URL.
+    const topic = (i: number) => `feed:${String(i).padStart(2, '0')}:${'x'.repeat(92)}`;
+    const positions: Record<string, Position> = {};
+    for (let i = 0; i < 64; i++) positions[topic(i)] = { epoch: 'E', offset: 10 };
+    const got: Joined[] = [];
+    const { ws } = open('ws://h/ws', { positions, onRecovery: j => got.push(j) });
+    const sent = since(ws);
+    for (const i of [0, 1, 2, 3]) expect(sent[topic(i)]).toBeUndefined();
+    expect(sent[topic(63)]).toBeDefined();
+    ws.open();
+    // The server takes the left-out topics for newcomers: recovered:true.
+    ws.message(joined(topic(0), 'E', 15));            // moved on, nothing replayed: 5 lost
+    ws.message(joined(topic(1), 'E', 10));            // nothing new: nothing lost
+    ws.message(pub(topic(2), 'E', 11, 'a'));          // RecoverLast replayed from where it was
+    ws.message(pub(topic(2), 'E', 12, 'b'));
+    ws.message(joined(topic(2), 'E', 12));
+    ws.message(pub(topic(3), 'E', 14, 'c'));          // RecoverLast replayed too little: 11-13 lost
+    ws.message(joined(topic(3), 'E', 14));
+    ws.message(joined(topic(63), 'E', 10));           // sent: the server's word
+    expect(got.map(j => [j.topic.slice(0, 7), j.recovered])).toEqual([
+      ['feed:00', false], ['feed:01', true], ['feed:02', true], ['feed:03', false], ['feed:63', true],
+    ]);
+  });
   it('keeps positions after close(), for the application to save', () => {
     const { sock, ws } = open();
     ws.open();
