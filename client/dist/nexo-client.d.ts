@@ -202,6 +202,8 @@ export declare class NexoSocket {
     private pending;
     private nextRef;
     private pos;
+    private unsent;
+    private gapped;
     private recoveryFns;
     private pubFns;
     constructor(url: string, opts?: Options);

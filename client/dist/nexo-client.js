@@ -104,6 +104,10 @@ export class NexoSocket {
         this.nextRef = 1;
         // Last position per topic; Map order is least recently updated first.
         this.pos = new Map();
+        // Topics whose position did not fit in the last dial's nexo_since, until
+        // their joined frame; gapped: those whose replay did not follow on from it.
+        this.unsent = new Set();
+        this.gapped = new Set();
         this.recoveryFns = new Set();
         this.pubFns = new Set();
         this.url = resolveURL(url);
@@ -332,6 +336,11 @@ export class NexoSocket {
             this.pos.clear();
         else
             this.pos.delete(topic);
+        // A newcomer now: the server's joined is the truth.
+        if (topic === undefined)
+            this.unsent.clear();
+        else
+            this.unsent.delete(topic);
         if (this.closedByUser)
             return;
         if (this.ws && this.ws.readyState <= 1) {
@@ -404,6 +413,11 @@ export class NexoSocket {
     /** The URL of the next attempt: the URL with `nexo_since` when positions are known. */
     dialURL() {
         const since = sinceParam(this.pos);
+        const sent = since ? Object.keys(JSON.parse(since)) : [];
+        this.unsent = new Set(this.pos.keys());
+        for (const topic of sent)
+            this.unsent.delete(topic);
+        this.gapped.clear();
         if (!since)
             return this.url;
         const i = this.url.indexOf('#');
@@ -424,6 +438,15 @@ export class NexoSocket {
         else if (isFrame(data, 'joined')) {
             const j = data;
             const joined = { topic: j.topic, epoch: j.epoch, offset: j.offset, recovered: j.recovered === true };
+            if (this.unsent.delete(j.topic)) {
+                // Its position was not sent, so the server took the page for a
+                // newcomer and says nothing of what it missed: unless what it
+                // replayed followed on from the position, messages were lost.
+                const last = this.pos.get(j.topic);
+                const gapped = this.gapped.delete(j.topic);
+                if (last && (gapped || last.epoch !== j.epoch || last.offset !== j.offset))
+                    joined.recovered = false;
+            }
             this.remember(joined.topic, joined);
             this.recoveryFns.forEach(fn => fn(joined));
             return;
@@ -462,6 +485,8 @@ export class NexoSocket {
         const last = this.pos.get(topic);
         if (last && last.epoch === epoch && offset <= last.offset)
             return undefined;
+        if (this.unsent.has(topic) && last && (last.epoch !== epoch || offset > last.offset + 1))
+            this.gapped.add(topic);
         this.remember(topic, { epoch, offset });
         const data = f.encoding === 'base64' && typeof f.data === 'string' ? fromBase64(f.data) : f.data;
         return { topic, epoch, offset, data };

@@ -259,6 +259,10 @@ export class NexoSocket {
   private nextRef = 1;
   // Last position per topic; Map order is least recently updated first.
   private pos = new Map<string, Position>();
+  // Topics whose position did not fit in the last dial's nexo_since, until
+  // their joined frame; gapped: those whose replay did not follow on from it.
+  private unsent = new Set<string>();
+  private gapped = new Set<string>();
   private recoveryFns = new Set<(j: Joined) => void>();
   private pubFns = new Set<(p: Publication, event: MessageEvent) => void>();
 
@@ -492,6 +496,9 @@ export class NexoSocket {
   resync(topic?: string): void {
     if (topic === undefined) this.pos.clear();
     else this.pos.delete(topic);
+    // A newcomer now: the server's joined is the truth.
+    if (topic === undefined) this.unsent.clear();
+    else this.unsent.delete(topic);
     if (this.closedByUser) return;
     if (this.ws && this.ws.readyState <= 1) {
       this.reopening = this.ws;
@@ -563,6 +570,10 @@ export class NexoSocket {
   /** The URL of the next attempt: the URL with `nexo_since` when positions are known. */
   private dialURL(): string {
     const since = sinceParam(this.pos);
+    const sent = since ? Object.keys(JSON.parse(since)) : [];
+    this.unsent = new Set(this.pos.keys());
+    for (const topic of sent) this.unsent.delete(topic);
+    this.gapped.clear();
     if (!since) return this.url;
     const i = this.url.indexOf('#');
     const [head, hash] = i < 0 ? [this.url, ''] : [this.url.slice(0, i), this.url.slice(i)];
@@ -581,6 +592,14 @@ export class NexoSocket {
     } else if (isFrame(data, 'joined')) {
       const j = data as unknown as Joined;
       const joined: Joined = { topic: j.topic, epoch: j.epoch, offset: j.offset, recovered: j.recovered === true };
+      if (this.unsent.delete(j.topic)) {
+        // Its position was not sent, so the server took the page for a
+        // newcomer and says nothing of what it missed: unless what it
+        // replayed followed on from the position, messages were lost.
+        const last = this.pos.get(j.topic);
+        const gapped = this.gapped.delete(j.topic);
+        if (last && (gapped || last.epoch !== j.epoch || last.offset !== j.offset)) joined.recovered = false;
+      }
       this.remember(joined.topic, joined);
       this.recoveryFns.forEach(fn => fn(joined));
       return;
@@ -613,6 +632,7 @@ export class NexoSocket {
     const topic = f.topic as string, epoch = f.epoch as string, offset = f.offset as number;
     const last = this.pos.get(topic);
     if (last && last.epoch === epoch && offset <= last.offset) return undefined;
+    if (this.unsent.has(topic) && last && (last.epoch !== epoch || offset > last.offset + 1)) this.gapped.add(topic);
     this.remember(topic, { epoch, offset });
     const data = f.encoding === 'base64' && typeof f.data === 'string' ? fromBase64(f.data) : f.data;
     return { topic, epoch, offset, data };
