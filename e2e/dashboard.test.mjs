@@ -149,3 +149,56 @@ test('a restart leaves a gap in every chart, as wide as the outage in seconds', 
     await stop(proc);
   }
 });
+
+// stale reads how the page presents its figures: the cards' values and
+// their colour, the charts' names, the table's caption and the notice.
+const stale = page => page.evaluate(() => {
+  const notice = document.getElementById('stale');
+  return {
+    marked: [...document.querySelectorAll('.card')].map(c => c.classList.contains('stale')),
+    colors: [...document.querySelectorAll('.card .value')].map(v => getComputedStyle(v).color),
+    labels: [...document.querySelectorAll('.card svg')].map(s => s.getAttribute('aria-label')),
+    caption: document.querySelector('#figures caption').textContent,
+    notice: notice && !notice.hidden && notice.getClientRects().length > 0 ? notice.textContent : '',
+    role: notice?.getAttribute('role'),
+  };
+});
+
+test('while the server is down the figures are marked as not live, to the eye and to screen readers, until samples flow again', async () => {
+  const addr = `127.0.0.1:${await freePort()}`;
+  let proc = await start(binary, addr);
+  const page = await browser.newPage();
+  try {
+    await page.goto(`http://${addr}/`);
+    await page.waitForFunction(() => window.nexoDashboard.live() >= 2, null, { timeout: 15000 });
+    const live = await stale(page);
+    assert.deepEqual(live.marked, [false, false, false, false, false]);
+    assert.equal(live.notice, '', 'a "not live" notice while live');
+    proc.kill('SIGKILL');
+    await page.waitForFunction(() => document.getElementById('status').textContent !== 'open');
+    await page.waitForFunction(() => document.querySelectorAll('.card.stale').length === 5, null, { timeout: 3000 })
+      .catch(() => { throw new Error('the server is down and the cards are not marked'); });
+    const down = await stale(page);
+    await page.screenshot({ path: join(artifacts, 'dashboard-stale.png') });
+    for (let i = 0; i < 5; i++) {
+      assert.notEqual(down.colors[i], live.colors[i], `card ${i}: its value looks as live as before`);
+      assert.match(down.labels[i], /not live/, `card ${i}: the chart's name does not say so: ${down.labels[i]}`);
+    }
+    assert.match(down.caption, /not live/i, `the table's caption: ${down.caption}`);
+    assert.match(down.notice, /not live.*\d{1,2}:\d{2}:\d{2}/i, `the notice: "${down.notice}"`);
+    assert.equal(down.role, 'status', 'the notice is not announced');
+    proc = await start(binary, addr);
+    const n = await page.evaluate(() => window.nexoDashboard.live());
+    await page.waitForFunction(n => window.nexoDashboard.live() > n, n, { timeout: 30000 });
+    await page.waitForFunction(() => document.querySelectorAll('.card.stale').length === 0, null, { timeout: 2000 });
+    const back = await stale(page);
+    assert.deepEqual(back.colors, live.colors);
+    assert.ok(back.labels.every(l => !/not live/.test(l)), `${back.labels}`);
+    assert.doesNotMatch(back.caption, /not live/i);
+    assert.equal(back.notice, '');
+    await page.screenshot({ path: join(artifacts, 'dashboard-live-again.png') });
+  } finally {
+    await page.close();
+    await stop(proc);
+  }
+});

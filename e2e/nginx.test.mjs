@@ -113,3 +113,35 @@ test("deployment.md's nginx block in front of two instances: pages chat through 
   assert.ok(!log.includes('may be missing'), `history lost behind nginx: ${log}`);
   await bob.screenshot({ path: join(artifacts, 'chat-nginx.png') });
 });
+
+// A page that follows many topics with history sends their positions in
+// the handshake's query (nexo_since): the client must keep that request
+// line within what nginx takes by default (large_client_header_buffers
+// 4 8k), or nginx answers 414 to every attempt and the page never
+// reconnects.
+test('a page with the positions of many topics connects through nginx with its default buffers, keeping the newest', async () => {
+  const page = await browser.newPage();
+  page.on('pageerror', err => console.error('page error:', err));
+  await page.goto(base + '/nexo/client.js');
+  const got = await page.evaluate(async () => {
+    const { connect } = await import('/nexo/client.js');
+    const positions = {};
+    // 64 topics of 100 characters: about 9 KiB of JSON, 8 KiB kept by the
+    // server's cap, over 10 KiB once URL-encoded.
+    for (let i = 0; i < 64; i++) positions[`feed:${String(i).padStart(2, '0')}:${'x'.repeat(92)}`] = { epoch: 'e'.repeat(16), offset: 1000 + i };
+    const sock = connect('/chat/lobby?name=zed', { positions, connectTimeout: 5000 });
+    const status = await new Promise(resolve => {
+      const t = setTimeout(() => resolve(sock.status), 15000);
+      sock.onStatus(s => { if (s === 'open') { clearTimeout(t); resolve(s); } });
+    });
+    // The socket the client holds (a private field, read here only) was dialled with it.
+    const since = JSON.parse(new URL(sock.ws?.url ?? 'ws://x/').searchParams.get('nexo_since') ?? '{}');
+    const retries = sock.retries;
+    sock.close();
+    return { status, retries, kept: Object.keys(since) };
+  });
+  assert.equal(got.status, 'open', `through nginx: still ${got.status} after 15 s (${got.retries} attempts failed)`);
+  assert.ok(got.kept.length > 0, 'no position was sent');
+  assert.ok(got.kept.includes(`feed:63:${'x'.repeat(92)}`), 'the most recently updated topic was left out');
+  await page.close();
+});

@@ -69,6 +69,15 @@ export interface Joined extends Position {
 export declare const maxSinceTopics = 64;
 /** At most this many bytes of JSON go into `nexo_since` (the server's cap). */
 export declare const maxSinceBytes = 8192;
+/**
+ * At most this many characters of `nexo_since` go into the URL, once
+ * URL-encoded: with the path and the rest of the query the request line
+ * stays within the 8 KiB that nginx (`large_client_header_buffers`) and
+ * Apache (`LimitRequestLine`) take by default; a longer one is refused
+ * (414) on every attempt, and the page never reconnects. The topics left
+ * out, the least recently updated, reconnect as newcomers.
+ */
+export declare const maxSinceURLBytes = 4096;
 /** Options of {@link connect}. */
 export interface Options {
     /** Subprotocols offered at the handshake. */
@@ -79,6 +88,14 @@ export interface Options {
     maxRetries?: number;
     /** Reconnect delays (default base 500 ms, cap 5 s). */
     backoff?: Partial<Backoff>;
+    /**
+     * Milliseconds an attempt may stay `connecting` before the client gives
+     * it up (default 10000; 0 leaves it to the browser, which waits minutes
+     * on a server that accepts the TCP connection and never answers): the
+     * socket is closed, `onClose` gets code 1006 with reason
+     * "connect timeout", and the client retries with backoff.
+     */
+    connectTimeout?: number;
     /** Delay range in ms after 1001, 1013 or 4429: [min, min + backoff] (default 2000). */
     retryAfter?: number;
     /**
@@ -108,6 +125,8 @@ export interface Options {
     /** Random source in [0, 1), for tests (default Math.random). */
     random?: () => number;
 }
+/** The default of {@link Options.connectTimeout}, in milliseconds. */
+export declare const defaultConnectTimeout = 10000;
 /** The subset of the WebSocket constructor the client needs. */
 export type WebSocketLike = new (url: string, protocols?: string | string[]) => WebSocket;
 /** What the client does after a close code. */
@@ -169,9 +188,11 @@ export declare class NexoSocket {
     private ws?;
     private timer?;
     private stableTimer?;
+    private connectTimer?;
     private closedByUser;
     private reopening?;
     private queue;
+    private listening;
     private wake;
     private offline;
     private wakeVisible;
@@ -181,9 +202,13 @@ export declare class NexoSocket {
     private pending;
     private nextRef;
     private pos;
+    private unsent;
+    private gapped;
     private recoveryFns;
     private pubFns;
     constructor(url: string, opts?: Options);
+    private listen;
+    private stop;
     /** Calls fn with every message: JSON-parsed text when valid JSON, else the string; binary as ArrayBuffer. Returns an unsubscribe function. */
     onMessage(fn: (data: unknown, event: MessageEvent) => void): () => void;
     /**
@@ -233,13 +258,17 @@ export declare class NexoSocket {
     /**
      * Starts the next attempt now instead of waiting for the backoff: while
      * `reconnecting`, or when `closed` by the server's close code or out of
-     * retries. Does nothing while `open` or `connecting`, while
-     * `onUnauthorized` has not answered, or after close(). The client does
-     * this by itself on the browser's `online` event and when the page
+     * retries. While `connecting` it gives the attempt under way up
+     * (`onClose` gets 1006, reason "reconnect now") and starts a fresh one.
+     * Does nothing while `open`, while `onUnauthorized` has not answered,
+     * or after close(). The client does this by itself, except while
+     * `connecting`, on the browser's `online` event and when the page
      * becomes visible.
      */
     reconnectNow(): void;
     private dropOffline;
+    private giveUp;
+    private detach;
     private retryNowIfWaiting;
     /**
      * Forgets the position of topic (of every topic when omitted) and
@@ -270,7 +299,8 @@ export declare class NexoSocket {
 /**
  * The `nexo_since` JSON for positions: the most recently updated topics
  * first, within the server's caps ({@link maxSinceTopics} topics,
- * {@link maxSinceBytes} bytes). Empty when there is nothing to send.
+ * {@link maxSinceBytes} bytes) and {@link maxSinceURLBytes} once
+ * URL-encoded. Empty when there is nothing to send.
  */
 export declare function sinceParam(positions: Map<string, Position> | Record<string, Position>): string;
 /** Opens a WebSocket to url (a path resolves against the page) that reconnects per the nexo close-code contract. */

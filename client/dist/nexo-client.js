@@ -19,6 +19,17 @@ export const maxSinceTopics = 64;
 /** At most this many bytes of JSON go into `nexo_since` (the server's cap). */
 export const maxSinceBytes = 8192;
 /**
+ * At most this many characters of `nexo_since` go into the URL, once
+ * URL-encoded: with the path and the rest of the query the request line
+ * stays within the 8 KiB that nginx (`large_client_header_buffers`) and
+ * Apache (`LimitRequestLine`) take by default; a longer one is refused
+ * (414) on every attempt, and the page never reconnects. The topics left
+ * out, the least recently updated, reconnect as newcomers.
+ */
+export const maxSinceURLBytes = 4096;
+/** The default of {@link Options.connectTimeout}, in milliseconds. */
+export const defaultConnectTimeout = 10000;
+/**
  * The close-code contract with the nexo server: 1000 and policy codes stop,
  * 1001 / 1013 / 4429 retry later, 4401 re-authenticates, the rest retry with
  * backoff.
@@ -79,6 +90,7 @@ export class NexoSocket {
         this.retryAt = undefined;
         this.closedByUser = false;
         this.queue = [];
+        this.listening = false;
         this.wake = () => this.retryNowIfWaiting();
         this.offline = () => this.dropOffline();
         this.wakeVisible = () => {
@@ -92,6 +104,10 @@ export class NexoSocket {
         this.nextRef = 1;
         // Last position per topic; Map order is least recently updated first.
         this.pos = new Map();
+        // Topics whose position did not fit in the last dial's nexo_since, until
+        // their joined frame; gapped: those whose replay did not follow on from it.
+        this.unsent = new Set();
+        this.gapped = new Set();
         this.recoveryFns = new Set();
         this.pubFns = new Set();
         this.url = resolveURL(url);
@@ -105,13 +121,27 @@ export class NexoSocket {
             if (isPosition(p))
                 this.pos.set(topic, { epoch: p.epoch, offset: p.offset });
         }
+        this.open();
+    }
+    // listen adds (on) or removes the window and document listeners: they
+    // are held only while the socket may connect again, so that a socket
+    // closed for good is left to the garbage collector.
+    listen(on) {
+        if (this.listening === on)
+            return;
+        this.listening = on;
+        const method = on ? 'addEventListener' : 'removeEventListener';
         if (typeof window !== 'undefined') {
-            window.addEventListener?.('online', this.wake);
-            window.addEventListener?.('offline', this.offline);
+            window[method]?.('online', this.wake);
+            window[method]?.('offline', this.offline);
         }
         if (typeof document !== 'undefined')
-            document.addEventListener?.('visibilitychange', this.wakeVisible);
-        this.open();
+            document[method]?.('visibilitychange', this.wakeVisible);
+    }
+    // stop ends the retries: closed until reconnectNow().
+    stop() {
+        this.listen(false);
+        this.setStatus('closed');
     }
     /** Calls fn with every message: JSON-parsed text when valid JSON, else the string; binary as ArrayBuffer. Returns an unsubscribe function. */
     onMessage(fn) {
@@ -235,14 +265,25 @@ export class NexoSocket {
     /**
      * Starts the next attempt now instead of waiting for the backoff: while
      * `reconnecting`, or when `closed` by the server's close code or out of
-     * retries. Does nothing while `open` or `connecting`, while
-     * `onUnauthorized` has not answered, or after close(). The client does
-     * this by itself on the browser's `online` event and when the page
+     * retries. While `connecting` it gives the attempt under way up
+     * (`onClose` gets 1006, reason "reconnect now") and starts a fresh one.
+     * Does nothing while `open`, while `onUnauthorized` has not answered,
+     * or after close(). The client does this by itself, except while
+     * `connecting`, on the browser's `online` event and when the page
      * becomes visible.
      */
     reconnectNow() {
         if (this.closedByUser)
             return;
+        const ws = this.ws;
+        if (this.status === 'connecting' && ws && ws.readyState === 0) {
+            this.detach(ws);
+            const ev = closeEvent(1006, 'reconnect now');
+            this.error = ev;
+            this.opts.onClose?.(ev);
+            this.open();
+            return;
+        }
         if (this.status !== 'closed' && this.retryAt === undefined)
             return;
         clearTimeout(this.timer);
@@ -258,9 +299,23 @@ export class NexoSocket {
         const ws = this.ws;
         if (this.closedByUser || !ws || ws.readyState > 1)
             return;
+        this.giveUp(ws, 'offline');
+    }
+    // giveUp treats ws as dropped with code 1006 and reason now, without
+    // waiting for its close event, which may come late or never.
+    giveUp(ws, reason) {
+        this.detach(ws);
+        void this.closed(closeEvent(1006, reason), ws);
+    }
+    // detach closes ws and stops listening to it: nothing it does later
+    // reaches the client.
+    detach(ws) {
         ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
         ws.close();
-        void this.closed(closeEvent(1006, 'offline'), ws);
+        if (this.ws === ws) {
+            this.ws = undefined;
+            clearTimeout(this.connectTimer);
+        }
     }
     // retryNowIfWaiting skips the backoff wait, but never reopens a socket
     // the server stopped.
@@ -281,6 +336,11 @@ export class NexoSocket {
             this.pos.clear();
         else
             this.pos.delete(topic);
+        // A newcomer now: the server's joined is the truth.
+        if (topic === undefined)
+            this.unsent.clear();
+        else
+            this.unsent.delete(topic);
         if (this.closedByUser)
             return;
         if (this.ws && this.ws.readyState <= 1) {
@@ -295,13 +355,9 @@ export class NexoSocket {
         this.closedByUser = true;
         clearTimeout(this.timer);
         clearTimeout(this.stableTimer);
+        clearTimeout(this.connectTimer);
         this.retryAt = undefined;
-        if (typeof window !== 'undefined') {
-            window.removeEventListener?.('online', this.wake);
-            window.removeEventListener?.('offline', this.offline);
-        }
-        if (typeof document !== 'undefined')
-            document.removeEventListener?.('visibilitychange', this.wakeVisible);
+        this.listen(false);
         if (this.ws && this.ws.readyState <= 1)
             this.ws.close(code, reason);
         this.setStatus('closed');
@@ -310,11 +366,21 @@ export class NexoSocket {
     }
     open() {
         const WS = this.opts.WebSocket ?? globalThis.WebSocket;
+        this.listen(true);
         this.setStatus('connecting');
         const ws = new WS(this.dialURL(), this.protocols);
         ws.binaryType = 'arraybuffer';
         this.ws = ws;
+        clearTimeout(this.connectTimer);
+        const limit = this.opts.connectTimeout ?? defaultConnectTimeout;
+        if (limit > 0 && Number.isFinite(limit)) {
+            this.connectTimer = setTimeout(() => {
+                if (this.ws === ws && ws.readyState === 0)
+                    this.giveUp(ws, 'connect timeout');
+            }, limit);
+        }
         ws.onopen = ev => {
+            clearTimeout(this.connectTimer);
             this.error = undefined;
             // Open, but told to onOpen first: what it sends (a first-message
             // token) goes out before what the status listeners send and before
@@ -347,6 +413,11 @@ export class NexoSocket {
     /** The URL of the next attempt: the URL with `nexo_since` when positions are known. */
     dialURL() {
         const since = sinceParam(this.pos);
+        const sent = since ? Object.keys(JSON.parse(since)) : [];
+        this.unsent = new Set(this.pos.keys());
+        for (const topic of sent)
+            this.unsent.delete(topic);
+        this.gapped.clear();
         if (!since)
             return this.url;
         const i = this.url.indexOf('#');
@@ -367,6 +438,15 @@ export class NexoSocket {
         else if (isFrame(data, 'joined')) {
             const j = data;
             const joined = { topic: j.topic, epoch: j.epoch, offset: j.offset, recovered: j.recovered === true };
+            if (this.unsent.delete(j.topic)) {
+                // Its position was not sent, so the server took the page for a
+                // newcomer and says nothing of what it missed: unless what it
+                // replayed followed on from the position, messages were lost.
+                const last = this.pos.get(j.topic);
+                const gapped = this.gapped.delete(j.topic);
+                if (last && (gapped || last.epoch !== j.epoch || last.offset !== j.offset))
+                    joined.recovered = false;
+            }
             this.remember(joined.topic, joined);
             this.recoveryFns.forEach(fn => fn(joined));
             return;
@@ -405,6 +485,8 @@ export class NexoSocket {
         const last = this.pos.get(topic);
         if (last && last.epoch === epoch && offset <= last.offset)
             return undefined;
+        if (this.unsent.has(topic) && last && (last.epoch !== epoch || offset > last.offset + 1))
+            this.gapped.add(topic);
         this.remember(topic, { epoch, offset });
         const data = f.encoding === 'base64' && typeof f.data === 'string' ? fromBase64(f.data) : f.data;
         return { topic, epoch, offset, data };
@@ -415,8 +497,10 @@ export class NexoSocket {
     }
     async closed(ev, ws) {
         clearTimeout(this.stableTimer);
-        if (this.ws === ws)
+        if (this.ws === ws) {
             this.ws = undefined;
+            clearTimeout(this.connectTimer);
+        }
         if (ev.code !== 1000)
             this.error = ev;
         this.opts.onClose?.(ev);
@@ -430,12 +514,12 @@ export class NexoSocket {
         }
         const action = this.opts.reconnect === false ? 'stop' : closeAction(ev.code);
         if (action === 'stop' || this.retries >= (this.opts.maxRetries ?? Infinity)) {
-            this.setStatus('closed');
+            this.stop();
             return;
         }
         if (action === 'reauth') {
             if (!this.opts.onUnauthorized) {
-                this.setStatus('closed');
+                this.stop();
                 return;
             }
             this.setStatus('reconnecting');
@@ -449,7 +533,7 @@ export class NexoSocket {
             if (this.closedByUser)
                 return;
             if (next === false) {
-                this.setStatus('closed');
+                this.stop();
                 return;
             }
             if (typeof next === 'object') {
@@ -542,21 +626,27 @@ function isFrame(data, type) {
 /**
  * The `nexo_since` JSON for positions: the most recently updated topics
  * first, within the server's caps ({@link maxSinceTopics} topics,
- * {@link maxSinceBytes} bytes). Empty when there is nothing to send.
+ * {@link maxSinceBytes} bytes) and {@link maxSinceURLBytes} once
+ * URL-encoded. Empty when there is nothing to send.
  */
 export function sinceParam(positions) {
     const entries = positions instanceof Map ? [...positions] : Object.entries(positions);
     const enc = new TextEncoder();
     const parts = [];
     let size = 2; // {}
+    let urlSize = 6; // %7B%7D
     for (let i = entries.length - 1; i >= 0 && parts.length < maxSinceTopics; i--) {
         const [topic, p] = entries[i];
         const part = `${JSON.stringify(topic)}:${JSON.stringify({ epoch: p.epoch, offset: p.offset })}`;
-        const n = enc.encode(part).length + (parts.length > 0 ? 1 : 0);
-        if (size + n > maxSinceBytes)
-            continue; // a smaller, older one may still fit
+        const comma = parts.length > 0 ? 1 : 0;
+        const n = enc.encode(part).length + comma;
+        const u = encodeURIComponent(part).length + 3 * comma; // %2C
+        // A smaller, older one may still fit.
+        if (size + n > maxSinceBytes || urlSize + u > maxSinceURLBytes)
+            continue;
         parts.push(part);
         size += n;
+        urlSize += u;
     }
     return parts.length === 0 ? '' : `{${parts.join(',')}}`;
 }

@@ -76,6 +76,15 @@ export interface Joined extends Position {
 export const maxSinceTopics = 64;
 /** At most this many bytes of JSON go into `nexo_since` (the server's cap). */
 export const maxSinceBytes = 8192;
+/**
+ * At most this many characters of `nexo_since` go into the URL, once
+ * URL-encoded: with the path and the rest of the query the request line
+ * stays within the 8 KiB that nginx (`large_client_header_buffers`) and
+ * Apache (`LimitRequestLine`) take by default; a longer one is refused
+ * (414) on every attempt, and the page never reconnects. The topics left
+ * out, the least recently updated, reconnect as newcomers.
+ */
+export const maxSinceURLBytes = 4096;
 
 /** Options of {@link connect}. */
 export interface Options {
@@ -87,6 +96,14 @@ export interface Options {
   maxRetries?: number;
   /** Reconnect delays (default base 500 ms, cap 5 s). */
   backoff?: Partial<Backoff>;
+  /**
+   * Milliseconds an attempt may stay `connecting` before the client gives
+   * it up (default 10000; 0 leaves it to the browser, which waits minutes
+   * on a server that accepts the TCP connection and never answers): the
+   * socket is closed, `onClose` gets code 1006 with reason
+   * "connect timeout", and the client retries with backoff.
+   */
+  connectTimeout?: number;
   /** Delay range in ms after 1001, 1013 or 4429: [min, min + backoff] (default 2000). */
   retryAfter?: number;
   /**
@@ -116,6 +133,9 @@ export interface Options {
   /** Random source in [0, 1), for tests (default Math.random). */
   random?: () => number;
 }
+
+/** The default of {@link Options.connectTimeout}, in milliseconds. */
+export const defaultConnectTimeout = 10000;
 
 /** The subset of the WebSocket constructor the client needs. */
 export type WebSocketLike = new (url: string, protocols?: string | string[]) => WebSocket;
@@ -221,10 +241,12 @@ export class NexoSocket {
   private ws?: WebSocket;
   private timer?: ReturnType<typeof setTimeout>;
   private stableTimer?: ReturnType<typeof setTimeout>;
+  private connectTimer?: ReturnType<typeof setTimeout>;
   private closedByUser = false;
   // The socket that close() was called on by resync(), to reopen at once.
   private reopening?: WebSocket;
   private queue: Queued[] = [];
+  private listening = false;
   private wake = () => this.retryNowIfWaiting();
   private offline = () => this.dropOffline();
   private wakeVisible = () => {
@@ -237,6 +259,10 @@ export class NexoSocket {
   private nextRef = 1;
   // Last position per topic; Map order is least recently updated first.
   private pos = new Map<string, Position>();
+  // Topics whose position did not fit in the last dial's nexo_since, until
+  // their joined frame; gapped: those whose replay did not follow on from it.
+  private unsent = new Set<string>();
+  private gapped = new Set<string>();
   private recoveryFns = new Set<(j: Joined) => void>();
   private pubFns = new Set<(p: Publication, event: MessageEvent) => void>();
 
@@ -249,12 +275,27 @@ export class NexoSocket {
     for (const [topic, p] of Object.entries(opts.positions ?? {})) {
       if (isPosition(p)) this.pos.set(topic, { epoch: p.epoch, offset: p.offset });
     }
-    if (typeof window !== 'undefined') {
-      window.addEventListener?.('online', this.wake);
-      window.addEventListener?.('offline', this.offline);
-    }
-    if (typeof document !== 'undefined') document.addEventListener?.('visibilitychange', this.wakeVisible);
     this.open();
+  }
+
+  // listen adds (on) or removes the window and document listeners: they
+  // are held only while the socket may connect again, so that a socket
+  // closed for good is left to the garbage collector.
+  private listen(on: boolean): void {
+    if (this.listening === on) return;
+    this.listening = on;
+    const method = on ? 'addEventListener' : 'removeEventListener';
+    if (typeof window !== 'undefined') {
+      window[method]?.('online', this.wake);
+      window[method]?.('offline', this.offline);
+    }
+    if (typeof document !== 'undefined') document[method]?.('visibilitychange', this.wakeVisible);
+  }
+
+  // stop ends the retries: closed until reconnectNow().
+  private stop(): void {
+    this.listen(false);
+    this.setStatus('closed');
   }
 
   /** Calls fn with every message: JSON-parsed text when valid JSON, else the string; binary as ArrayBuffer. Returns an unsubscribe function. */
@@ -385,13 +426,24 @@ export class NexoSocket {
   /**
    * Starts the next attempt now instead of waiting for the backoff: while
    * `reconnecting`, or when `closed` by the server's close code or out of
-   * retries. Does nothing while `open` or `connecting`, while
-   * `onUnauthorized` has not answered, or after close(). The client does
-   * this by itself on the browser's `online` event and when the page
+   * retries. While `connecting` it gives the attempt under way up
+   * (`onClose` gets 1006, reason "reconnect now") and starts a fresh one.
+   * Does nothing while `open`, while `onUnauthorized` has not answered,
+   * or after close(). The client does this by itself, except while
+   * `connecting`, on the browser's `online` event and when the page
    * becomes visible.
    */
   reconnectNow(): void {
     if (this.closedByUser) return;
+    const ws = this.ws;
+    if (this.status === 'connecting' && ws && ws.readyState === 0) {
+      this.detach(ws);
+      const ev = closeEvent(1006, 'reconnect now');
+      this.error = ev;
+      this.opts.onClose?.(ev);
+      this.open();
+      return;
+    }
     if (this.status !== 'closed' && this.retryAt === undefined) return;
     clearTimeout(this.timer);
     this.retryAt = undefined;
@@ -406,9 +458,25 @@ export class NexoSocket {
   private dropOffline(): void {
     const ws = this.ws;
     if (this.closedByUser || !ws || ws.readyState > 1) return;
+    this.giveUp(ws, 'offline');
+  }
+
+  // giveUp treats ws as dropped with code 1006 and reason now, without
+  // waiting for its close event, which may come late or never.
+  private giveUp(ws: WebSocket, reason: string): void {
+    this.detach(ws);
+    void this.closed(closeEvent(1006, reason), ws);
+  }
+
+  // detach closes ws and stops listening to it: nothing it does later
+  // reaches the client.
+  private detach(ws: WebSocket): void {
     ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
     ws.close();
-    void this.closed(closeEvent(1006, 'offline'), ws);
+    if (this.ws === ws) {
+      this.ws = undefined;
+      clearTimeout(this.connectTimer);
+    }
   }
 
   // retryNowIfWaiting skips the backoff wait, but never reopens a socket
@@ -428,6 +496,9 @@ export class NexoSocket {
   resync(topic?: string): void {
     if (topic === undefined) this.pos.clear();
     else this.pos.delete(topic);
+    // A newcomer now: the server's joined is the truth.
+    if (topic === undefined) this.unsent.clear();
+    else this.unsent.delete(topic);
     if (this.closedByUser) return;
     if (this.ws && this.ws.readyState <= 1) {
       this.reopening = this.ws;
@@ -442,12 +513,9 @@ export class NexoSocket {
     this.closedByUser = true;
     clearTimeout(this.timer);
     clearTimeout(this.stableTimer);
+    clearTimeout(this.connectTimer);
     this.retryAt = undefined;
-    if (typeof window !== 'undefined') {
-      window.removeEventListener?.('online', this.wake);
-      window.removeEventListener?.('offline', this.offline);
-    }
-    if (typeof document !== 'undefined') document.removeEventListener?.('visibilitychange', this.wakeVisible);
+    this.listen(false);
     if (this.ws && this.ws.readyState <= 1) this.ws.close(code, reason);
     this.setStatus('closed');
     this.failPending('closed');
@@ -456,11 +524,20 @@ export class NexoSocket {
 
   private open(): void {
     const WS = this.opts.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketLike);
+    this.listen(true);
     this.setStatus('connecting');
     const ws = new WS(this.dialURL(), this.protocols);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
+    clearTimeout(this.connectTimer);
+    const limit = this.opts.connectTimeout ?? defaultConnectTimeout;
+    if (limit > 0 && Number.isFinite(limit)) {
+      this.connectTimer = setTimeout(() => {
+        if (this.ws === ws && ws.readyState === 0) this.giveUp(ws, 'connect timeout');
+      }, limit);
+    }
     ws.onopen = ev => {
+      clearTimeout(this.connectTimer);
       this.error = undefined;
       // Open, but told to onOpen first: what it sends (a first-message
       // token) goes out before what the status listeners send and before
@@ -493,6 +570,10 @@ export class NexoSocket {
   /** The URL of the next attempt: the URL with `nexo_since` when positions are known. */
   private dialURL(): string {
     const since = sinceParam(this.pos);
+    const sent = since ? Object.keys(JSON.parse(since)) : [];
+    this.unsent = new Set(this.pos.keys());
+    for (const topic of sent) this.unsent.delete(topic);
+    this.gapped.clear();
     if (!since) return this.url;
     const i = this.url.indexOf('#');
     const [head, hash] = i < 0 ? [this.url, ''] : [this.url.slice(0, i), this.url.slice(i)];
@@ -511,6 +592,14 @@ export class NexoSocket {
     } else if (isFrame(data, 'joined')) {
       const j = data as unknown as Joined;
       const joined: Joined = { topic: j.topic, epoch: j.epoch, offset: j.offset, recovered: j.recovered === true };
+      if (this.unsent.delete(j.topic)) {
+        // Its position was not sent, so the server took the page for a
+        // newcomer and says nothing of what it missed: unless what it
+        // replayed followed on from the position, messages were lost.
+        const last = this.pos.get(j.topic);
+        const gapped = this.gapped.delete(j.topic);
+        if (last && (gapped || last.epoch !== j.epoch || last.offset !== j.offset)) joined.recovered = false;
+      }
       this.remember(joined.topic, joined);
       this.recoveryFns.forEach(fn => fn(joined));
       return;
@@ -543,6 +632,7 @@ export class NexoSocket {
     const topic = f.topic as string, epoch = f.epoch as string, offset = f.offset as number;
     const last = this.pos.get(topic);
     if (last && last.epoch === epoch && offset <= last.offset) return undefined;
+    if (this.unsent.has(topic) && last && (last.epoch !== epoch || offset > last.offset + 1)) this.gapped.add(topic);
     this.remember(topic, { epoch, offset });
     const data = f.encoding === 'base64' && typeof f.data === 'string' ? fromBase64(f.data) : f.data;
     return { topic, epoch, offset, data };
@@ -555,7 +645,10 @@ export class NexoSocket {
 
   private async closed(ev: CloseEvent, ws: WebSocket): Promise<void> {
     clearTimeout(this.stableTimer);
-    if (this.ws === ws) this.ws = undefined;
+    if (this.ws === ws) {
+      this.ws = undefined;
+      clearTimeout(this.connectTimer);
+    }
     if (ev.code !== 1000) this.error = ev;
     this.opts.onClose?.(ev);
     this.failPending('closed', ws);
@@ -567,12 +660,12 @@ export class NexoSocket {
     }
     const action = this.opts.reconnect === false ? 'stop' : closeAction(ev.code);
     if (action === 'stop' || this.retries >= (this.opts.maxRetries ?? Infinity)) {
-      this.setStatus('closed');
+      this.stop();
       return;
     }
     if (action === 'reauth') {
       if (!this.opts.onUnauthorized) {
-        this.setStatus('closed');
+        this.stop();
         return;
       }
       this.setStatus('reconnecting');
@@ -584,7 +677,7 @@ export class NexoSocket {
       }
       if (this.closedByUser) return;
       if (next === false) {
-        this.setStatus('closed');
+        this.stop();
         return;
       }
       if (typeof next === 'object') {
@@ -675,20 +768,26 @@ function isFrame(data: unknown, type: 'pub' | 'joined'): data is Record<string, 
 /**
  * The `nexo_since` JSON for positions: the most recently updated topics
  * first, within the server's caps ({@link maxSinceTopics} topics,
- * {@link maxSinceBytes} bytes). Empty when there is nothing to send.
+ * {@link maxSinceBytes} bytes) and {@link maxSinceURLBytes} once
+ * URL-encoded. Empty when there is nothing to send.
  */
 export function sinceParam(positions: Map<string, Position> | Record<string, Position>): string {
   const entries = positions instanceof Map ? [...positions] : Object.entries(positions);
   const enc = new TextEncoder();
   const parts: string[] = [];
   let size = 2; // {}
+  let urlSize = 6; // %7B%7D
   for (let i = entries.length - 1; i >= 0 && parts.length < maxSinceTopics; i--) {
     const [topic, p] = entries[i];
     const part = `${JSON.stringify(topic)}:${JSON.stringify({ epoch: p.epoch, offset: p.offset })}`;
-    const n = enc.encode(part).length + (parts.length > 0 ? 1 : 0);
-    if (size + n > maxSinceBytes) continue; // a smaller, older one may still fit
+    const comma = parts.length > 0 ? 1 : 0;
+    const n = enc.encode(part).length + comma;
+    const u = encodeURIComponent(part).length + 3 * comma; // %2C
+    // A smaller, older one may still fit.
+    if (size + n > maxSinceBytes || urlSize + u > maxSinceURLBytes) continue;
     parts.push(part);
     size += n;
+    urlSize += u;
   }
   return parts.length === 0 ? '' : `{${parts.join(',')}}`;
 }

@@ -95,7 +95,7 @@ describe('status while reconnecting', () => {
     }
   });
   it('reconnectNow() skips the wait, and reopens after the server stopped it', async () => {
-    const { sock, ws } = open('ws://h/ws', { backoff: { base: 60000, cap: 60000 } });
+    const { sock, ws } = open('ws://h/ws', { backoff: { base: 60000, cap: 60000 }, connectTimeout: 0 });
     ws.open();
     ws.drop(1006);
     await flush();
@@ -105,7 +105,8 @@ describe('status while reconnecting', () => {
     expect(sock.status).toBe('connecting');
     vi.runAllTimers(); // the old timer is gone
     expect(FakeWebSocket.instances.length).toBe(2);
-    sock.reconnectNow(); // already connecting: nothing
+    FakeWebSocket.last().open();
+    sock.reconnectNow(); // open: nothing
     expect(FakeWebSocket.instances.length).toBe(2);
     FakeWebSocket.last().drop(1008);
     await flush();
@@ -119,7 +120,7 @@ describe('status while reconnecting', () => {
   it('reconnectNow() leaves a pending onUnauthorized to decide: one socket, with the new URL', async () => {
     let answer!: (r: { url: string }) => void;
     const onUnauthorized = () => new Promise<{ url: string }>(r => { answer = r; });
-    const { sock, ws } = open('ws://h/ws', { onUnauthorized, random: () => 0 });
+    const { sock, ws } = open('ws://h/ws', { onUnauthorized, random: () => 0, connectTimeout: 0 });
     ws.open();
     ws.drop(4401);
     await flush();

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach, vi } from 'vitest';
-import { connect, sinceParam, maxSinceTopics, maxSinceBytes, type Options, type Joined, type Publication, type Position } from '../src/nexo-client';
+import { connect, sinceParam, maxSinceTopics, maxSinceBytes, maxSinceURLBytes, type Options, type Joined, type Publication, type Position } from '../src/nexo-client';
 import { FakeWebSocket } from './fake';
 
 const WS = FakeWebSocket as unknown as Options['WebSocket'];
@@ -176,9 +176,47 @@ describe('nexo_since', () => {
     for (let i = 0; i < 20; i++) big.set(`${'x'.repeat(1000)}${i}`, { epoch: 'E', offset: i });
     const s = sinceParam(big);
     expect(new TextEncoder().encode(s).length).toBeLessThanOrEqual(maxSinceBytes);
-    expect(Object.keys(JSON.parse(s))).toHaveLength(7);
+    expect(encodeURIComponent(s).length).toBeLessThanOrEqual(maxSinceURLBytes);
+    expect(Object.keys(JSON.parse(s))).toHaveLength(3); // 4 KiB once URL-encoded
     expect(JSON.parse(s)[`${'x'.repeat(1000)}19`]).toBeDefined();
     expect(sinceParam(new Map())).toBe('');
+  });
+  it('keeps nexo_since within maxSinceURLBytes once URL-encoded, so that a proxy\'s default 8 KiB request line takes it', () => {
+    const m = new Map<string, Position>();
+    const topic = (i: number) => `feed:${String(i).padStart(2, '0')}:${'x'.repeat(92)}`;
+    for (let i = 0; i < 64; i++) m.set(topic(i), { epoch: 'e'.repeat(16), offset: 1000 + i });
+    expect(maxSinceURLBytes).toBeLessThanOrEqual(4096);
+    const s = sinceParam(m);
+    expect(encodeURIComponent(s).length).toBeLessThanOrEqual(maxSinceURLBytes);
+    const kept = Object.keys(JSON.parse(s));
+    expect(kept.length).toBeGreaterThan(10);
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => topic(63 - i))); // the newest
+    const { ws } = open('ws://h/ws', { positions: Object.fromEntries(m) });
+    expect(ws.url.length).toBeLessThanOrEqual('ws://h/ws?nexo_since='.length + maxSinceURLBytes);
+  });
+  it('tells onRecovery recovered:false for a topic whose position did not fit in nexo_since, unless it provably missed nothing', () => {
+    // 64 topics of 100 characters: the oldest do not fit in the URL.
+    const topic = (i: number) => `feed:${String(i).padStart(2, '0')}:${'x'.repeat(92)}`;
+    const positions: Record<string, Position> = {};
+    for (let i = 0; i < 64; i++) positions[topic(i)] = { epoch: 'E', offset: 10 };
+    const got: Joined[] = [];
+    const { ws } = open('ws://h/ws', { positions, onRecovery: j => got.push(j) });
+    const sent = since(ws);
+    for (const i of [0, 1, 2, 3]) expect(sent[topic(i)]).toBeUndefined();
+    expect(sent[topic(63)]).toBeDefined();
+    ws.open();
+    // The server takes the left-out topics for newcomers: recovered:true.
+    ws.message(joined(topic(0), 'E', 15));            // moved on, nothing replayed: 5 lost
+    ws.message(joined(topic(1), 'E', 10));            // nothing new: nothing lost
+    ws.message(pub(topic(2), 'E', 11, 'a'));          // RecoverLast replayed from where it was
+    ws.message(pub(topic(2), 'E', 12, 'b'));
+    ws.message(joined(topic(2), 'E', 12));
+    ws.message(pub(topic(3), 'E', 14, 'c'));          // RecoverLast replayed too little: 11-13 lost
+    ws.message(joined(topic(3), 'E', 14));
+    ws.message(joined(topic(63), 'E', 10));           // sent: the server's word
+    expect(got.map(j => [j.topic.slice(0, 7), j.recovered])).toEqual([
+      ['feed:00', false], ['feed:01', true], ['feed:02', true], ['feed:03', false], ['feed:63', true],
+    ]);
   });
   it('keeps positions after close(), for the application to save', () => {
     const { sock, ws } = open();
