@@ -73,7 +73,14 @@ func main() {
 		return "sent", nil
 	})
 
-	app := nexo.New()
+	// NEXO_TEST_HEARTBEAT (a duration) sets the ping interval and the pong
+	// timeout, so that e2e/heartbeat.test.mjs sees a frozen server within
+	// a second.
+	var opts []nexo.Option
+	if d, err := time.ParseDuration(os.Getenv("NEXO_TEST_HEARTBEAT")); err == nil && d > 0 {
+		opts = append(opts, nexo.WithWS(ws.WithHeartbeat(d, d)))
+	}
+	app := nexo.New(opts...)
 	app.Get("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, page)
