@@ -96,6 +96,18 @@ export interface Options {
      * "connect timeout", and the client retries with backoff.
      */
     connectTimeout?: number;
+    /**
+     * Ask the server for heartbeat messages (`nexo_heartbeat=1`, default
+     * true) and drop a connection on which nothing has arrived within the
+     * window the server announces in them (its ping interval plus pong
+     * timeout, 35 s by default): a page never sees WebSocket pings, so
+     * without them a connection to a server that froze, or that a network
+     * dropped without a word, would say `open` for good. A dropped
+     * connection gets `onClose` with 1006 and the reason "heartbeat
+     * timeout", and is retried with backoff. The heartbeat messages never
+     * reach the application. A server that sends none is never timed out.
+     */
+    heartbeat?: boolean;
     /** Delay range in ms after 1001, 1013 or 4429: [min, min + backoff] (default 2000). */
     retryAfter?: number;
     /**
@@ -125,6 +137,8 @@ export interface Options {
     /** Random source in [0, 1), for tests (default Math.random). */
     random?: () => number;
 }
+/** The query parameter by which the client asks for heartbeat messages (see {@link Options.heartbeat}). */
+export declare const heartbeatParam = "nexo_heartbeat";
 /** The default of {@link Options.connectTimeout}, in milliseconds. */
 export declare const defaultConnectTimeout = 10000;
 /** The subset of the WebSocket constructor the client needs. */
@@ -189,6 +203,9 @@ export declare class NexoSocket {
     private timer?;
     private stableTimer?;
     private connectTimer?;
+    private beatWithin;
+    private lastHeard;
+    private beatTimer?;
     private closedByUser;
     private reopening?;
     private queue;
@@ -282,7 +299,13 @@ export declare class NexoSocket {
     /** Closes the connection for good: no reconnect. */
     close(code?: number, reason?: string): void;
     private open;
-    /** The URL of the next attempt: the URL with `nexo_since` when positions are known. */
+    private beat;
+    private armBeat;
+    private stopBeat;
+    /**
+     * The URL of the next attempt: the URL with `nexo_since` when positions
+     * are known, and `nexo_heartbeat=1` unless heartbeats are off.
+     */
     private dialURL;
     private receive;
     /** Remembers a pub frame's position and returns it, or undefined for a duplicate. */

@@ -27,6 +27,8 @@ export const maxSinceBytes = 8192;
  * out, the least recently updated, reconnect as newcomers.
  */
 export const maxSinceURLBytes = 4096;
+/** The query parameter by which the client asks for heartbeat messages (see {@link Options.heartbeat}). */
+export const heartbeatParam = 'nexo_heartbeat';
 /** The default of {@link Options.connectTimeout}, in milliseconds. */
 export const defaultConnectTimeout = 10000;
 /**
@@ -88,6 +90,11 @@ export class NexoSocket {
         this.retries = 0;
         /** While `reconnecting`: when the next attempt starts (ms since the epoch, like Date.now()). */
         this.retryAt = undefined;
+        // Heartbeat: the window the server announced for this connection (0
+        // until its first heartbeat message), when the last message arrived,
+        // and the timer that checks.
+        this.beatWithin = 0;
+        this.lastHeard = 0;
         this.closedByUser = false;
         this.queue = [];
         this.listening = false;
@@ -315,6 +322,7 @@ export class NexoSocket {
         if (this.ws === ws) {
             this.ws = undefined;
             clearTimeout(this.connectTimer);
+            this.stopBeat();
         }
     }
     // retryNowIfWaiting skips the backoff wait, but never reopens a socket
@@ -356,6 +364,7 @@ export class NexoSocket {
         clearTimeout(this.timer);
         clearTimeout(this.stableTimer);
         clearTimeout(this.connectTimer);
+        this.stopBeat();
         this.retryAt = undefined;
         this.listen(false);
         if (this.ws && this.ws.readyState <= 1)
@@ -372,6 +381,7 @@ export class NexoSocket {
         ws.binaryType = 'arraybuffer';
         this.ws = ws;
         clearTimeout(this.connectTimer);
+        this.stopBeat();
         const limit = this.opts.connectTimeout ?? defaultConnectTimeout;
         if (limit > 0 && Number.isFinite(limit)) {
             this.connectTimer = setTimeout(() => {
@@ -403,14 +413,58 @@ export class NexoSocket {
                 }
             }
         };
-        ws.onmessage = ev => this.receive(ev);
+        ws.onmessage = ev => {
+            this.lastHeard = Date.now();
+            if (!this.beat(ev, ws))
+                this.receive(ev);
+        };
         ws.onerror = ev => {
             this.error = ev;
             this.opts.onError?.(ev);
         };
         ws.onclose = ev => this.closed(ev, ws);
     }
-    /** The URL of the next attempt: the URL with `nexo_since` when positions are known. */
+    // beat takes a heartbeat message out of the stream and (re)arms the
+    // check with the window it announces; it reports whether ev was one.
+    beat(ev, ws) {
+        const d = ev.data;
+        if (typeof d !== 'string' || !d.startsWith('{"type":"nexo.heartbeat"'))
+            return false;
+        let within = NaN;
+        try {
+            within = Number(JSON.parse(d).within);
+        }
+        catch {
+            return false;
+        }
+        if (within > 0 && Number.isFinite(within)) {
+            this.beatWithin = within;
+            this.armBeat(ws);
+        }
+        return true;
+    }
+    // armBeat checks, once the window has passed since the last message,
+    // that another has come; if none has, the connection is dropped.
+    armBeat(ws) {
+        clearTimeout(this.beatTimer);
+        this.beatTimer = setTimeout(() => {
+            if (this.ws !== ws || ws.readyState !== 1)
+                return;
+            if (Date.now() - this.lastHeard >= this.beatWithin)
+                this.giveUp(ws, 'heartbeat timeout');
+            else
+                this.armBeat(ws);
+        }, Math.max(this.lastHeard + this.beatWithin - Date.now(), 0));
+    }
+    stopBeat() {
+        clearTimeout(this.beatTimer);
+        this.beatTimer = undefined;
+        this.beatWithin = 0;
+    }
+    /**
+     * The URL of the next attempt: the URL with `nexo_since` when positions
+     * are known, and `nexo_heartbeat=1` unless heartbeats are off.
+     */
     dialURL() {
         const since = sinceParam(this.pos);
         const sent = since ? Object.keys(JSON.parse(since)) : [];
@@ -418,11 +472,16 @@ export class NexoSocket {
         for (const topic of sent)
             this.unsent.delete(topic);
         this.gapped.clear();
-        if (!since)
+        const params = [];
+        if (this.opts.heartbeat !== false)
+            params.push(`${heartbeatParam}=1`);
+        if (since)
+            params.push(`nexo_since=${encodeURIComponent(since)}`);
+        if (params.length === 0)
             return this.url;
         const i = this.url.indexOf('#');
         const [head, hash] = i < 0 ? [this.url, ''] : [this.url.slice(0, i), this.url.slice(i)];
-        return `${head}${head.includes('?') ? '&' : '?'}nexo_since=${encodeURIComponent(since)}${hash}`;
+        return `${head}${head.includes('?') ? '&' : '?'}${params.join('&')}${hash}`;
     }
     receive(ev) {
         let data = decode(ev.data);
@@ -500,6 +559,7 @@ export class NexoSocket {
         if (this.ws === ws) {
             this.ws = undefined;
             clearTimeout(this.connectTimer);
+            this.stopBeat();
         }
         if (ev.code !== 1000)
             this.error = ev;

@@ -104,6 +104,18 @@ export interface Options {
    * "connect timeout", and the client retries with backoff.
    */
   connectTimeout?: number;
+  /**
+   * Ask the server for heartbeat messages (`nexo_heartbeat=1`, default
+   * true) and drop a connection on which nothing has arrived within the
+   * window the server announces in them (its ping interval plus pong
+   * timeout, 35 s by default): a page never sees WebSocket pings, so
+   * without them a connection to a server that froze, or that a network
+   * dropped without a word, would say `open` for good. A dropped
+   * connection gets `onClose` with 1006 and the reason "heartbeat
+   * timeout", and is retried with backoff. The heartbeat messages never
+   * reach the application. A server that sends none is never timed out.
+   */
+  heartbeat?: boolean;
   /** Delay range in ms after 1001, 1013 or 4429: [min, min + backoff] (default 2000). */
   retryAfter?: number;
   /**
@@ -133,6 +145,9 @@ export interface Options {
   /** Random source in [0, 1), for tests (default Math.random). */
   random?: () => number;
 }
+
+/** The query parameter by which the client asks for heartbeat messages (see {@link Options.heartbeat}). */
+export const heartbeatParam = 'nexo_heartbeat';
 
 /** The default of {@link Options.connectTimeout}, in milliseconds. */
 export const defaultConnectTimeout = 10000;
@@ -242,6 +257,12 @@ export class NexoSocket {
   private timer?: ReturnType<typeof setTimeout>;
   private stableTimer?: ReturnType<typeof setTimeout>;
   private connectTimer?: ReturnType<typeof setTimeout>;
+  // Heartbeat: the window the server announced for this connection (0
+  // until its first heartbeat message), when the last message arrived,
+  // and the timer that checks.
+  private beatWithin = 0;
+  private lastHeard = 0;
+  private beatTimer?: ReturnType<typeof setTimeout>;
   private closedByUser = false;
   // The socket that close() was called on by resync(), to reopen at once.
   private reopening?: WebSocket;
@@ -476,6 +497,7 @@ export class NexoSocket {
     if (this.ws === ws) {
       this.ws = undefined;
       clearTimeout(this.connectTimer);
+      this.stopBeat();
     }
   }
 
@@ -514,6 +536,7 @@ export class NexoSocket {
     clearTimeout(this.timer);
     clearTimeout(this.stableTimer);
     clearTimeout(this.connectTimer);
+    this.stopBeat();
     this.retryAt = undefined;
     this.listen(false);
     if (this.ws && this.ws.readyState <= 1) this.ws.close(code, reason);
@@ -530,6 +553,7 @@ export class NexoSocket {
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     clearTimeout(this.connectTimer);
+    this.stopBeat();
     const limit = this.opts.connectTimeout ?? defaultConnectTimeout;
     if (limit > 0 && Number.isFinite(limit)) {
       this.connectTimer = setTimeout(() => {
@@ -559,7 +583,10 @@ export class NexoSocket {
         }
       }
     };
-    ws.onmessage = ev => this.receive(ev);
+    ws.onmessage = ev => {
+      this.lastHeard = Date.now();
+      if (!this.beat(ev, ws)) this.receive(ev);
+    };
     ws.onerror = ev => {
       this.error = ev;
       this.opts.onError?.(ev);
@@ -567,17 +594,58 @@ export class NexoSocket {
     ws.onclose = ev => this.closed(ev, ws);
   }
 
-  /** The URL of the next attempt: the URL with `nexo_since` when positions are known. */
+  // beat takes a heartbeat message out of the stream and (re)arms the
+  // check with the window it announces; it reports whether ev was one.
+  private beat(ev: MessageEvent, ws: WebSocket): boolean {
+    const d = ev.data;
+    if (typeof d !== 'string' || !d.startsWith('{"type":"nexo.heartbeat"')) return false;
+    let within = NaN;
+    try {
+      within = Number((JSON.parse(d) as { within?: unknown }).within);
+    } catch {
+      return false;
+    }
+    if (within > 0 && Number.isFinite(within)) {
+      this.beatWithin = within;
+      this.armBeat(ws);
+    }
+    return true;
+  }
+
+  // armBeat checks, once the window has passed since the last message,
+  // that another has come; if none has, the connection is dropped.
+  private armBeat(ws: WebSocket): void {
+    clearTimeout(this.beatTimer);
+    this.beatTimer = setTimeout(() => {
+      if (this.ws !== ws || ws.readyState !== 1) return;
+      if (Date.now() - this.lastHeard >= this.beatWithin) this.giveUp(ws, 'heartbeat timeout');
+      else this.armBeat(ws);
+    }, Math.max(this.lastHeard + this.beatWithin - Date.now(), 0));
+  }
+
+  private stopBeat(): void {
+    clearTimeout(this.beatTimer);
+    this.beatTimer = undefined;
+    this.beatWithin = 0;
+  }
+
+  /**
+   * The URL of the next attempt: the URL with `nexo_since` when positions
+   * are known, and `nexo_heartbeat=1` unless heartbeats are off.
+   */
   private dialURL(): string {
     const since = sinceParam(this.pos);
     const sent = since ? Object.keys(JSON.parse(since)) : [];
     this.unsent = new Set(this.pos.keys());
     for (const topic of sent) this.unsent.delete(topic);
     this.gapped.clear();
-    if (!since) return this.url;
+    const params: string[] = [];
+    if (this.opts.heartbeat !== false) params.push(`${heartbeatParam}=1`);
+    if (since) params.push(`nexo_since=${encodeURIComponent(since)}`);
+    if (params.length === 0) return this.url;
     const i = this.url.indexOf('#');
     const [head, hash] = i < 0 ? [this.url, ''] : [this.url.slice(0, i), this.url.slice(i)];
-    return `${head}${head.includes('?') ? '&' : '?'}nexo_since=${encodeURIComponent(since)}${hash}`;
+    return `${head}${head.includes('?') ? '&' : '?'}${params.join('&')}${hash}`;
   }
 
   private receive(ev: MessageEvent): void {
@@ -648,6 +716,7 @@ export class NexoSocket {
     if (this.ws === ws) {
       this.ws = undefined;
       clearTimeout(this.connectTimer);
+      this.stopBeat();
     }
     if (ev.code !== 1000) this.error = ev;
     this.opts.onClose?.(ev);

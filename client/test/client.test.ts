@@ -196,7 +196,7 @@ describe('reconnect', () => {
     await flush();
     vi.runOnlyPendingTimers();
     expect(onUnauthorized).toHaveBeenCalledOnce();
-    expect(FakeWebSocket.last().url).toBe('ws://h/ws?token=new');
+    expect(FakeWebSocket.last().url).toBe('ws://h/ws?token=new&nexo_heartbeat=1');
   });
   it('stops on 4401 without onUnauthorized, and after maxRetries', async () => {
     const { sock, ws } = open();
@@ -232,7 +232,7 @@ describe('protocols, state and reconnect options', () => {
     await flush();
     vi.runOnlyPendingTimers();
     expect(FakeWebSocket.last().protocols).toEqual(['nexo.v1', 'token.new']);
-    expect(FakeWebSocket.last().url).toBe('ws://h/ws');
+    expect(FakeWebSocket.last().url).toBe('ws://h/ws?nexo_heartbeat=1');
   });
   it('keeps the abnormal close in error until the next open, and no error for 1000', async () => {
     const { sock, ws } = open('ws://h/ws', { random: () => 0 });

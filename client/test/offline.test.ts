@@ -131,7 +131,7 @@ describe('status while reconnecting', () => {
     await flush();
     vi.runAllTimers();
     expect(FakeWebSocket.instances.length).toBe(2);
-    expect(FakeWebSocket.last().url).toBe('ws://h/ws?token=new');
+    expect(FakeWebSocket.last().url).toBe('ws://h/ws?token=new&nexo_heartbeat=1');
   });
   it('retries at once on the browser\'s online event and when the page becomes visible', async () => {
     const win = new EventTarget();

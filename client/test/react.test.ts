@@ -52,7 +52,7 @@ describe('useWebSocket mounted', () => {
     await act(async () => { root.update(createElement(App, { path: 'ws://h/b' })); });
     expect(first.closedWith?.[0]).toBe(1000);
     expect(FakeWebSocket.instances.length).toBe(2);
-    expect(FakeWebSocket.last().url).toBe('ws://h/b');
+    expect(FakeWebSocket.last().url).toBe('ws://h/b?nexo_heartbeat=1');
 
     const second = FakeWebSocket.last();
     await act(async () => { root.unmount(); });
@@ -88,7 +88,7 @@ describe('useWebSocket callbacks', () => {
     await act(async () => { FakeWebSocket.last().drop(4401); });
     await act(async () => { await new Promise(r => setTimeout(r, 20)); });
     expect(FakeWebSocket.instances.length).toBe(2);
-    expect(FakeWebSocket.last().url).toBe('ws://h/feed?token=new');
+    expect(FakeWebSocket.last().url).toBe('ws://h/feed?token=new&nexo_heartbeat=1');
     await act(async () => { FakeWebSocket.last().open(); });
     expect(opened).toEqual(['old', 'new']);
     await act(async () => { root.unmount(); });

@@ -121,7 +121,7 @@ describe('joined', () => {
 describe('nexo_since', () => {
   it('is absent until a position is known, then sent on every reconnect with the latest positions', async () => {
     const { ws } = open();
-    expect(ws.url).toBe('ws://h/chat/lobby?name=ada');
+    expect(ws.url).toBe('ws://h/chat/lobby?name=ada&nexo_heartbeat=1');
     ws.open();
     ws.message(joined('chat:lobby', 'E', 4));
     ws.message(pub('chat:lobby', 'E', 5, 'x'));
