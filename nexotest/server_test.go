@@ -55,3 +55,16 @@ func TestExpectCloseReturnsCloseError(t *testing.T) {
 		t.Fatalf("CloseStatus = %d", ws.CloseStatus(ce))
 	}
 }
+
+// TestDialOverTLS: a server started WithTLS is dialed over wss:// with its
+// certificate trusted, as Client() trusts it.
+func TestDialOverTLS(t *testing.T) {
+	srv := nexotest.NewServer(t, echoApp(), nexotest.WithTLS())
+	c := srv.Dial("/ws")
+	if c.Response.TLS == nil {
+		t.Fatal("the handshake did not go over TLS")
+	}
+	c.SendText("hi")
+	c.ExpectText("hi")
+	c.CloseNormal()
+}
