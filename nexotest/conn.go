@@ -106,6 +106,10 @@ func (s *Server) TryDial(path string, opts ...DialOption) (*Conn, *http.Response
 		}
 	}
 	cfg.dialer.NetDialContext = nd.DialContext
+	if s.TLS != nil && cfg.dialer.TLSClientConfig == nil {
+		// Served with WithTLS: trust httptest's certificate, as Client does.
+		cfg.dialer.TLSClientConfig = s.Client().Transport.(*http.Transport).TLSClientConfig
+	}
 	cfg.dialer.HandshakeTimeout = cfg.timeout
 	if cfg.rcvBuf > 0 {
 		cfg.dialer.ReadBufferSize = 256

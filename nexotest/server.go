@@ -41,8 +41,8 @@ type serverConfig struct {
 func WithSendBuffer(bytes int) ServerOption { return func(c *serverConfig) { c.sndBuf = bytes } }
 
 // WithTLS serves over TLS, with httptest's certificate: URL is then an
-// https:// URL, and Client() trusts the certificate (its transport's
-// TLSClientConfig is the one to dial with).
+// https:// URL, and Client(), Dial and TryDial trust the certificate (its
+// transport's TLSClientConfig is the one to dial with).
 func WithTLS() ServerOption { return func(c *serverConfig) { c.tls = true } }
 
 // NewServer starts h on a loopback address. At the end of the test it
