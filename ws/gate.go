@@ -148,14 +148,38 @@ func (g *gate) wait() {
 	}
 }
 
-// closeOrFailureNext reports, after wait, whether what comes next is not a
-// data message: a close frame, a frame the gate refuses, or a failure of
-// the socket.
+// waitBuffered is wait where the socket cannot be waited on without a
+// buffer (TLS): it reads into a pooled buffer, blocking, answers pings and
+// notes pongs, and returns once the next frame for gorilla has begun to
+// arrive, or the socket has failed. Only a background reader holding a
+// message for its handler calls it: between a handler's own reads the
+// TLS connection waits in Read, as before.
+func (g *gate) waitBuffered() {
+	for g.err == nil {
+		if g.buf != nil && g.r < g.w {
+			kind, n := g.front()
+			if kind == frontControl {
+				g.control(n)
+				continue
+			}
+			if kind == frontFrame || !g.pingOrPong() {
+				return
+			}
+		}
+		if g.fill() != nil {
+			return
+		}
+	}
+}
+
+// closeOrFailureNext reports, after wait or waitBuffered, whether what
+// comes next is not a data message: a close frame, a frame the gate
+// refuses, or a failure of the socket.
 func (g *gate) closeOrFailureNext() bool {
 	if g.err != nil {
 		return true
 	}
-	if g.raw == nil || g.buf == nil || g.r == g.w {
+	if g.buf == nil || g.r == g.w {
 		return false
 	}
 	op := (*g.buf)[g.r] & 0x0f

@@ -406,7 +406,11 @@ func (c *Conn) startBackgroundReader() {
 func (c *Conn) holdUntilTaken(bg *bgReader) bool {
 	r := &c.r
 	if g := c.gate; g != nil && g.left == 0 {
-		g.wait() // returns at once where it cannot wait (TLS)
+		if g.raw != nil {
+			g.wait()
+		} else {
+			g.waitBuffered() // TLS
+		}
 		if g.closeOrFailureNext() {
 			return true
 		}
