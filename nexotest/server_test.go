@@ -1,6 +1,7 @@
 package nexotest_test
 
 import (
+	"crypto/tls"
 	"testing"
 	"time"
 
@@ -61,8 +62,8 @@ func TestExpectCloseReturnsCloseError(t *testing.T) {
 func TestDialOverTLS(t *testing.T) {
 	srv := nexotest.NewServer(t, echoApp(), nexotest.WithTLS())
 	c := srv.Dial("/ws")
-	if c.Response.TLS == nil {
-		t.Fatal("the handshake did not go over TLS")
+	if _, ok := c.UnderlyingConn().(*tls.Conn); !ok {
+		t.Fatalf("the connection is a %T, not TLS", c.UnderlyingConn())
 	}
 	c.SendText("hi")
 	c.ExpectText("hi")
