@@ -58,7 +58,7 @@ const acceptedOver = (n, timeout) => new Promise((resolve, reject) => {
 test('an attempt the server never answers is given up after 10 s, reported as 1006 and retried', async () => {
   const p = await page({});
   const t0 = Date.now();
-  await p.waitForFunction(() => window.sock.status === 'reconnecting', null, { timeout: 20000 })
+  await p.waitForFunction(() => window.sock.status === 'reconnecting', null, { timeout: 20000, polling: 100 })
     .catch(async () => { throw new Error(`still "${await p.evaluate(() => window.sock.status)}" after ${Date.now() - t0} ms`); });
   const took = Date.now() - t0;
   console.log(`given up after ${took} ms`);
