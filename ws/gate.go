@@ -132,20 +132,27 @@ func (g *gate) control(n uint64) {
 // the socket's readiness without a buffer.
 func (g *gate) wait() {
 	for g.err == nil && g.raw != nil {
-		if g.buf != nil && g.r < g.w {
-			kind, n := g.front()
-			if kind == frontControl {
-				g.control(n)
-				continue
-			}
-			if kind == frontFrame || !g.pingOrPong() {
-				return
-			}
+		if g.frameNext() {
+			return
 		}
 		if err := g.raw.Read(g.readFn); err != nil && g.err == nil {
 			g.err = err
 		}
 	}
+}
+
+// frameNext answers the complete pings and pongs at the front of the
+// buffered bytes and reports whether what is left begins a frame for
+// gorilla (anything but a ping or pong still arriving).
+func (g *gate) frameNext() bool {
+	for g.buf != nil && g.r < g.w {
+		kind, n := g.front()
+		if kind != frontControl {
+			return kind == frontFrame || !g.pingOrPong()
+		}
+		g.control(n)
+	}
+	return false
 }
 
 // waitBuffered is wait where the socket cannot be waited on without a
@@ -155,17 +162,7 @@ func (g *gate) wait() {
 // message for its handler calls it: between a handler's own reads the
 // TLS connection waits in Read, as before.
 func (g *gate) waitBuffered() {
-	for g.err == nil {
-		if g.buf != nil && g.r < g.w {
-			kind, n := g.front()
-			if kind == frontControl {
-				g.control(n)
-				continue
-			}
-			if kind == frontFrame || !g.pingOrPong() {
-				return
-			}
-		}
+	for g.err == nil && !g.frameNext() {
 		if g.fill() != nil {
 			return
 		}
