@@ -55,6 +55,8 @@ func TestNewLogsBroker(t *testing.T) {
 		{name: "redis", addr: "127.0.0.1:6379", env: map[string]string{"NEXO_BROKER": "redis", "NEXO_REDIS_URL": "redis://127.0.0.1:6379/0", "NEXO_CHANNEL_PREFIX": "nexologtest:"}, want: "INFO nexo: broker redis at 127.0.0.1:6379"},
 		{name: "nats", addr: "127.0.0.1:4222", env: map[string]string{"NEXO_BROKER": "nats", "NEXO_CHANNEL_PREFIX": "nexologtest:"}, want: "INFO nexo: broker nats at 127.0.0.1:4222"},
 		{name: "unreachable", env: map[string]string{"NEXO_BROKER": "redis", "NEXO_REDIS_URL": "redis://:hunter2@127.0.0.1:1"}, want: "ERROR nexo: broker unavailable"},
+		{name: "mistyped redis", env: map[string]string{"NEXO_BROKER": "redis", "NEXO_REDIS_URL": "redis//:hunter2@127.0.0.1:1"}, want: "ERROR nexo: broker unavailable"},
+		{name: "mistyped nats", env: map[string]string{"NEXO_BROKER": "nats", "NEXO_NATS_URL": "nats://u:hunter2%zz@127.0.0.1:1"}, want: "ERROR nexo: broker unavailable"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
