@@ -1,33 +1,6 @@
 package nexo_test
 
-import (
-	"net"
-	"os"
-	"testing"
-	"time"
-)
-
-// reachable skips the test when addr does not answer, or fails it when
-// NEXO_REQUIRE_SERVICES=1.
-func reachable(t *testing.T, name, addr string) {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err == nil {
-		c.Close()
-		return
-	}
-	if os.Getenv("NEXO_REQUIRE_SERVICES") == "1" {
-		t.Fatalf("%s not reachable at %s: %v", name, addr, err)
-	}
-	t.Skipf("%s not reachable at %s: %v", name, addr, err)
-}
-
-// require skips t unless the shared server of this kind answers (fails it
-// with NEXO_REQUIRE_SERVICES=1).
-func (k brokerKind) require(t testing.TB) {
-	t.Helper()
-	reachable(t.(*testing.T), k.name, k.addr)
-}
+import "testing"
 
 // TestServicesFollowTheEnvironment: the tests look for the shared servers
 // at NEXO_REDIS_URL and NEXO_NATS_URL, as servicetest and the README say,
