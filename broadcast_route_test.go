@@ -32,7 +32,7 @@ func twoRoutes(opts ...nexo.Option) *nexo.App {
 // route on both instances, and only them, over the in-process broker
 // shared by two Apps and over Redis and NATS.
 func TestBroadcastRoute(t *testing.T) {
-	kinds := append([]brokerKind{{"memory", "", nil}}, brokerKinds...)
+	kinds := append([]brokerKind{{"memory", nil, nil}}, brokerKinds...)
 	for _, kind := range kinds {
 		t.Run(kind.name, func(t *testing.T) {
 			var b1, b2 channels.Broker
@@ -41,7 +41,7 @@ func TestBroadcastRoute(t *testing.T) {
 				t.Cleanup(func() { b1.Close() })
 				b2 = b1
 			} else {
-				reachable(t, kind.name, kind.addr)
+				kind.require(t)
 				prefix := fmt.Sprintf("nexoroute%d:", time.Now().UnixNano())
 				b1, b2 = kind.open(t, prefix), kind.open(t, prefix)
 			}

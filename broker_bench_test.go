@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"net"
 	"slices"
 	"testing"
 	"time"
@@ -17,7 +16,7 @@ import (
 // Deliver, with the publisher and the subscriber on different broker
 // instances where the broker spans instances.
 func BenchmarkBrokerDelivery(b *testing.B) {
-	kinds := append([]brokerKind{{"memory", "", nil}}, brokerKinds...)
+	kinds := append([]brokerKind{{"memory", nil, nil}}, brokerKinds...)
 	for _, kind := range kinds {
 		b.Run(kind.name, func(b *testing.B) {
 			var pub, sub channels.Broker
@@ -25,11 +24,7 @@ func BenchmarkBrokerDelivery(b *testing.B) {
 				m := channels.NewMemoryBroker()
 				pub, sub = m, m
 			} else {
-				if c, err := net.DialTimeout("tcp", kind.addr, time.Second); err != nil {
-					b.Skipf("%s not reachable: %v", kind.name, err)
-				} else {
-					c.Close()
-				}
+				kind.require(b)
 				prefix := fmt.Sprintf("nexobench%d", time.Now().UnixNano())
 				pub, sub = kind.open(b, prefix), kind.open(b, prefix)
 			}

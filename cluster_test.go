@@ -12,26 +12,31 @@ import (
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/channels/natsbroker"
 	"github.com/nexogo/nexo/channels/redisbroker"
+	"github.com/nexogo/nexo/internal/servicetest"
 	"github.com/nexogo/nexo/nexotest"
 )
 
+// brokerKind is a broker the tests run against: require skips the test
+// unless its shared server answers at NEXO_REDIS_URL or NEXO_NATS_URL
+// (fails it with NEXO_REQUIRE_SERVICES=1) and returns the URL; open
+// connects an instance to it. The in-process kind has neither.
 type brokerKind struct {
-	name string
-	addr string
-	open func(t testing.TB, prefix string) channels.Broker
+	name    string
+	require func(testing.TB) string
+	open    func(t testing.TB, prefix string) channels.Broker
 }
 
 var brokerKinds = []brokerKind{
-	{"redis", "127.0.0.1:6379", func(t testing.TB, prefix string) channels.Broker {
-		b, err := redisbroker.Open(context.Background(), "redis://127.0.0.1:6379", redisbroker.WithPrefix(prefix), redisbroker.WithLogger(discardLogger()))
+	{"redis", servicetest.RequireRedis, func(t testing.TB, prefix string) channels.Broker {
+		b, err := redisbroker.Open(context.Background(), servicetest.RedisURL(), redisbroker.WithPrefix(prefix), redisbroker.WithLogger(discardLogger()))
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { b.Close() })
 		return b
 	}},
-	{"nats", "127.0.0.1:4222", func(t testing.TB, prefix string) channels.Broker {
-		b, err := natsbroker.Open(context.Background(), "nats://127.0.0.1:4222", natsbroker.WithPrefix(prefix))
+	{"nats", servicetest.RequireNATS, func(t testing.TB, prefix string) channels.Broker {
+		b, err := natsbroker.Open(context.Background(), servicetest.NATSURL(), natsbroker.WithPrefix(prefix))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +51,7 @@ var brokerKinds = []brokerKind{
 func TestClusterDelivery(t *testing.T) {
 	for _, kind := range brokerKinds {
 		t.Run(kind.name, func(t *testing.T) {
-			reachable(t, kind.name, kind.addr)
+			kind.require(t)
 			prefix := fmt.Sprintf("nexotest%d", time.Now().UnixNano())
 			apps := []*nexo.App{
 				roomApp(nexo.WithBroker(kind.open(t, prefix))),
@@ -124,7 +129,7 @@ func TestClusterDelivery(t *testing.T) {
 func TestClusterSendToBroadcast(t *testing.T) {
 	for _, kind := range brokerKinds {
 		t.Run(kind.name, func(t *testing.T) {
-			reachable(t, kind.name, kind.addr)
+			kind.require(t)
 			prefix := fmt.Sprintf("nexodm%d:", time.Now().UnixNano())
 			app1 := roomApp(nexo.WithBroker(kind.open(t, prefix)))
 			app2 := roomApp(nexo.WithBroker(kind.open(t, prefix)))

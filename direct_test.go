@@ -104,7 +104,7 @@ func (k brokerKind) opener(t *testing.T) func() channels.Broker {
 		b := channels.NewMemoryBroker()
 		return func() channels.Broker { return b }
 	}
-	reachable(t, k.name, k.addr)
+	k.require(t)
 	prefix := fmt.Sprintf("nexotest%d", time.Now().UnixNano())
 	return func() channels.Broker { return k.open(t, prefix) }
 }

@@ -2,13 +2,16 @@ package nexo_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/internal/servicetest"
 )
 
 // recorder is a slog.Handler that keeps the messages logged through it.
@@ -44,22 +47,29 @@ func (r *recorder) matching(prefix string) []string {
 // which broker it uses, and never logs a URL's password.
 func TestNewLogsBroker(t *testing.T) {
 	cases := []struct {
-		name, addr string // addr: a server the case needs
-		env        map[string]string
-		opts       []nexo.Option
-		want       string
+		name    string
+		require func(testing.TB) string // the server the case needs: want has %s for its host
+		env     map[string]string
+		opts    []nexo.Option
+		want    string
 	}{
 		{name: "default", want: "INFO nexo: broker in-process"},
 		{name: "memory", env: map[string]string{"NEXO_BROKER": "memory"}, want: "INFO nexo: broker in-process"},
 		{name: "given", opts: []nexo.Option{nexo.WithBroker(channels.NewMemoryBroker())}, want: "INFO nexo: broker *channels.MemoryBroker given by WithBroker"},
-		{name: "redis", addr: "127.0.0.1:6379", env: map[string]string{"NEXO_BROKER": "redis", "NEXO_REDIS_URL": "redis://127.0.0.1:6379/0", "NEXO_CHANNEL_PREFIX": "nexologtest:"}, want: "INFO nexo: broker redis at 127.0.0.1:6379"},
-		{name: "nats", addr: "127.0.0.1:4222", env: map[string]string{"NEXO_BROKER": "nats", "NEXO_CHANNEL_PREFIX": "nexologtest:"}, want: "INFO nexo: broker nats at 127.0.0.1:4222"},
+		{name: "redis", require: servicetest.RequireRedis, env: map[string]string{"NEXO_BROKER": "redis", "NEXO_CHANNEL_PREFIX": "nexologtest:"}, want: "INFO nexo: broker redis at %s"},
+		{name: "nats", require: servicetest.RequireNATS, env: map[string]string{"NEXO_BROKER": "nats", "NEXO_CHANNEL_PREFIX": "nexologtest:"}, want: "INFO nexo: broker nats at %s"},
 		{name: "unreachable", env: map[string]string{"NEXO_BROKER": "redis", "NEXO_REDIS_URL": "redis://:hunter2@127.0.0.1:1"}, want: "ERROR nexo: broker unavailable"},
+		{name: "mistyped redis", env: map[string]string{"NEXO_BROKER": "redis", "NEXO_REDIS_URL": "redis//:hunter2@127.0.0.1:1"}, want: "ERROR nexo: broker unavailable"},
+		{name: "mistyped nats", env: map[string]string{"NEXO_BROKER": "nats", "NEXO_NATS_URL": "nats://u:hunter2%zz@127.0.0.1:1"}, want: "ERROR nexo: broker unavailable"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.addr != "" {
-				reachable(t, tc.name, tc.addr)
+			if tc.require != nil {
+				u, err := url.Parse(tc.require(t))
+				if err != nil {
+					t.Fatal(err)
+				}
+				tc.want = fmt.Sprintf(tc.want, u.Host)
 			}
 			t.Setenv("NEXO_BROKER", "")
 			for k, v := range tc.env {

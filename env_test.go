@@ -10,11 +10,12 @@ import (
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/channels/natsbroker"
 	"github.com/nexogo/nexo/channels/redisbroker"
+	"github.com/nexogo/nexo/internal/servicetest"
 )
 
 func TestBrokerFromEnvironment(t *testing.T) {
 	t.Run("nats", func(t *testing.T) {
-		reachable(t, "nats", "127.0.0.1:4222")
+		servicetest.RequireNATS(t)
 		t.Setenv("NEXO_BROKER", "nats")
 		t.Setenv("NEXO_CHANNEL_PREFIX", "nexoenvtest:")
 		app := nexo.New()
@@ -27,7 +28,7 @@ func TestBrokerFromEnvironment(t *testing.T) {
 		nexotestShutdown(t, app)
 	})
 	t.Run("redis", func(t *testing.T) {
-		reachable(t, "redis", "127.0.0.1:6379")
+		servicetest.RequireRedis(t)
 		t.Setenv("NEXO_BROKER", "redis")
 		t.Setenv("NEXO_CHANNEL_PREFIX", "nexoenvtest:")
 		app := nexo.New(nexo.WithLogger(discardLogger()))
@@ -66,10 +67,10 @@ func TestBrokerFromEnvironment(t *testing.T) {
 // TestHistoryFromOptions: nexo.WithHistory reaches whichever broker
 // NEXO_BROKER makes the App open.
 func TestHistoryFromOptions(t *testing.T) {
-	for _, kind := range []struct{ name, addr string }{{"memory", ""}, {"redis", "127.0.0.1:6379"}, {"nats", "127.0.0.1:4222"}} {
+	for _, kind := range append([]brokerKind{{"memory", nil, nil}}, brokerKinds...) {
 		t.Run(kind.name, func(t *testing.T) {
-			if kind.addr != "" {
-				reachable(t, kind.name, kind.addr)
+			if kind.require != nil {
+				kind.require(t)
 			}
 			t.Setenv("NEXO_BROKER", kind.name)
 			t.Setenv("NEXO_CHANNEL_PREFIX", fmt.Sprintf("nexohist%d:", time.Now().UnixNano()))

@@ -3,14 +3,13 @@ package nexo_test
 import (
 	"context"
 	"fmt"
-	neturl "net/url"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/nexogo/nexo"
 	"github.com/nexogo/nexo/channels"
 	"github.com/nexogo/nexo/channels/redisbroker"
+	"github.com/nexogo/nexo/internal/servicetest"
 	"github.com/nexogo/nexo/nexotest"
 	"github.com/nexogo/nexo/ws"
 )
@@ -19,15 +18,7 @@ import (
 // prefix of the test's own: each lists only its own connections and
 // topics, and both see the presence of every instance.
 func TestIntrospectAcrossRedis(t *testing.T) {
-	url := os.Getenv("NEXO_REDIS_URL")
-	if url == "" {
-		url = redisbroker.DefaultURL
-	}
-	u, err := neturl.Parse(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reachable(t, "Redis", u.Host)
+	url := servicetest.RequireRedis(t)
 	prefix := fmt.Sprintf("nexotest%d:", time.Now().UnixNano())
 
 	newInstance := func() (*nexo.App, *nexotest.Server, chan struct{}) {

@@ -29,7 +29,7 @@ import (
 func TestOwnTopicsKeepNoHistory(t *testing.T) {
 	for _, kind := range brokerKinds {
 		t.Run(kind.name, func(t *testing.T) {
-			reachable(t, kind.name, kind.addr)
+			url := kind.require(t)
 			t.Setenv("NEXO_BROKER", kind.name)
 			prefix := fmt.Sprintf("nexoown%d", time.Now().UnixNano())
 			t.Setenv("NEXO_CHANNEL_PREFIX", prefix)
@@ -70,7 +70,11 @@ func TestOwnTopicsKeepNoHistory(t *testing.T) {
 			}
 			switch br := app1.Broker().(type) {
 			case *redisbroker.Broker:
-				rc := redis.NewClient(&redis.Options{Addr: kind.addr})
+				opt, err := redis.ParseURL(url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rc := redis.NewClient(opt)
 				defer rc.Close()
 				keys, err := rc.Keys(ctx, prefix+"h*:nexo.*").Result()
 				if err != nil {
@@ -81,7 +85,7 @@ func TestOwnTopicsKeepNoHistory(t *testing.T) {
 					t.Errorf("Redis keeps the history of the App's own topics: %v", keys)
 				}
 			case *natsbroker.Broker:
-				nc, err := nats.Connect("nats://" + kind.addr)
+				nc, err := nats.Connect(url)
 				if err != nil {
 					t.Fatal(err)
 				}

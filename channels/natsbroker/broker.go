@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/internal/redact"
 )
 
 // Broker is a channels.PresenceBroker on NATS: core NATS subjects carry
@@ -154,7 +153,7 @@ func New(ctx context.Context, opts ...Option) (*Broker, error) {
 	} else {
 		nc, err := nats.Connect(cfg.url, b.natsOptions(ctx, "")...)
 		if err != nil {
-			return nil, fmt.Errorf("natsbroker: connect %s: %w", redact(cfg.url), err)
+			return nil, fmt.Errorf("natsbroker: connect %s: %w", redact.URLs(cfg.url), redact.Error(err, cfg.url))
 		}
 		b.nc, b.owned = nc, true
 		// Presence and the lease on connections of their own: a renewal
@@ -166,7 +165,7 @@ func New(ctx context.Context, opts ...Option) (*Broker, error) {
 		}{{&b.pnc, " presence"}, {&b.lnc, " lease"}} {
 			if *c.nc, err = nats.Connect(cfg.url, b.natsOptions(ctx, c.role)...); err != nil {
 				b.closeConn()
-				return nil, fmt.Errorf("natsbroker: connect %s: %w", redact(cfg.url), err)
+				return nil, fmt.Errorf("natsbroker: connect %s: %w", redact.URLs(cfg.url), redact.Error(err, cfg.url))
 			}
 		}
 	}
@@ -242,17 +241,6 @@ func backoff(attempt int) time.Duration {
 		d = min(d, 100*time.Millisecond<<(attempt-1))
 	}
 	return d + rand.N(d/5+1)
-}
-
-// redact hides the passwords of a comma-separated URL list.
-func redact(urls string) string {
-	parts := strings.Split(urls, ",")
-	for i, s := range parts {
-		if u, err := url.Parse(strings.TrimSpace(s)); err == nil {
-			parts[i] = u.Redacted()
-		}
-	}
-	return strings.Join(parts, ",")
 }
 
 // Subject returns the NATS subject on which topic travels.

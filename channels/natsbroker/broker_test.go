@@ -19,6 +19,7 @@ func TestWrongURLFailsAtNew(t *testing.T) {
 		"nats://127.0.0.1:1",             // nothing listens
 		"nats://user:secret@127.0.0.1:1", // and the password stays out of the error
 		"not a url at all",
+		"nats://user:secret%zz@127.0.0.1:1", // url.Parse fails: the password stays out too
 	} {
 		t.Run(url, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/nexogo/nexo/channels"
+	"github.com/nexogo/nexo/internal/redact"
 )
 
 // Broker is a channels.PresenceBroker on Redis: pub/sub channels carry the
@@ -115,7 +115,7 @@ func New(ctx context.Context, opts ...Option) (*Broker, error) {
 	defer cancel()
 	if err := b.rc.Ping(pctx).Err(); err != nil {
 		b.closeClient()
-		return nil, fmt.Errorf("redisbroker: ping %s: %w", redact(b.rc.Options().Addr, cfg), err)
+		return nil, fmt.Errorf("redisbroker: ping %s: %w", serverOf(b.rc.Options().Addr, cfg), err)
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	p, err := newPresence(pctx, b)
@@ -136,7 +136,7 @@ func New(ctx context.Context, opts ...Option) (*Broker, error) {
 func newClient(ctx context.Context, cfg config) (*redis.Client, error) {
 	opt, err := redis.ParseURL(cfg.url)
 	if err != nil {
-		return nil, fmt.Errorf("redisbroker: URL %s: %w", redactURL(cfg.url), err)
+		return nil, fmt.Errorf("redisbroker: URL %s: %w", redact.URLs(cfg.url), redact.Error(err, cfg.url))
 	}
 	timeout := connectTimeout
 	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
@@ -157,19 +157,12 @@ func newClient(ctx context.Context, cfg config) (*redis.Client, error) {
 	return redis.NewClient(opt), nil
 }
 
-// redact names the server without credentials.
-func redact(addr string, cfg config) string {
+// serverOf names the server without credentials.
+func serverOf(addr string, cfg config) string {
 	if cfg.client != nil {
 		return addr
 	}
-	return redactURL(cfg.url)
-}
-
-func redactURL(s string) string {
-	if u, err := url.Parse(s); err == nil {
-		return u.Redacted()
-	}
-	return "(unparsable URL)"
+	return redact.URLs(cfg.url)
 }
 
 // Channel returns the Redis channel on which topic travels: the prefix

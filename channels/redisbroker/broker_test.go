@@ -34,6 +34,34 @@ func TestOpenFailsLoudly(t *testing.T) {
 	}
 }
 
+// TestOpenMistypedURLHidesPassword: a URL with a typo that url.Parse
+// reads as a path, or cannot parse at all, is refused without a dial and
+// without its password in the error, which nexo.New logs.
+func TestOpenMistypedURLHidesPassword(t *testing.T) {
+	for _, url := range []string{
+		"redis//:secret@127.0.0.1:1",        // the colon forgotten: a path
+		"redis:/:secret@127.0.0.1:1",        // a slash forgotten
+		"redis://:secret%zz@127.0.0.1:1",    // a bad escape: url.Parse fails
+		"redis://u:secret@127.0.0.1:1/x?y=", // well formed, a bad database
+	} {
+		t.Run(url, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			b, err := redisbroker.Open(ctx, url, redisbroker.WithLogger(quiet(t)))
+			if err == nil {
+				b.Close()
+				t.Fatal("Open succeeded")
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Errorf("the error shows the password: %v", err)
+			}
+			if !strings.Contains(err.Error(), "127.0.0.1:1") {
+				t.Errorf("the error does not name the server: %v", err)
+			}
+		})
+	}
+}
+
 // numsub asks the server how many connections subscribe channel.
 func numsub(t *testing.T, url, channel string) int64 {
 	t.Helper()

@@ -27,8 +27,12 @@
 package main
 
 import (
+	"context"
 	"log"
+	"net"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 func main() {
@@ -37,8 +41,19 @@ func main() {
 		addr = "127.0.0.1:8000"
 	}
 	app := newApp()
-	log.Printf("chat: open http://%s/chat/lobby", addr)
-	if err := app.Run(addr); err != nil {
+	if err := app.Err(); err != nil { // the broker (NEXO_BROKER) could not be opened
+		log.Fatal(err)
+	}
+	// Listen before printing where to go: a chat still running on the
+	// address is an error here, not a URL that reaches the old one.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Fatalf("chat: NEXO_ADDR=%s: %v", addr, err)
+	}
+	log.Printf("chat: open http://%s/chat/lobby", ln.Addr())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := app.Serve(ctx, ln); err != nil { // until SIGINT or SIGTERM, then gracefully
 		log.Fatal(err)
 	}
 }

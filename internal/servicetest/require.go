@@ -64,6 +64,7 @@ func pingRedis(url string) error {
 		return err
 	}
 	opt.MaxRetries = -1
+	opt.DialerRetries = 1 // a closed port fails at once, not after go-redis's dial retries
 	rc := redis.NewClient(opt)
 	defer rc.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
