@@ -57,3 +57,27 @@ func TestIdleTimeout(t *testing.T) {
 		}
 	})
 }
+
+// TestIdleTimeoutHeldMessage: a message the handler has not taken yet
+// counts as activity (docs/connections.md): a client whose message waits
+// for a handler that does not read is not closed as idle, however long the
+// handler takes, while one that sent nothing is.
+func TestIdleTimeoutHeldMessage(t *testing.T) {
+	const idle = 200 * time.Millisecond
+	s, _ := serve(t, func(c *ws.Conn) error {
+		if err := c.Accept(); err != nil {
+			return err
+		}
+		select { // a handler busy elsewhere for many idle timeouts
+		case <-time.After(6 * idle):
+			return c.Close(ws.CloseNormal, "done")
+		case <-c.Context().Done():
+			return nil
+		}
+	}, ws.WithIdleTimeout(idle), ws.WithHeartbeat(50*time.Millisecond, time.Second))
+	cl := s.Dial("/ws")
+	cl.SendText("waiting for you")
+	if ce := cl.ExpectClose(ws.CloseNormal); ce.Reason != "done" {
+		t.Fatalf("reason %q", ce.Reason)
+	}
+}
