@@ -76,7 +76,7 @@ func (h *heartbeat) tick(c *Conn) {
 		}
 		h.phase, next = phaseCheck, cfg.PongTimeout
 	case phaseCheck:
-		if c.r.lastSeen.Load() < h.pingAt && !c.r.bgWait.Load() {
+		if c.r.lastSeen.Load() < h.pingAt && c.r.bgState.Load()&bgStoodDown == 0 {
 			c.closeWith(CloseHeartbeat, "heartbeat timeout", true)
 			return
 		}

@@ -36,7 +36,7 @@ func (c *Conn) idleCheck() {
 	quiet := time.Duration(time.Now().UnixNano() - c.r.lastData.Load())
 	// A background reader holding a message the handler has not taken yet
 	// means the peer did send: the handler is just slow to read it.
-	if quiet < d || c.r.bgWait.Load() {
+	if quiet < d || c.r.bgState.Load()&bgHeld != 0 {
 		c.limits.idle.Reset(max(d-quiet, time.Millisecond))
 		return
 	}

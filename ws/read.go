@@ -20,17 +20,30 @@ import (
 // heartbeat starts a background reader so that pongs and close frames are
 // still seen.
 type reader struct {
-	mu       sync.Mutex  // held by an inline read
-	bg       *bgReader   // non-nil once the background reader runs
-	bgWait   atomic.Bool // the background reader waits for the handler
-	recent   atomic.Bool // the handler read since the last heartbeat tick
-	replying atomic.Bool // the handler holds a message it just received
-	linger   bool        // err left our close frame unanswered: see drainReads
-	err      error       // sticky read error, owned by the reading goroutine
+	mu       sync.Mutex    // held by an inline read
+	bg       *bgReader     // non-nil once the background reader runs
+	bgState  atomic.Uint32 // bgHeld, bgStoodDown
+	recent   atomic.Bool   // the handler read since the last heartbeat tick
+	replying atomic.Bool   // the handler holds a message it just received
+	linger   bool          // err left our close frame unanswered: see drainReads
+	err      error         // sticky read error, owned by the reading goroutine
 	lastSeen atomic.Int64
 	lastData atomic.Int64 // when the last data message began to arrive: see idle.go
 	iterErr  error
 }
+
+// Bits of reader.bgState.
+const (
+	// bgHeld: the background reader has handed a message over that the
+	// handler has not taken. Such a message counts as activity for the
+	// idle timeout (idle.go): the client sent it.
+	bgHeld = 1 << iota
+	// bgStoodDown: while a message is held, the next data message has
+	// begun to arrive, so the background reader reads nothing until the
+	// handler takes the held one; the heartbeat stands down meanwhile,
+	// pongs being unread.
+	bgStoodDown
+)
 
 // bgReader is the background reader's hand-over: messages, and done,
 // closed once the goroutine has returned. Most connections never have one,
@@ -42,9 +55,14 @@ type bgReader struct {
 }
 
 // take returns the next message the background reader read, and tells it
-// the message was taken.
-func (bg *bgReader) take() (readResult, bool) {
+// the message was taken: bgHeld is cleared before the reader is signalled,
+// and the reader sets it again only once it sees it clear, so it is never
+// cleared for a message taken later.
+func (bg *bgReader) take(r *reader) (readResult, bool) {
 	res, ok := <-bg.msgs
+	if ok {
+		r.bgState.And(^uint32(bgHeld))
+	}
 	select {
 	case bg.taken <- struct{}{}:
 	default:
@@ -385,6 +403,7 @@ func (c *Conn) startBackgroundReader() {
 		defer close(bg.msgs)
 		for {
 			m, err := c.readMessage()
+			r.bgState.Or(bgHeld)
 			select {
 			case bg.msgs <- readResult{m, err}: // room: the last one was taken
 			case <-c.Done():
@@ -402,7 +421,7 @@ func (c *Conn) startBackgroundReader() {
 // reports false when the connection has ended. Until then pings and pongs
 // are handled (gate.wait), so the heartbeat still sees the peer; only
 // while a data message is next, unread, does the heartbeat stand down
-// (bgWait).
+// (bgStoodDown).
 func (c *Conn) holdUntilTaken(bg *bgReader) bool {
 	r := &c.r
 	if g := c.gate; g != nil && g.left == 0 {
@@ -415,9 +434,9 @@ func (c *Conn) holdUntilTaken(bg *bgReader) bool {
 			return true
 		}
 	}
-	r.bgWait.Store(true)
-	defer r.bgWait.Store(false)
-	for len(bg.msgs) > 0 {
+	r.bgState.Or(bgStoodDown)
+	defer r.bgState.And(^uint32(bgStoodDown))
+	for r.bgState.Load()&bgHeld != 0 {
 		select {
 		case <-bg.taken:
 		case <-c.Done():
@@ -440,7 +459,7 @@ func (c *Conn) drainReads() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.bg != nil {
-		for _, ok := r.bg.take(); ok; _, ok = r.bg.take() {
+		for _, ok := r.bg.take(r); ok; _, ok = r.bg.take(r) {
 		}
 	}
 	for r.err == nil {

@@ -28,7 +28,7 @@ func (c *Conn) acceptToRead() error {
 func (c *Conn) receiveBackground() (Message, error) {
 	r := &c.r
 	r.mu.Unlock()
-	res, ok := r.bg.take()
+	res, ok := r.bg.take(r)
 	if !ok {
 		return Message{}, c.endErr()
 	}
