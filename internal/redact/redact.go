@@ -25,15 +25,24 @@ func one(s string) string {
 	if u, err := url.Parse(strings.TrimSpace(s)); err == nil && u.Host != "" {
 		return u.Redacted()
 	}
-	at := strings.LastIndexByte(s, '@')
-	if at < 0 {
+	start, at, ok := userInfo(s)
+	if !ok {
 		return s
 	}
-	start := schemeEnd(s)
-	if start > at {
+	return s[:start] + "xxxxx" + s[at:]
+}
+
+// userInfo returns where the user information of s, as mistyped as it
+// may be, starts (past the scheme) and where its last '@' is.
+func userInfo(s string) (start, at int, ok bool) {
+	at = strings.LastIndexByte(s, '@')
+	if at < 0 {
+		return 0, 0, false
+	}
+	if start = schemeEnd(s); start > at {
 		start = 0
 	}
-	return s[:start] + "xxxxx" + s[at:]
+	return start, at, true
 }
 
 // schemeEnd returns the index just past a leading scheme and the ':' and
@@ -61,15 +70,9 @@ func Error(err error, list string) error {
 	}
 	msg := err.Error()
 	for s := range strings.SplitSeq(list, ",") {
-		at := strings.LastIndexByte(s, '@')
-		if at < 0 {
-			continue
+		if start, at, ok := userInfo(s); ok {
+			msg = strings.ReplaceAll(msg, s[start:at+1], "xxxxx@")
 		}
-		start := schemeEnd(s)
-		if start > at {
-			start = 0
-		}
-		msg = strings.ReplaceAll(msg, s[start:at+1], "xxxxx@")
 	}
 	if msg == err.Error() {
 		return err
