@@ -286,6 +286,8 @@ export declare class NexoSocket {
     private dropOffline;
     private giveUp;
     private detach;
+    private forget;
+    private stopTimers;
     private retryNowIfWaiting;
     /**
      * Forgets the position of topic (of every topic when omitted) and

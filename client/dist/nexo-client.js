@@ -319,11 +319,19 @@ export class NexoSocket {
     detach(ws) {
         ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
         ws.close();
-        if (this.ws === ws) {
-            this.ws = undefined;
-            clearTimeout(this.connectTimer);
-            this.stopBeat();
-        }
+        this.forget(ws);
+    }
+    // forget drops ws as the current socket, with its connect and heartbeat
+    // timers.
+    forget(ws) {
+        if (this.ws !== ws)
+            return;
+        this.ws = undefined;
+        this.stopTimers();
+    }
+    stopTimers() {
+        clearTimeout(this.connectTimer);
+        this.stopBeat();
     }
     // retryNowIfWaiting skips the backoff wait, but never reopens a socket
     // the server stopped.
@@ -363,8 +371,7 @@ export class NexoSocket {
         this.closedByUser = true;
         clearTimeout(this.timer);
         clearTimeout(this.stableTimer);
-        clearTimeout(this.connectTimer);
-        this.stopBeat();
+        this.stopTimers();
         this.retryAt = undefined;
         this.listen(false);
         if (this.ws && this.ws.readyState <= 1)
@@ -380,8 +387,7 @@ export class NexoSocket {
         const ws = new WS(this.dialURL(), this.protocols);
         ws.binaryType = 'arraybuffer';
         this.ws = ws;
-        clearTimeout(this.connectTimer);
-        this.stopBeat();
+        this.stopTimers();
         const limit = this.opts.connectTimeout ?? defaultConnectTimeout;
         if (limit > 0 && Number.isFinite(limit)) {
             this.connectTimer = setTimeout(() => {
@@ -466,8 +472,7 @@ export class NexoSocket {
      * are known, and `nexo_heartbeat=1` unless heartbeats are off.
      */
     dialURL() {
-        const since = sinceParam(this.pos);
-        const sent = since ? Object.keys(JSON.parse(since)) : [];
+        const { json: sinceJSON, topics: sent } = since(this.pos);
         this.unsent = new Set(this.pos.keys());
         for (const topic of sent)
             this.unsent.delete(topic);
@@ -475,8 +480,8 @@ export class NexoSocket {
         const params = [];
         if (this.opts.heartbeat !== false)
             params.push(`${heartbeatParam}=1`);
-        if (since)
-            params.push(`nexo_since=${encodeURIComponent(since)}`);
+        if (sinceJSON)
+            params.push(`nexo_since=${encodeURIComponent(sinceJSON)}`);
         if (params.length === 0)
             return this.url;
         const i = this.url.indexOf('#');
@@ -556,11 +561,7 @@ export class NexoSocket {
     }
     async closed(ev, ws) {
         clearTimeout(this.stableTimer);
-        if (this.ws === ws) {
-            this.ws = undefined;
-            clearTimeout(this.connectTimer);
-            this.stopBeat();
-        }
+        this.forget(ws);
         if (ev.code !== 1000)
             this.error = ev;
         this.opts.onClose?.(ev);
@@ -690,9 +691,14 @@ function isFrame(data, type) {
  * URL-encoded. Empty when there is nothing to send.
  */
 export function sinceParam(positions) {
+    return since(positions).json;
+}
+// since is sinceParam with the topics whose positions it holds.
+function since(positions) {
     const entries = positions instanceof Map ? [...positions] : Object.entries(positions);
     const enc = new TextEncoder();
     const parts = [];
+    const topics = [];
     let size = 2; // {}
     let urlSize = 6; // %7B%7D
     for (let i = entries.length - 1; i >= 0 && parts.length < maxSinceTopics; i--) {
@@ -705,10 +711,11 @@ export function sinceParam(positions) {
         if (size + n > maxSinceBytes || urlSize + u > maxSinceURLBytes)
             continue;
         parts.push(part);
+        topics.push(topic);
         size += n;
         urlSize += u;
     }
-    return parts.length === 0 ? '' : `{${parts.join(',')}}`;
+    return { json: parts.length === 0 ? '' : `{${parts.join(',')}}`, topics };
 }
 function fromBase64(s) {
     try {

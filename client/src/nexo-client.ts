@@ -494,11 +494,20 @@ export class NexoSocket {
   private detach(ws: WebSocket): void {
     ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
     ws.close();
-    if (this.ws === ws) {
-      this.ws = undefined;
-      clearTimeout(this.connectTimer);
-      this.stopBeat();
-    }
+    this.forget(ws);
+  }
+
+  // forget drops ws as the current socket, with its connect and heartbeat
+  // timers.
+  private forget(ws: WebSocket): void {
+    if (this.ws !== ws) return;
+    this.ws = undefined;
+    this.stopTimers();
+  }
+
+  private stopTimers(): void {
+    clearTimeout(this.connectTimer);
+    this.stopBeat();
   }
 
   // retryNowIfWaiting skips the backoff wait, but never reopens a socket
@@ -535,8 +544,7 @@ export class NexoSocket {
     this.closedByUser = true;
     clearTimeout(this.timer);
     clearTimeout(this.stableTimer);
-    clearTimeout(this.connectTimer);
-    this.stopBeat();
+    this.stopTimers();
     this.retryAt = undefined;
     this.listen(false);
     if (this.ws && this.ws.readyState <= 1) this.ws.close(code, reason);
@@ -552,8 +560,7 @@ export class NexoSocket {
     const ws = new WS(this.dialURL(), this.protocols);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
-    clearTimeout(this.connectTimer);
-    this.stopBeat();
+    this.stopTimers();
     const limit = this.opts.connectTimeout ?? defaultConnectTimeout;
     if (limit > 0 && Number.isFinite(limit)) {
       this.connectTimer = setTimeout(() => {
@@ -634,14 +641,13 @@ export class NexoSocket {
    * are known, and `nexo_heartbeat=1` unless heartbeats are off.
    */
   private dialURL(): string {
-    const since = sinceParam(this.pos);
-    const sent = since ? Object.keys(JSON.parse(since)) : [];
+    const { json: sinceJSON, topics: sent } = since(this.pos);
     this.unsent = new Set(this.pos.keys());
     for (const topic of sent) this.unsent.delete(topic);
     this.gapped.clear();
     const params: string[] = [];
     if (this.opts.heartbeat !== false) params.push(`${heartbeatParam}=1`);
-    if (since) params.push(`nexo_since=${encodeURIComponent(since)}`);
+    if (sinceJSON) params.push(`nexo_since=${encodeURIComponent(sinceJSON)}`);
     if (params.length === 0) return this.url;
     const i = this.url.indexOf('#');
     const [head, hash] = i < 0 ? [this.url, ''] : [this.url.slice(0, i), this.url.slice(i)];
@@ -713,11 +719,7 @@ export class NexoSocket {
 
   private async closed(ev: CloseEvent, ws: WebSocket): Promise<void> {
     clearTimeout(this.stableTimer);
-    if (this.ws === ws) {
-      this.ws = undefined;
-      clearTimeout(this.connectTimer);
-      this.stopBeat();
-    }
+    this.forget(ws);
     if (ev.code !== 1000) this.error = ev;
     this.opts.onClose?.(ev);
     this.failPending('closed', ws);
@@ -841,9 +843,15 @@ function isFrame(data: unknown, type: 'pub' | 'joined'): data is Record<string, 
  * URL-encoded. Empty when there is nothing to send.
  */
 export function sinceParam(positions: Map<string, Position> | Record<string, Position>): string {
+  return since(positions).json;
+}
+
+// since is sinceParam with the topics whose positions it holds.
+function since(positions: Map<string, Position> | Record<string, Position>): { json: string; topics: string[] } {
   const entries = positions instanceof Map ? [...positions] : Object.entries(positions);
   const enc = new TextEncoder();
   const parts: string[] = [];
+  const topics: string[] = [];
   let size = 2; // {}
   let urlSize = 6; // %7B%7D
   for (let i = entries.length - 1; i >= 0 && parts.length < maxSinceTopics; i--) {
@@ -855,10 +863,11 @@ export function sinceParam(positions: Map<string, Position> | Record<string, Pos
     // A smaller, older one may still fit.
     if (size + n > maxSinceBytes || urlSize + u > maxSinceURLBytes) continue;
     parts.push(part);
+    topics.push(topic);
     size += n;
     urlSize += u;
   }
-  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
+  return { json: parts.length === 0 ? '' : `{${parts.join(',')}}`, topics };
 }
 
 function fromBase64(s: string): ArrayBuffer | string {
