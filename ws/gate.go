@@ -132,7 +132,7 @@ func (g *gate) control(n uint64) {
 // the socket's readiness without a buffer.
 func (g *gate) wait() {
 	for g.err == nil && g.raw != nil {
-		if g.frameNext() {
+		if g.buf != nil && g.frameNext() { // most waits start with nothing buffered: no call
 			return
 		}
 		if err := g.raw.Read(g.readFn); err != nil && g.err == nil {
